@@ -1,0 +1,16 @@
+// Shared by every kernel. Bindings follow the op's signature string (src/vk/hb_vk.h):
+// reads are uniform texel buffers (samplerBuffer), writes storage texel buffers (imageBuffer).
+// Offsets into them are element counts passed in push constants.
+
+// 1-D kernels take their workgroup size as specialization constant 0 (hb_tuning.local_size).
+// It is named here because lavapipe does not specialise gl_WorkGroupSize in arithmetic.
+#ifdef HB_KERNEL_1D
+layout(local_size_x_id = 0) in;
+layout(constant_id = 0) const uint HB_LOCAL_SIZE = 64;
+
+// Linear invocation index of a 1-D kernel dispatched by hb_dispatch_1d (2-D grid of groups).
+uint hb_global_index() {
+    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    return group * HB_LOCAL_SIZE + gl_LocalInvocationIndex;
+}
+#endif

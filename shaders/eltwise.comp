@@ -1,0 +1,62 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Elementwise ops (src/ops/eltwise.c). OP selects the formula at pipeline build time; VEC is
+// 4 when every tensor is vec4-aligned (bound as RGBA32F views), else 1.
+#define HB_KERNEL_1D
+#include "common.glsl"
+layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint VEC = 1;
+
+const uint FILL = 0, AXPBY = 1, ADD = 2, RELU = 3, RELU_BWD = 4, TANH = 5, TANH_BWD = 6,
+           AFFINE = 7, AFFINE_BWD = 8;
+
+layout(binding = 0) uniform samplerBuffer A;
+layout(binding = 1) uniform samplerBuffer B;
+layout(binding = 2) uniform samplerBuffer P;    // affine: beta (B holds gamma)
+layout(binding = 3) uniform samplerBuffer Yold; // y's previous value (axpby, accumulate)
+layout(binding = 4) uniform writeonly imageBuffer Y;
+
+layout(push_constant) uniform PC {
+    uint n;                  // elements (vec4s when VEC == 4)
+    uint a_off, b_off, p_off, y_off; // offsets in elements of the bound view
+    float alpha, beta;
+    uint C, HW;              // affine: channel of element i is (i / HW) % C
+    uint accumulate;
+};
+
+// Per-channel parameter for each float of element i (params are always bound as floats).
+vec4 gamma_of(uint i) {
+    vec4 r = vec4(0);
+    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(B, int(b_off + ((i * VEC + k) / HW) % C)).x;
+    return r;
+}
+vec4 beta_of(uint i) {
+    vec4 r = vec4(0);
+    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(P, int(p_off + ((i * VEC + k) / HW) % C)).x;
+    return r;
+}
+
+// Overflow-safe: tanh(x) = 1 - 2 / (exp(2x) + 1) is exactly +-1 for large |x|, never NaN.
+vec4 safe_tanh(vec4 x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
+
+void main() {
+    uint i = hb_global_index();
+    if (i >= n) return;
+    vec4 a = texelFetch(A, int(a_off + i));
+    vec4 r;
+    if (OP == FILL) r = vec4(alpha);
+    else if (OP == AXPBY) r = alpha * a + (beta != 0.0 ? beta * texelFetch(Yold, int(y_off + i)) : vec4(0));
+    else if (OP == ADD) r = a + texelFetch(B, int(b_off + i));
+    else if (OP == RELU) r = max(a, vec4(0));
+    else if (OP == RELU_BWD) r = mix(vec4(0), a, greaterThan(texelFetch(B, int(b_off + i)), vec4(0)));
+    else if (OP == TANH) r = alpha * safe_tanh(a);
+    else if (OP == TANH_BWD) { // a = gy, B = y = alpha*tanh(x)
+        vec4 t = texelFetch(B, int(b_off + i)) / alpha;
+        r = a * alpha * (1.0 - t * t);
+    } else if (OP == AFFINE)
+        r = gamma_of(i) * a + beta_of(i);
+    else // AFFINE_BWD: gx = gamma * gy
+        r = gamma_of(i) * a;
+    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i));
+    imageStore(Y, int(y_off + i), r);
+}

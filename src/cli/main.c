@@ -1,0 +1,49 @@
+/* hatebm: command-line entry point. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: hatebm [--device INDEX|NAME] COMMAND [args]\n"
+            "commands:\n"
+            "  devices       list Vulkan devices (the default is marked)\n"
+            "  selfcheck     run every op once on the device against its CPU reference\n"
+            "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
+            "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"
+            "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache)\n");
+}
+
+int main(int argc, char **argv) {
+    const char *device = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
+        else if (strncmp(argv[i], "--device=", 9) == 0) device = argv[i] + 9;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "hatebm: error: unknown option '%s'; see 'hatebm --help'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[i];
+    if (strcmp(cmd, "devices") == 0) {
+        if (device) { /* validate the choice the same way every command does */
+            hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
+            hb_ctx_destroy(hb_ctx_create(&o));
+        }
+        return hb_list_devices();
+    }
+    if (strcmp(cmd, "selfcheck") == 0) return cli_selfcheck(device);
+    if (strcmp(cmd, "bench") == 0) return cli_bench(device, argc - i - 1, argv + i + 1);
+    fprintf(stderr, "hatebm: error: unknown command '%s'; see 'hatebm --help'\n", cmd);
+    return 2;
+}

@@ -1,0 +1,134 @@
+/* The op library: GPU kernels (shaders/NAME.comp) recorded into a command buffer.
+ *
+ * Conventions (like llm.c: forward and backward side by side):
+ * - fp32, NCHW. Shapes are passed explicitly; tensors must hold at least the elements the
+ *   shape implies (checked, with a fatal error naming the op).
+ * - An optional tensor (a bias, say) is passed as HB_NONE.
+ * - "accumulate" = 1 adds the result to what the output holds; 0 overwrites it.
+ * - Ops only record; nothing runs until hb_cmd_submit. A recording can be replayed, so every
+ *   value that changes between replays (iteration number, learning rate after bias
+ *   correction) is read by the kernels from a small device tensor, never baked in.
+ * Each op has a plain C double-precision reference in src/ref/ and a test in tests/. */
+#ifndef HB_OPS_H
+#define HB_OPS_H
+
+#include "vk/hb_vk.h"
+
+#define HB_NONE ((hb_tensor){0})
+
+/* Fatal error unless t holds at least n floats. */
+void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
+
+/* ---- convolution (shaders/conv2d_*.comp, src/ops/conv2d.c) ----
+ * Stride 1, kernel k in {1, 3}, zero padding k/2. w: [cout][cin][k][k] (PyTorch layout),
+ * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W]. */
+void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
+                       int N, int cin, int cout, int H, int W, int k);
+/* gin = d(sum out*gout)/d in */
+void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w, int N,
+                             int cin, int cout, int H, int W, int k, int accumulate);
+/* Floats of scratch hb_conv2d_backward_weight needs for this shape (0: none). */
+size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
+                                           int k);
+/* gw (and gb unless HB_NONE) = gradients of sum(out*gout); overwritten. */
+void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in,
+                               hb_tensor gout, hb_tensor workspace, int N, int cin, int cout,
+                               int H, int W, int k);
+
+/* ---- linear (shaders/gemm.comp, src/ops/linear.c) ----
+ * y[N][out] = x[N][in] * w[out][in]^T + b[out] (b may be HB_NONE). */
+void hb_linear_forward(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor w, hb_tensor b, int N,
+                       int in, int out);
+void hb_linear_backward_data(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor w, int N,
+                             int in, int out, int accumulate);
+/* gw, gb (gb may be HB_NONE) overwritten. */
+void hb_linear_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor x,
+                               hb_tensor gy, int N, int in, int out);
+
+/* ---- elementwise (shaders/eltwise.comp, src/ops/eltwise.c); n = y.n unless stated ---- */
+void hb_fill(hb_cmd *cmd, hb_tensor y, float value);
+/* y = alpha*x + beta*y (beta 0: y = alpha*x; scale and axpy are special cases) */
+void hb_axpby(hb_cmd *cmd, hb_tensor y, hb_tensor x, float alpha, float beta);
+void hb_add(hb_cmd *cmd, hb_tensor c, hb_tensor a, hb_tensor b); /* c = a + b */
+void hb_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x);
+void hb_relu_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor x, int accumulate);
+/* y = scale * tanh(x) */
+void hb_tanh(hb_cmd *cmd, hb_tensor y, hb_tensor x, float scale);
+/* gx = gy * scale * (1 - tanh(x)^2), from y = scale*tanh(x) */
+void hb_tanh_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor y, float scale);
+/* Frozen batch norm: y = gamma[c]*x + beta[c], x: [N][C][HW] */
+void hb_affine(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta, int N,
+               int C, int HW);
+void hb_affine_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor gamma, int N, int C,
+                        int HW, int accumulate);
+/* ggamma[c] = sum gy*x, gbeta[c] = sum gy over n and pixels; overwritten. */
+void hb_affine_backward_params(hb_cmd *cmd, hb_tensor ggamma, hb_tensor gbeta, hb_tensor gy,
+                               hb_tensor x, int N, int C, int HW);
+
+/* ---- pooling (shaders/pool.comp, src/ops/pool.c) ---- */
+/* 2x2 average pool, stride 2: x [N][C][H][W] -> y [N][C][H/2][W/2] (H, W even) */
+void hb_avgpool2(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W);
+void hb_avgpool2_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int H, int W,
+                          int accumulate);
+/* Global average pool: x [N][C][HW] -> y [N][C] */
+void hb_global_avgpool(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW);
+void hb_global_avgpool_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int HW);
+
+/* ---- 2x upsampling (shaders/upsample.comp, src/ops/upsample.c) ----
+ * x [N][C][H][W] -> y [N][C][2H][2W]. Bilinear uses half-pixel centres, like PyTorch's
+ * interpolate(scale_factor=2, mode='bilinear', align_corners=False). */
+void hb_upsample2_bilinear(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W);
+void hb_upsample2_bilinear_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int H,
+                                    int W);
+void hb_upsample2_nearest(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W);
+void hb_upsample2_nearest_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int H,
+                                   int W);
+
+/* ---- reductions (shaders/reduce.comp, src/ops/reduce.c); results overwritten ---- */
+/* out[0] = scale * sum(x)  (mean: scale = 1/n) */
+void hb_reduce_sum(hb_cmd *cmd, hb_tensor out, hb_tensor x, float scale);
+/* out[0] = scale * sum(x^2) */
+void hb_reduce_sumsq(hb_cmd *cmd, hb_tensor out, hb_tensor x, float scale);
+/* out[r] = sum_j x[r][j]^2 for x [rows][cols]: per-sample squared L2 norm */
+void hb_sqnorm_rows(hb_cmd *cmd, hb_tensor out, hb_tensor x, int rows, int cols);
+/* out[c] = sum over n, p of x[n][c][p] (times y[n][c][p] unless y is HB_NONE) */
+void hb_channel_sum(hb_cmd *cmd, hb_tensor out, hb_tensor x, hb_tensor y, int N, int C, int HW);
+
+/* ---- MSE (shaders/mse.comp, src/ops/mse.c) ----
+ * loss[0] = factor * mean((a-b)^2); grad (unless HB_NONE) = d loss / d a. */
+void hb_mse(hb_cmd *cmd, hb_tensor loss, hb_tensor grad, hb_tensor a, hb_tensor b, float factor);
+
+/* ---- counter-based RNG (shaders/philox.glsl, shaders/randn.comp, src/ops/rng.c) ----
+ * Philox4x32-10 keyed by seed; element i of draw (stream, counter) is a pure function of
+ * (seed, stream, counter[0], i). counter: a device tensor whose element 0 holds a
+ * non-negative integer as a float (the iteration), so replays of one recording draw new
+ * noise when the host bumps it. */
+void hb_randn(hb_cmd *cmd, hb_tensor out, hb_tensor counter, uint64_t seed, uint32_t stream);
+
+/* ---- Adam + weight EMA (shaders/adam.comp, src/ops/adam.c) ----
+ * hyper: device tensor [4] = {lr, 1 - beta1^t, 1 - beta2^t, unused} written by the host
+ * before each submit (hb_adam_hyper). grad_sqnorm: device tensor [1] with the global
+ * squared gradient norm (hb_reduce_sumsq over the flat gradient) when max_grad_norm > 0,
+ * else HB_NONE. Per element: g *= min(1, max_norm/||g||); m, v updated; p -= lr * mhat /
+ * (sqrt(vhat) + eps); ema = decay*ema + (1-decay)*p. */
+typedef struct {
+    float beta1, beta2, eps, ema_decay, max_grad_norm;
+} hb_adam_cfg;
+void hb_adam_hyper(float out[4], const hb_adam_cfg *cfg, float lr, int step /* 1-based */);
+void hb_adam(hb_cmd *cmd, hb_tensor param, hb_tensor grad, hb_tensor m, hb_tensor v,
+             hb_tensor ema, hb_tensor hyper, hb_tensor grad_sqnorm, const hb_adam_cfg *cfg);
+
+/* ---- fused Langevin step (shaders/langevin.comp, src/ops/langevin.c) ----
+ * x: [N][D], updated in place: with g' = grad_scale*grad + 2*tau*x (energy gradient incl.
+ * the prior tau*||x||^2), drift = (eps^2/2) g' clipped per sample to L2 norm max_norm
+ * (max_norm <= 0: no clip), x <- x - drift + eps * noise, noise = hb_randn(seed, stream,
+ * counter). scratch: [N] floats. Two dispatches: per-sample norm, then the update. */
+typedef struct {
+    float eps, grad_scale, max_norm, tau;
+    uint64_t seed;
+    uint32_t stream;
+} hb_langevin_cfg;
+void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratch,
+                      hb_tensor counter, int N, int D, const hb_langevin_cfg *cfg);
+
+#endif

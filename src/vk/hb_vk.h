@@ -1,0 +1,120 @@
+/* The Vulkan compute runtime: device, memory, pipelines, command recording, profiler.
+ *
+ * Data model: a tensor is a range of floats inside one large VkBuffer. Every buffer carries
+ * texel views (R32F and RGBA32F) made once at allocation; shaders read through uniform texel
+ * buffers (the fast read path on lavapipe) and write through storage texel buffers, so no
+ * binding is ever limited by maxStorageBufferRange and no view is made per dispatch. Element
+ * offsets travel in push constants. Descriptors are pushed (VK_KHR_push_descriptor) into the
+ * command buffer, so nothing is allocated per dispatch and a recorded command buffer can be
+ * replayed as is. */
+#ifndef HB_VK_H
+#define HB_VK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+typedef struct hb_ctx hb_ctx;
+typedef struct hb_buffer hb_buffer;
+typedef struct hb_pipeline hb_pipeline;
+
+/* A range of floats in a buffer. off and n count floats; off is a multiple of 16. */
+typedef struct {
+    hb_buffer *buf;
+    uint32_t off;
+    uint32_t n;
+} hb_tensor;
+
+/* Per-device choices the kernels are specialised on (see hb_ctx_tuning). */
+typedef struct {
+    uint32_t gemm_tile_m, gemm_tile_n; /* outputs per invocation of the GEMM-like kernels */
+    uint32_t local_size;               /* invocations per workgroup of 1-D kernels */
+} hb_tuning;
+
+/* ---- context ---- */
+typedef struct {
+    const char *device; /* index or name substring; NULL: $HATEBM_DEVICE, then best type */
+    int validate;       /* -1: from $HATEBM_VALIDATE */
+    int quiet;          /* no "using device" line */
+} hb_ctx_opts;
+
+/* Creates instance and device. On failure prints one line saying what to do and returns NULL. */
+hb_ctx *hb_ctx_create(const hb_ctx_opts *opts);
+void hb_ctx_destroy(hb_ctx *ctx);
+/* Lists the Vulkan devices (hatebm devices). Returns 0, or 2 when there are none. */
+int hb_list_devices(void);
+const char *hb_ctx_device_name(const hb_ctx *ctx);
+const VkPhysicalDeviceLimits *hb_ctx_limits(const hb_ctx *ctx);
+const hb_tuning *hb_ctx_tuning(const hb_ctx *ctx);
+/* Validation messages seen so far (warnings and errors). Tests require 0. */
+uint32_t hb_validation_messages(const hb_ctx *ctx);
+/* Bytes of device memory held in blocks; constant in steady state. */
+size_t hb_device_bytes(const hb_ctx *ctx);
+
+/* ---- memory ---- */
+/* Allocates n floats (zeroed). Prints the reason and exits(2) if it cannot. */
+hb_tensor hb_alloc(hb_ctx *ctx, size_t n);
+void hb_free(hb_ctx *ctx, hb_tensor t);
+/* Synchronous copies; the caller makes sure no submitted work still uses t. */
+void hb_upload(hb_ctx *ctx, hb_tensor t, const float *src);
+void hb_download(hb_ctx *ctx, hb_tensor t, float *dst);
+void hb_fill_host(hb_ctx *ctx, hb_tensor t, float value);
+/* A sub-range of a tensor; off and n in floats, off a multiple of 4 when read as vec4. */
+hb_tensor hb_slice(hb_tensor t, uint32_t off, uint32_t n);
+int hb_overlaps(hb_tensor a, hb_tensor b);
+
+/* ---- pipelines ---- */
+/* Binding signature, one character per binding in order:
+ *   'r' read  float  (uniform texel buffer, R32F)     'R' read  vec4 (RGBA32F)
+ *   'w' write float  (storage texel buffer, R32F)     'W' write vec4 (RGBA32F)
+ * Shaders declare writes as format-less writeonly imageBuffer, so one shader serves both
+ * views. To update a tensor in place, bind it twice: once to read ('r'), once to write ('w');
+ * each invocation reads its own elements before writing them.
+ * spec: specialization constants 0..nspec-1 (uint32). Built once, then found by key. */
+hb_pipeline *hb_pipeline_get(hb_ctx *ctx, const char *shader, const char *signature,
+                             const uint32_t *spec, uint32_t nspec);
+
+/* ---- command recording ---- */
+typedef struct hb_cmd hb_cmd;
+hb_cmd *hb_cmd_create(hb_ctx *ctx);
+hb_ctx *hb_cmd_ctx(hb_cmd *cmd);
+void hb_cmd_destroy(hb_cmd *cmd);
+/* Starts recording (discarding an earlier recording). */
+void hb_cmd_begin(hb_cmd *cmd);
+void hb_cmd_end(hb_cmd *cmd);
+/* Submits the recorded commands; may be called again to replay them. */
+void hb_cmd_submit(hb_cmd *cmd);
+void hb_cmd_wait(hb_cmd *cmd);
+/* Convenience: submit + wait. */
+void hb_cmd_run(hb_cmd *cmd);
+
+/* Records one dispatch. tensors[i] is bound to binding i as the pipeline's signature says;
+ * a barrier is inserted first when this dispatch touches a range that earlier dispatches in
+ * the same recording wrote, or writes a range they read. Groups beyond the device's
+ * maxComputeWorkGroupCount are split into several dispatches (vkCmdDispatchBase), so 3-D
+ * kernels must index by gl_WorkGroupID / gl_GlobalInvocationID, never gl_NumWorkGroups.
+ * name labels the profiler and must outlive the context (a string literal). */
+void hb_dispatch(hb_cmd *cmd, const char *name, hb_pipeline *p, const hb_tensor *tensors,
+                 const void *push, uint32_t push_size, uint32_t gx, uint32_t gy, uint32_t gz);
+/* For 1-D kernels: dispatches ceil(count / local) workgroups as a 2-D grid (x up to 65535).
+ * The shader recovers the linear index with hb_global_index() from shaders/common.glsl. */
+void hb_dispatch_1d(hb_cmd *cmd, const char *name, hb_pipeline *p, const hb_tensor *tensors,
+                    const void *push, uint32_t push_size, uint64_t count, uint32_t local);
+/* Records a fill of t with 0. */
+void hb_cmd_zero(hb_cmd *cmd, hb_tensor t);
+/* Records a copy src -> dst (same n). */
+void hb_cmd_copy(hb_cmd *cmd, hb_tensor dst, hb_tensor src);
+
+/* ---- profiler (HATEBM_PROFILE=1) ---- */
+int hb_profiling(const hb_ctx *ctx);
+/* Prints accumulated device time per op name to stderr and clears it. */
+void hb_profile_report(hb_ctx *ctx);
+/* Device milliseconds per op name accumulated so far; returns -1 for unknown names. */
+double hb_profile_ms(const hb_ctx *ctx, const char *name);
+void hb_profile_clear(hb_ctx *ctx);
+void hb_profile_enable(hb_ctx *ctx, int on);
+
+/* Fatal error: one line, exit code 2 for user errors, 1 for internal ones. */
+void hb_die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+#endif
