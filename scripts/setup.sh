@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what hatebm needs on Debian 12 (only what is missing; as root or through sudo),
+# then configures and builds into build/. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config       # toolchain
+  libvulkan-dev glslang-tools spirv-tools # Vulkan headers/loader and the GLSL -> SPIR-V compiler
+  mesa-vulkan-drivers                     # lavapipe: Vulkan on the CPU when there is no GPU
+  vulkan-validationlayers                 # HATEBM_VALIDATE=1, on in every test
+  libjansson-dev                          # JSON (safetensors headers, metrics)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else
+    echo "setup: error: need root or sudo to install: ${missing[*]}" >&2; exit 2
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"

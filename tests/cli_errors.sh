@@ -1,0 +1,26 @@
+#!/bin/sh
+# Bad input to the command line gets exactly one line on stderr and exit code 2.
+hatebm="$1"
+fails=0
+expect() { # expect "what" "pattern" command...
+    what="$1" pattern="$2"
+    shift 2
+    err=$("$@" 2>&1 >/dev/null)
+    rc=$?
+    lines=$(printf '%s\n' "$err" | grep -c .)
+    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q "$pattern"; then
+        echo "ok: $what"
+    else
+        echo "FAIL: $what (exit $rc, $lines line(s)): $err"
+        fails=$((fails + 1))
+    fi
+}
+expect "unknown device name" "no Vulkan device matches 'no-such-gpu'" "$hatebm" --device no-such-gpu devices
+expect "device index out of range" "no Vulkan device matches '99'" "$hatebm" --device 99 selfcheck
+expect "HATEBM_DEVICE is honoured" "no Vulkan device matches 'nope'" env HATEBM_DEVICE=nope "$hatebm" selfcheck
+expect "unknown command" "unknown command 'frobnicate'" "$hatebm" frobnicate
+expect "unknown option" "unknown option '--bogus'" "$hatebm" --bogus devices
+expect "unknown bench" "usage: hatebm bench" "$hatebm" bench nonsense
+expect "no Vulkan driver" "mesa-vulkan-drivers" env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$hatebm" devices
+echo "$(( 7 - fails )) passed, $fails failed"
+[ "$fails" -eq 0 ]
