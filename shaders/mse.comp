@@ -1,24 +1,45 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Gradient of the MSE loss (src/ops/mse.c): g = coef * (a - b), coef = factor * 2 / n. The
-// loss itself is a reduction (shaders/reduce.comp). VEC is 4 when every tensor is vec4-aligned.
+// MSE loss and gradient in one dispatch (src/ops/mse.c): workgroups 0 .. grad_groups-1 write
+// g = coef * (a - b), coef = factor * 2 / n, one element each; the last workgroup sums
+// (a - b)^2 over the whole tensor with a fixed order (deterministic) and writes
+// loss = scale * sum, scale = factor / n. VEC is 4 when every tensor is vec4-aligned.
 #define HB_KERNEL_1D
 #include "common.glsl"
+#include "reduce.glsl"
 layout(constant_id = 1) const uint VEC = 1;
 
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(binding = 2) uniform writeonly imageBuffer G;
+layout(binding = 3) uniform writeonly imageBuffer Loss; // always a float view
 
 layout(push_constant) uniform PC {
     uint n; // elements (vec4s when VEC == 4)
-    uint a_off, b_off, g_off;
-    float coef;
+    uint a_off, b_off, g_off, loss_off;
+    uint grad_groups; // 0: no gradient
+    float coef, scale;
 };
 
-void main() {
-    uint i = hb_global_index();
-    if (i >= n) return;
+vec4 diff(uint i) {
     vec4 d = texelFetch(A, int(a_off + i)) - texelFetch(B, int(b_off + i));
-    imageStore(G, int(g_off + i), coef * d);
+    return VEC == 4u ? d : vec4(d.x, 0, 0, 0); // an R32F view returns (x, 0, 0, 1)
+}
+
+void main() {
+    uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
+    if (group < grad_groups) {
+        uint i = hb_global_index();
+        if (i < n) imageStore(G, int(g_off + i), coef * diff(i));
+        return;
+    }
+    if (group != grad_groups) return; // padding of the 2-D grid
+    uint t = gl_LocalInvocationIndex;
+    vec4 acc = vec4(0);
+    for (uint i = t; i < n; i += HB_LOCAL_SIZE) {
+        vec4 d = diff(i);
+        acc += d * d;
+    }
+    vec4 s = hb_workgroup_sum(acc);
+    if (t == 0u) imageStore(Loss, int(loss_off), vec4(scale * hb_lanes_sum(s)));
 }
