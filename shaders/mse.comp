@@ -35,11 +35,11 @@ void main() {
     }
     if (group != grad_groups) return; // padding of the 2-D grid
     uint t = gl_LocalInvocationIndex;
-    vec4 acc = vec4(0);
+    hb_sum acc = hb_sum_new();
     for (uint i = t; i < n; i += HB_LOCAL_SIZE) {
         vec4 d = diff(i);
-        acc += d * d;
+        hb_sum_add(acc, d * d);
     }
-    vec4 s = hb_workgroup_sum(acc);
+    vec4 s = hb_workgroup_sum(hb_sum_value(acc));
     if (t == 0u) imageStore(Loss, int(loss_off), vec4(scale * hb_lanes_sum(s)));
 }

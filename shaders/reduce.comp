@@ -34,13 +34,13 @@ void main() {
     // walk k = t, t + L, ... < N*HW as (n, p) = (k / HW, k % HW) without a division per step
     uint n = t / HW, p = t - n * HW;
     uint dn = HB_LOCAL_SIZE / HW, dp = HB_LOCAL_SIZE - dn * HW;
-    vec4 acc = vec4(0), acc2 = vec4(0);
+    hb_sum acc = hb_sum_new(), acc2 = hb_sum_new();
     while (n < N) {
         uint e = (n * C + o) * HW + p;
         vec4 a = lanes(texelFetch(X, int(x_off + e)));
         vec4 b = OP >= PROD ? lanes(texelFetch(Yin, int(y_off + e))) : vec4(0);
-        acc += OP == SUM ? a : OP == SUMSQ ? a * a : a * b;
-        if (OP == PROD_SUM) acc2 += a;
+        hb_sum_add(acc, OP == SUM ? a : OP == SUMSQ ? a * a : a * b);
+        if (OP == PROD_SUM) hb_sum_add(acc2, a);
         p += dp;
         n += dn;
         if (p >= HW) {
@@ -48,10 +48,10 @@ void main() {
             n++;
         }
     }
-    vec4 s = hb_workgroup_sum(acc);
+    vec4 s = hb_workgroup_sum(hb_sum_value(acc));
     if (t == 0u) imageStore(Out, int(out_off + o), vec4(scale * hb_lanes_sum(s)));
     if (OP == PROD_SUM) {
-        s = hb_workgroup_sum(acc2);
+        s = hb_workgroup_sum(hb_sum_value(acc2));
         if (t == 0u) imageStore(Out2, int(out2_off + o), vec4(scale * hb_lanes_sum(s)));
     }
 }

@@ -17,5 +17,22 @@ vec4 hb_workgroup_sum(vec4 v) {
     return hb_part[0];
 }
 
+// A running sum in two levels: terms go into a block of 256, blocks into the total, so the
+// rounding error grows with 256 + terms/256 rather than with the number of terms.
+struct hb_sum {
+    vec4 total, block;
+    uint count;
+};
+hb_sum hb_sum_new() { return hb_sum(vec4(0), vec4(0), 0u); }
+void hb_sum_add(inout hb_sum s, vec4 v) {
+    s.block += v;
+    if (++s.count == 256u) {
+        s.total += s.block;
+        s.block = vec4(0);
+        s.count = 0u;
+    }
+}
+vec4 hb_sum_value(hb_sum s) { return s.total + s.block; }
+
 // The four lanes of a vec4 partial, in a fixed order.
 float hb_lanes_sum(vec4 s) { return (s.x + s.y) + (s.z + s.w); }
