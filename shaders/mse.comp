@@ -1,9 +1,10 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// MSE loss and gradient in one dispatch (src/ops/mse.c): workgroups 0 .. grad_groups-1 write
-// g = coef * (a - b), coef = factor * 2 / n, one element each; the last workgroup sums
-// (a - b)^2 over the whole tensor with a fixed order (deterministic) and writes
-// loss = scale * sum, scale = factor / n. VEC is 4 when every tensor is vec4-aligned.
+// MSE loss and gradient in one dispatch (src/ops/mse.c): workgroup 0 sums (a - b)^2 over the
+// whole tensor in a fixed order (deterministic) and writes loss = scale * sum, scale =
+// factor / n; workgroups 1 .. grad_groups write g = coef * (a - b), coef = factor * 2 / n, one
+// element each. The long loss group goes first so it overlaps the others. VEC is 4 when
+// every tensor is vec4-aligned.
 #define HB_KERNEL_1D
 #include "common.glsl"
 #include "reduce.glsl"
@@ -28,12 +29,11 @@ vec4 diff(uint i) {
 
 void main() {
     uint group = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
-    if (group < grad_groups) {
-        uint i = hb_global_index();
+    if (group > 0u) {
+        uint i = hb_global_index() - HB_LOCAL_SIZE;
         if (i < n) imageStore(G, int(g_off + i), coef * diff(i));
         return;
     }
-    if (group != grad_groups) return; // padding of the 2-D grid
     uint t = gl_LocalInvocationIndex;
     hb_sum acc = hb_sum_new();
     for (uint i = t; i < n; i += HB_LOCAL_SIZE) {

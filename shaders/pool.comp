@@ -1,19 +1,22 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// Average pooling (src/ops/pool.c), one invocation per output element. OP selects the kernel.
+// Average pooling (src/ops/pool.c). OP selects the kernel; each invocation writes VEC
+// consecutive outputs (4 when the output is vec4-aligned: bound as RGBA32F, far fewer
+// invocations and stores), each computed on its own from scalar reads.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint VEC = 1;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
 layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
-layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (accumulate)
+layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (accumulate), VEC wide
 layout(binding = 2) uniform writeonly imageBuffer Y;
 
 layout(push_constant) uniform PC {
-    uint n;                  // output elements
-    uint x_off, y_off;
+    uint n;                  // output elements / VEC
+    uint x_off, y_off;       // x in floats, y in elements of its view
     uint W;                  // avgpool2: input width (output width W/2)
     uint HW;                 // global: pixels per (n, c)
     uint accumulate;
@@ -21,9 +24,8 @@ layout(push_constant) uniform PC {
 
 float x_at(uint i) { return texelFetch(X, int(x_off + i)).x; }
 
-void main() {
-    uint i = hb_global_index();
-    if (i >= n) return;
+// Output element i (a float index).
+float value(uint i) {
     float r;
     if (OP == AVGPOOL2) { // i = (plane * H/2 + oy) * W/2 + ox; input row 2*oy starts at 2*W*(i / (W/2))
         uint wo = W / 2u, row = i / wo, ox = i - row * wo;
@@ -38,6 +40,14 @@ void main() {
         r = s / float(HW);
     } else // GLOBAL_BWD
         r = x_at(i / HW) / float(HW);
-    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i)).x;
-    imageStore(Y, int(y_off + i), vec4(r));
+    return r;
+}
+
+void main() {
+    uint i = hb_global_index();
+    if (i >= n) return;
+    vec4 r = vec4(0);
+    for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
+    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i));
+    imageStore(Y, int(y_off + i), r);
 }

@@ -1,11 +1,13 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
-// 2x upsampling (src/ops/upsample.c), one invocation per output element. Both backward passes
+// 2x upsampling (src/ops/upsample.c). Each invocation writes VEC consecutive outputs (4 when
+// the output is vec4-aligned: bound as RGBA32F), each computed on its own. Both backward passes
 // gather (each input pixel sums the output pixels that reference it): no atomics, and the
 // summation order is fixed, so results are deterministic.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint VEC = 1;
 
 const uint BILINEAR = 0, BILINEAR_BWD = 1, NEAREST = 2, NEAREST_BWD = 3;
 
@@ -13,8 +15,8 @@ layout(binding = 0) uniform samplerBuffer X; // forward: x [planes][H][W]; backw
 layout(binding = 1) uniform writeonly imageBuffer Y;
 
 layout(push_constant) uniform PC {
-    uint n;          // output elements
-    uint x_off, y_off;
+    uint n;          // output elements / VEC
+    uint x_off, y_off; // x in floats, y in elements of its view
     uint H, W;       // the low-resolution size
 };
 
@@ -38,9 +40,8 @@ float weight(uint o, uint i, uint len) {
     return (i0 == i ? 1.0 - l : 0.0) + (i1 == i ? l : 0.0);
 }
 
-void main() {
-    uint i = hb_global_index();
-    if (i >= n) return;
+// Output element i (a float index).
+float value(uint i) {
     float r;
     if (OP == BILINEAR || OP == NEAREST) { // i = (plane * 2H + oy) * 2W + ox
         uint W2 = 2u * W, row = i / W2, ox = i - row * W2, plane = row / (2u * H), oy = row - plane * 2u * H;
@@ -80,5 +81,13 @@ void main() {
             }
         }
     }
-    imageStore(Y, int(y_off + i), vec4(r));
+    return r;
+}
+
+void main() {
+    uint i = hb_global_index();
+    if (i >= n) return;
+    vec4 r = vec4(0);
+    for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
+    imageStore(Y, int(y_off + i), r);
 }

@@ -24,6 +24,6 @@ void hb_mse(hb_cmd *cmd, hb_tensor loss, hb_tensor grad, hb_tensor a, hb_tensor 
     uint32_t grad_groups = grad.buf ? (n / vec + local - 1) / local : 0;
     mse_push pc = {n / vec, a.off / vec, b.off / vec, g.off / vec, loss.off, grad_groups,
                    2 * factor / (float)n, factor / (float)n};
-    /* one more workgroup than the gradient needs: the last one sums the loss */
+    /* one more workgroup than the gradient needs: the first one sums the loss */
     hb_dispatch_1d(cmd, "mse", pl, t, &pc, sizeof pc, (uint64_t)(grad_groups + 1) * local, local);
 }

@@ -13,11 +13,13 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
                  uint32_t W, uint32_t HW, int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[2] = {local, op};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "pool", "rrw", spec, 2);
+    uint32_t vec = hb_vec4_ok(&y, 1, n) ? 4 : 1;
+    uint32_t spec[3] = {local, op, vec};
+    char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'W' : 'w', 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 3);
     hb_tensor t[3] = {x, accumulate ? y : x, y};
-    pool_push pc = {n, x.off, y.off, W, HW, (uint32_t)accumulate};
-    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n, local);
+    pool_push pc = {n / vec, x.off, y.off / vec, W, HW, (uint32_t)accumulate};
+    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n / vec, local);
 }
 
 void hb_avgpool2(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W) {

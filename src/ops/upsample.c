@@ -17,12 +17,13 @@ static void upsample(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb
     hb_require(name, backward ? "gx" : "y", y, backward ? small : 4 * small);
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[2] = {local, op};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "upsample", "rw", spec, 2);
-    hb_tensor t[2] = {x, y};
     uint32_t n = (uint32_t)(backward ? small : 4 * small);
-    upsample_push pc = {n, x.off, y.off, (uint32_t)H, (uint32_t)W};
-    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n, local);
+    uint32_t vec = hb_vec4_ok(&y, 1, n) ? 4 : 1;
+    uint32_t spec[3] = {local, op, vec};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "upsample", vec == 4 ? "rW" : "rw", spec, 3);
+    hb_tensor t[2] = {x, y};
+    upsample_push pc = {n / vec, x.off, y.off / vec, (uint32_t)H, (uint32_t)W};
+    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n / vec, local);
 }
 
 void hb_upsample2_bilinear(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W) {
