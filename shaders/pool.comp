@@ -1,0 +1,53 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Average pooling (src/ops/pool.c). OP selects the kernel; each invocation writes VEC
+// consecutive outputs (4 when the output is vec4-aligned: bound as RGBA32F, far fewer
+// invocations and stores), each computed on its own from scalar reads.
+#define HB_KERNEL_1D
+#include "common.glsl"
+layout(constant_id = 1) const uint OP = 0;
+layout(constant_id = 2) const uint VEC = 1;
+
+const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
+
+layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
+layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (accumulate), VEC wide
+layout(binding = 2) uniform writeonly imageBuffer Y;
+
+layout(push_constant) uniform PC {
+    uint n;                  // output elements / VEC
+    uint x_off, y_off;       // x in floats, y in elements of its view
+    uint W;                  // avgpool2: input width (output width W/2)
+    uint HW;                 // global: pixels per (n, c)
+    uint accumulate;
+};
+
+float x_at(uint i) { return texelFetch(X, int(x_off + i)).x; }
+
+// Output element i (a float index).
+float value(uint i) {
+    float r;
+    if (OP == AVGPOOL2) { // i = (plane * H/2 + oy) * W/2 + ox; input row 2*oy starts at 2*W*(i / (W/2))
+        uint wo = W / 2u, row = i / wo, ox = i - row * wo;
+        uint base = row * 2u * W + 2u * ox;
+        r = 0.25 * ((x_at(base) + x_at(base + 1u)) + (x_at(base + W) + x_at(base + W + 1u)));
+    } else if (OP == AVGPOOL2_BWD) { // i = (plane * H + y) * W + x reads gy at (plane, y/2, x/2)
+        uint row = i / W, x = i - row * W;
+        r = 0.25 * x_at((row / 2u) * (W / 2u) + x / 2u);
+    } else if (OP == GLOBAL) { // i = plane; sequential, so the result is deterministic
+        float s = 0.0;
+        for (uint p = 0u; p < HW; p++) s += x_at(i * HW + p);
+        r = s / float(HW);
+    } else // GLOBAL_BWD
+        r = x_at(i / HW) / float(HW);
+    return r;
+}
+
+void main() {
+    uint i = hb_global_index();
+    if (i >= n) return;
+    vec4 r = vec4(0);
+    for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
+    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i));
+    imageStore(Y, int(y_off + i), r);
+}

@@ -1,0 +1,38 @@
+// Deterministic workgroup sum shared by reduce.comp and mse.comp (needs HB_KERNEL_1D): the
+// partials are folded in a fixed pattern, so the same inputs give the same bits every run.
+shared vec4 hb_part[HB_LOCAL_SIZE];
+
+// Sum of v over the workgroup, valid in invocation 0. Every invocation must call it.
+vec4 hb_workgroup_sum(vec4 v) {
+    uint t = gl_LocalInvocationIndex;
+    barrier(); // an earlier call may still be reading hb_part
+    hb_part[t] = v;
+    // fold the upper half onto the lower half; works for any workgroup size
+    for (uint live = HB_LOCAL_SIZE; live > 1u;) {
+        uint h = (live + 1u) / 2u;
+        barrier();
+        if (t < live - h) hb_part[t] += hb_part[t + h];
+        live = h;
+    }
+    return hb_part[0];
+}
+
+// A running sum in two levels: terms go into a block of 256, blocks into the total, so the
+// rounding error grows with 256 + terms/256 rather than with the number of terms.
+struct hb_sum {
+    vec4 total, block;
+    uint count;
+};
+hb_sum hb_sum_new() { return hb_sum(vec4(0), vec4(0), 0u); }
+void hb_sum_add(inout hb_sum s, vec4 v) {
+    s.block += v;
+    if (++s.count == 256u) {
+        s.total += s.block;
+        s.block = vec4(0);
+        s.count = 0u;
+    }
+}
+vec4 hb_sum_value(hb_sum s) { return s.total + s.block; }
+
+// The four lanes of a vec4 partial, in a fixed order.
+float hb_lanes_sum(vec4 s) { return (s.x + s.y) + (s.z + s.w); }

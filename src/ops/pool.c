@@ -1,0 +1,54 @@
+/* Average pooling: shaders/pool.comp; reference: src/ref/ref_pool.c; test: tests/test_pool.c. */
+#include "ops/op_common.h"
+
+enum { AVGPOOL2, AVGPOOL2_BWD, GLOBAL, GLOBAL_BWD };
+
+typedef struct {
+    uint32_t n, x_off, y_off, W, HW, accumulate;
+} pool_push;
+
+/* y (n floats) from x; the old y is read back only when accumulating (otherwise x stands in,
+ * so no false dependency on y's earlier writers is recorded). */
+static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_tensor x, uint32_t n,
+                 uint32_t W, uint32_t HW, int accumulate) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t vec = hb_vec4_ok(&y, 1, n) ? 4 : 1;
+    uint32_t spec[3] = {local, op, vec};
+    char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'W' : 'w', 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 3);
+    hb_tensor t[3] = {x, accumulate ? y : x, y};
+    pool_push pc = {n / vec, x.off, y.off / vec, W, HW, (uint32_t)accumulate};
+    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n / vec, local);
+}
+
+void hb_avgpool2(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W) {
+    if (H % 2 || W % 2) hb_die(1, "avgpool2: H and W must be even (got %dx%d)", H, W);
+    uint64_t n = (uint64_t)N * C * H * W;
+    hb_require("avgpool2", "x", x, n);
+    hb_require("avgpool2", "y", y, n / 4);
+    pool(cmd, "avgpool2", AVGPOOL2, y, x, (uint32_t)(n / 4), (uint32_t)W, 1, 0);
+}
+
+void hb_avgpool2_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int H, int W,
+                          int accumulate) {
+    if (H % 2 || W % 2) hb_die(1, "avgpool2_backward: H and W must be even (got %dx%d)", H, W);
+    uint64_t n = (uint64_t)N * C * H * W;
+    hb_require("avgpool2_backward", "gy", gy, n / 4);
+    hb_require("avgpool2_backward", "gx", gx, n);
+    pool(cmd, "avgpool2_backward", AVGPOOL2_BWD, gx, gy, (uint32_t)n, (uint32_t)W, 1, accumulate);
+}
+
+void hb_global_avgpool(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW) {
+    uint64_t n = (uint64_t)N * C;
+    hb_require("global_avgpool", "x", x, n * HW);
+    hb_require("global_avgpool", "y", y, n);
+    pool(cmd, "global_avgpool", GLOBAL, y, x, (uint32_t)n, 1, (uint32_t)HW, 0);
+}
+
+void hb_global_avgpool_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int HW) {
+    uint64_t n = (uint64_t)N * C * HW;
+    hb_require("global_avgpool_backward", "gy", gy, (uint64_t)N * C);
+    hb_require("global_avgpool_backward", "gx", gx, n);
+    pool(cmd, "global_avgpool_backward", GLOBAL_BWD, gx, gy, (uint32_t)n, 1, (uint32_t)HW, 0);
+}
