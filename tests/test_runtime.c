@@ -49,6 +49,18 @@ static void test_replay_and_barriers(hb_ctx *ctx) {
     tu_check(ok, "dependent dispatches in one recording see each other's results");
     free(t), free(y);
 
+    /* unrelated ops on disjoint ranges of one buffer: the validation layer sees whole-buffer
+     * views, so the runtime must order them too (tu_finish counts its messages) */
+    hb_tensor U = hb_alloc(ctx, n), V = hb_alloc(ctx, n);
+    tu_check(U.buf == V.buf && X.buf == U.buf, "test tensors share one buffer");
+    hb_cmd_begin(cmd);
+    hb_relu(cmd, U, X);
+    hb_tanh(cmd, V, T, 1.0f);
+    hb_relu(cmd, T, X);
+    hb_cmd_end(cmd);
+    hb_cmd_run(cmd);
+    hb_free(ctx, U), hb_free(ctx, V);
+
     /* replay: record Y += X once, submit 10 times */
     hb_cmd_begin(cmd);
     hb_axpby(cmd, Y, X, 1, 1);

@@ -89,8 +89,8 @@ void hb_cmd_wait(hb_cmd *cmd);
 void hb_cmd_run(hb_cmd *cmd);
 
 /* Records one dispatch. tensors[i] is bound to binding i as the pipeline's signature says;
- * a barrier is inserted first when this dispatch touches a range that earlier dispatches in
- * the same recording wrote, or writes a range they read. Groups beyond the device's
+ * a barrier is inserted first when this dispatch touches a buffer that earlier dispatches in
+ * the same recording wrote, or writes a buffer they read. Groups beyond the device's
  * maxComputeWorkGroupCount are split into several dispatches (vkCmdDispatchBase), so 3-D
  * kernels must index by gl_WorkGroupID / gl_GlobalInvocationID, never gl_NumWorkGroups.
  * name labels the profiler and must outlive the context (a string literal). */

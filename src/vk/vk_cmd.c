@@ -18,7 +18,7 @@ struct hb_cmd {
     VkCommandBuffer cb;
     VkFence fence;
     int recording, submitted;
-    /* ranges touched since the last barrier: a dispatch that conflicts with them needs one */
+    /* what was touched since the last barrier: a dispatch that conflicts with it needs one */
     range_list written, read;
     hb_pipeline *bound;
     /* profiler */
@@ -85,9 +85,12 @@ static void list_push(range_list *l, hb_tensor t) {
     l->items[l->n++] = t;
 }
 
+/* Hazards are tracked per buffer, not per range: kernels bind whole-buffer texel views, and
+ * synchronization validation (rightly, by the letter of the spec) counts a dispatch as
+ * touching everything its descriptors can reach. */
 static int list_hits(const range_list *l, hb_tensor t) {
     for (uint32_t i = 0; i < l->n; i++)
-        if (hb_overlaps(l->items[i], t)) return 1;
+        if (l->items[i].buf == t.buf) return 1;
     return 0;
 }
 
@@ -167,8 +170,8 @@ void hb_cmd_run(hb_cmd *c) {
     hb_cmd_wait(c);
 }
 
-/* A barrier is needed when the next access reads or writes something written since the
- * last barrier (RAW, WAW), or writes something read since then (WAR). */
+/* A barrier is needed when the next access reads or writes a buffer written since the last
+ * barrier (RAW, WAW), or writes one read since then (WAR). */
 static void order_accesses(hb_cmd *c, const hb_tensor *t, const char *sig) {
     size_t n = strlen(sig);
     int need = 0;
