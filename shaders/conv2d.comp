@@ -1,0 +1,112 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+// Stride-1 convolution as an implicit GEMM (src/ops/conv2d.c). Each invocation computes
+// 8 output channels x 8 consecutive pixels of one output row. The same kernel runs the
+// backward-data pass: that is a convolution of gout with the weights' channel roles swapped
+// (strides s_o, s_i) and the taps flipped (tap_base, tap_step), so weights are never repacked.
+// VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
+// are then read and written as vec4 (RGBA32F views).
+#define HB_KERNEL_1D
+#include "common.glsl"
+layout(constant_id = 1) const uint K = 3;
+layout(constant_id = 2) const uint VEC = 1;
+const int P = int(K) / 2;
+const uint TC = 8, TX = 8; // output channels, pixels per invocation
+
+layout(binding = 0) uniform samplerBuffer In;
+layout(binding = 1) uniform samplerBuffer Wt;
+layout(binding = 2) uniform samplerBuffer Bias;
+layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (accumulate)
+layout(binding = 4) uniform writeonly imageBuffer Out;
+
+layout(push_constant) uniform PC {
+    uint total;         // invocations: co blocks * N * H * x blocks
+    uint xblocks, N, cin, cout, H, W;
+    uint in_off, w_off, b_off, out_off; // in floats
+    uint s_o, s_i;      // weight strides of output and input channel
+    int tap_base, tap_step;
+    uint has_bias, accumulate;
+};
+
+// Input row window x0-P .. x0+TX+P-1 of one row, zero outside the image.
+void load_window(uint row, int x0, out float win[TX + 2]) {
+    if (VEC == 4) {
+        // x0 and row are multiples of 4, so the window is 2 aligned vec4 plus one
+        // element on each side taken from the neighbouring vec4s.
+        int r4 = int(row / 4u), w4 = int(W / 4u), b4 = x0 / 4;
+        vec4 m0 = texelFetch(In, r4 + min(b4, w4 - 1));
+        vec4 m1 = b4 + 1 < w4 ? texelFetch(In, r4 + b4 + 1) : vec4(0);
+        for (uint j = 0; j < 4u; j++) {
+            win[P + j] = m0[j];
+            win[P + 4 + j] = m1[j];
+        }
+        if (P == 1) {
+            win[0] = b4 > 0 ? texelFetch(In, r4 + b4 - 1).w : 0.0;
+            win[TX + 1] = b4 + 2 < w4 ? texelFetch(In, r4 + b4 + 2).x : 0.0;
+        }
+    } else {
+        for (uint j = 0; j < TX + K - 1; j++) {
+            int x = x0 + int(j) - P;
+            float v = texelFetch(In, int(row) + clamp(x, 0, int(W) - 1)).x;
+            win[j] = x >= 0 && x < int(W) ? v : 0.0;
+        }
+    }
+}
+
+void main() {
+    uint idx = hb_global_index();
+    if (idx >= total) return;
+    // x block fastest, then row, image, channel block: neighbouring lanes share weights
+    uint xb = idx % xblocks, t = idx / xblocks;
+    uint y = t % H;
+    t /= H;
+    uint n = t % N, co0 = (t / N) * TC;
+    int x0 = int(xb * TX);
+
+    uint wrow[TC]; // weight row of each output channel, clamped so reads stay in range
+    vec4 acc[TC][2];
+    for (uint c = 0; c < TC; c++) {
+        uint co = min(co0 + c, cout - 1);
+        wrow[c] = w_off + co * s_o;
+        float b = has_bias != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
+        acc[c][0] = vec4(b);
+        acc[c][1] = vec4(b);
+    }
+    for (uint ci = 0; ci < cin; ci++) {
+        uint plane = in_off + (n * cin + ci) * H * W;
+        for (uint ky = 0; ky < K; ky++) {
+            int iy = int(y + ky) - P;
+            if (iy < 0 || iy >= int(H)) continue;
+            float win[TX + 2];
+            load_window(plane + uint(iy) * W, x0, win);
+            for (uint c = 0; c < TC; c++) {
+                int wbase = int(wrow[c] + ci * s_i) + tap_base + tap_step * int(ky * K);
+                for (uint kx = 0; kx < K; kx++) {
+                    float wv = texelFetch(Wt, wbase + tap_step * int(kx)).x;
+                    acc[c][0] += wv * vec4(win[kx], win[kx + 1], win[kx + 2], win[kx + 3]);
+                    acc[c][1] += wv * vec4(win[kx + 4], win[kx + 5], win[kx + 6], win[kx + 7]);
+                }
+            }
+        }
+    }
+    for (uint c = 0; c < TC; c++) {
+        uint co = co0 + c;
+        if (co >= cout) break;
+        uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);
+        if (VEC == 4) {
+            for (uint j = 0; j < 2u; j++) {
+                if (uint(x0) + 4u * j >= W) break;
+                vec4 v = acc[c][j];
+                if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
+                imageStore(Out, int(o / 4u + j), v);
+            }
+        } else {
+            for (uint j = 0; j < TX; j++) {
+                if (uint(x0) + j >= W) break;
+                float v = acc[c][j / 4u][j % 4u];
+                if (accumulate != 0u) v += texelFetch(Old, int(o + j)).x;
+                imageStore(Out, int(o + j), vec4(v));
+            }
+        }
+    }
+}

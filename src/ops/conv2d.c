@@ -1,0 +1,133 @@
+/* Stride-1 convolution: shaders/conv2d.comp (forward, backward data), conv2d_wgrad.comp and
+ * wgrad_reduce.comp (weight and bias gradients); reference: src/ref/ref_conv2d.c;
+ * test: tests/test_conv2d.c. Each op records one dispatch, or two separated by a barrier. */
+#include "ops/op_common.h"
+
+typedef struct {
+    uint32_t total, xblocks, N, cin, cout, H, W;
+    uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
+    int32_t tap_base, tap_step;
+    uint32_t has_bias, accumulate;
+} conv_push;
+
+typedef struct {
+    uint32_t total, ciblocks, coblocks, N, cin, cout, H, W, in_off, g_off, dst_off, chunk_rows;
+    uint32_t has_bias, gb_off, gb_chunk_stride;
+} wgrad_push;
+
+typedef struct {
+    uint32_t nw, nb, chunks, ws_off, gw_off, gb_off;
+} reduce_push;
+
+static void check_k(const char *op, int k) {
+    if (k != 1 && k != 3) hb_die(1, "%s: kernel size %d (only 1 and 3 are supported)", op, k);
+}
+
+/* The forward kernel computing out (cout channels) from in (cin channels), weight element
+ * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step. */
+static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
+                 hb_tensor b, int N, int cin, int cout, int H, int W, int k, uint32_t s_o,
+                 uint32_t s_i, int32_t tap_base, int32_t tap_step, int accumulate) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    hb_tensor big[2] = {in, out};
+    uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t spec[3] = {local, (uint32_t)k, vec};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", vec == 4 ? "RrrRW" : "rrrrw", spec, 3);
+    uint32_t xblocks = ((uint32_t)W + 7) / 8, coblocks = ((uint32_t)cout + 7) / 8;
+    uint64_t total = (uint64_t)coblocks * N * H * xblocks;
+    if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
+    conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
+                    (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
+                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate};
+    /* absent bias and old value: stand-in bindings the kernel does not read */
+    hb_tensor t[5] = {in, w, hb_or(b, w), accumulate ? out : in, out};
+    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
+}
+
+void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
+                       int N, int cin, int cout, int H, int W, int k) {
+    const char *op = "conv2d_forward";
+    check_k(op, k);
+    uint32_t kk = (uint32_t)(k * k);
+    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+    hb_require(op, "output", out, (uint64_t)N * cout * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    conv(cmd, "conv2d_forward", out, in, w, b, N, cin, cout, H, W, k, (uint32_t)cin * kk, kk, 0,
+         1, 0);
+}
+
+void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w, int N,
+                             int cin, int cout, int H, int W, int k, int accumulate) {
+    const char *op = "conv2d_backward_data";
+    check_k(op, k);
+    uint32_t kk = (uint32_t)(k * k);
+    hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
+    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
+    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, N, cout, cin, H, W, k, kk,
+         (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate);
+}
+
+/* Row chunks of the weight-gradient reduction: enough tiles x chunks to keep every lane of
+ * the device busy (cin = 1 or 3 stems have only a handful of tiles). */
+static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int k, uint32_t *chunks) {
+    uint32_t tiles = ((uint32_t)cout + 7) / 8 * (k == 1 ? ((uint32_t)cin + 7) / 8 : (uint32_t)cin);
+    uint32_t rows = (uint32_t)N * (uint32_t)H, want = 512; /* invocations */
+    uint32_t s = tiles >= want ? 1 : (want + tiles - 1) / tiles;
+    if (s > rows) s = rows;
+    uint32_t chunk = (rows + s - 1) / s;
+    *chunks = (rows + chunk - 1) / chunk;
+    return chunk;
+}
+
+size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
+                                           int k) {
+    (void)ctx, (void)W;
+    uint32_t chunks;
+    wgrad_chunk_rows(N, cin, cout, H, k, &chunks);
+    /* partial weight and bias gradients per chunk */
+    return chunks > 1 ? (size_t)chunks * cout * (cin * k * k + 1) : 0;
+}
+
+void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in,
+                               hb_tensor gout, hb_tensor workspace, int N, int cin, int cout,
+                               int H, int W, int k) {
+    const char *op = "conv2d_backward_weight";
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    check_k(op, k);
+    uint32_t kk = (uint32_t)(k * k), nw = (uint32_t)cout * cin * kk;
+    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+    hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
+    hb_require(op, "gw", gw, nw);
+    if (gb.buf) hb_require(op, "gb", gb, (uint64_t)cout);
+    uint32_t chunks, chunk = wgrad_chunk_rows(N, cin, cout, H, k, &chunks);
+    if (chunks > 1) hb_require(op, "workspace", workspace, (uint64_t)chunks * (nw + cout));
+    hb_tensor dst = chunks > 1 ? workspace : gw;
+    /* bias partials after the weight partials in the workspace; gb stands in when absent */
+    uint32_t gb_off = chunks > 1 ? workspace.off + chunks * nw : gb.buf ? gb.off : 0;
+    hb_tensor gb_dst = chunks > 1 ? workspace : hb_or(gb, gw);
+
+    hb_tensor big[2] = {in, gout};
+    uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t spec[3] = {local, (uint32_t)k, vec};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_wgrad", vec == 4 ? "RRww" : "rrww", spec, 3);
+    uint32_t ciblocks = k == 1 ? ((uint32_t)cin + 7) / 8 : (uint32_t)cin;
+    uint32_t coblocks = ((uint32_t)cout + 7) / 8;
+    uint32_t total = chunks * coblocks * ciblocks;
+    wgrad_push pc = {total, ciblocks, coblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
+                     (uint32_t)H, (uint32_t)W, in.off, gout.off, dst.off, chunk,
+                     gb.buf != NULL, gb_off, chunks > 1 ? (uint32_t)cout : 0};
+    hb_tensor t[4] = {in, gout, dst, gb_dst};
+    hb_dispatch_1d(cmd, "conv2d_backward_weight", pl, t, &pc, sizeof pc, total, local);
+    if (chunks > 1) {
+        hb_pipeline *rp = hb_pipeline_get(ctx, "wgrad_reduce", "rww", &local, 1);
+        uint32_t nb = gb.buf ? (uint32_t)cout : 0;
+        reduce_push rc = {nw, nb, chunks, workspace.off, gw.off, gb.buf ? gb.off : 0};
+        hb_tensor rt[3] = {workspace, gw, hb_or(gb, gw)};
+        hb_dispatch_1d(cmd, "conv2d_wgrad_reduce", rp, rt, &rc, sizeof rc, nw + nb, local);
+    }
+}

@@ -1,0 +1,154 @@
+/* Convolution forward, backward data and backward weight vs src/ref/ref_conv2d.c, float and
+ * vec4 paths, with finite differences of the reference forward for every backward pass. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref/ref.h"
+#include "testutil.h"
+
+typedef struct {
+    int N, cin, cout, H, W, k, bias;
+    uint32_t shift; /* > 0 offsets every tensor so the float (not vec4) path runs */
+    int fd;         /* finite-difference checks (small shapes only: each costs a forward) */
+} shape;
+
+/* L = sum(out * r) as a function of one of in, w, b (which = 0, 1, 2) */
+typedef struct {
+    const shape *s;
+    int which;
+    double *in, *w, *b, *r, *out;
+} loss_ctx;
+
+static double loss(void *u, const double *v) {
+    loss_ctx *c = u;
+    const shape *s = c->s;
+    ref_conv2d_forward(c->out, c->which == 0 ? v : c->in, c->which == 1 ? v : c->w,
+                       c->which == 2 ? v : c->b, s->N, s->cin, s->cout, s->H, s->W, s->k);
+    double l = 0;
+    for (size_t i = 0; i < (size_t)s->N * s->cout * s->H * s->W; i++) l += c->out[i] * c->r[i];
+    return l;
+}
+
+static hb_tensor alloc_shifted(hb_ctx *ctx, size_t n, uint32_t shift) {
+    return hb_slice(hb_alloc(ctx, n + shift), shift, (uint32_t)n);
+}
+
+static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
+    int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
+    size_t nin = (size_t)N * cin * H * W, nout = (size_t)N * cout * H * W;
+    size_t nw = (size_t)cout * cin * k * k;
+    char tag[128], what[192];
+    snprintf(tag, sizeof tag, "N%d cin%d cout%d %dx%d k%d%s shift%u", N, cin, cout, H, W, k,
+             s->bias ? " bias" : "", s->shift);
+    float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(cout * 4),
+          *gout = malloc(nout * 4), *prev = malloc(nin * 4);
+    tu_rand(rng, in, nin, -1, 1);
+    tu_rand(rng, w, nw, -1, 1);
+    tu_rand(rng, b, cout, -1, 1);
+    tu_rand(rng, gout, nout, -1, 1);
+    tu_rand(rng, prev, nin, -1, 1);
+    double *ind = tu_to_double(in, nin), *wd = tu_to_double(w, nw), *bd = tu_to_double(b, cout),
+           *goutd = tu_to_double(gout, nout);
+    double *want_out = malloc(nout * 8), *want_gin = malloc(nin * 8), *want_gw = malloc(nw * 8),
+           *want_gb = malloc(cout * 8), *tmp = malloc(nin * 8);
+
+    hb_tensor IN = alloc_shifted(ctx, nin, s->shift), OUT = alloc_shifted(ctx, nout, s->shift);
+    hb_tensor GOUT = alloc_shifted(ctx, nout, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
+    hb_tensor Wt = alloc_shifted(ctx, nw, s->shift), B = alloc_shifted(ctx, cout, s->shift);
+    hb_tensor GW = alloc_shifted(ctx, nw, s->shift), GB = alloc_shifted(ctx, cout, s->shift);
+    size_t nws = hb_conv2d_backward_weight_workspace(ctx, N, cin, cout, H, W, k);
+    hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
+    hb_upload(ctx, IN, in);
+    hb_upload(ctx, Wt, w);
+    hb_upload(ctx, B, b);
+    hb_upload(ctx, GOUT, gout);
+    hb_upload(ctx, GIN, prev); /* overwritten unless accumulating */
+    hb_fill_host(ctx, OUT, NAN);
+    hb_fill_host(ctx, GW, NAN);
+    hb_fill_host(ctx, GB, NAN);
+    /* float error grows with the reduction length */
+    double tol_fwd = 4e-6 * sqrt((double)cin * k * k), tol_bwd = 4e-6 * sqrt((double)cout * k * k),
+           tol_w = 4e-6 * sqrt((double)N * H * W);
+
+    hb_tensor bias = s->bias ? B : HB_NONE;
+    TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, N, cin, cout, H, W, k));
+    ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
+    float *got = tu_download(ctx, OUT);
+    snprintf(what, sizeof what, "forward %s", tag);
+    tu_close(what, got, want_out, nout, 1e-5, tol_fwd);
+    free(got);
+
+    TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, N, cin, cout, H, W, k, 0));
+    ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
+    float *gin = tu_download(ctx, GIN);
+    snprintf(what, sizeof what, "backward_data %s", tag);
+    tu_close(what, gin, want_gin, nin, 1e-5, tol_bwd);
+
+    hb_upload(ctx, GIN, prev);
+    TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, N, cin, cout, H, W, k, 1));
+    for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
+    got = tu_download(ctx, GIN);
+    snprintf(what, sizeof what, "backward_data accumulate %s", tag);
+    tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
+    free(got);
+
+    hb_tensor gbias = s->bias ? GB : HB_NONE;
+    TU_RUN(ctx, cmd,
+           hb_conv2d_backward_weight(cmd, GW, gbias, IN, GOUT, WS, N, cin, cout, H, W, k));
+    ref_conv2d_backward_weight(want_gw, want_gb, ind, goutd, N, cin, cout, H, W, k);
+    float *gw = tu_download(ctx, GW), *gb = tu_download(ctx, GB);
+    snprintf(what, sizeof what, "backward_weight (workspace %zu) %s", nws, tag);
+    tu_close(what, gw, want_gw, nw, 1e-5, tol_w);
+    if (s->bias) {
+        snprintf(what, sizeof what, "backward_bias %s", tag);
+        tu_close(what, gb, want_gb, cout, 1e-5, tol_w);
+    }
+
+    if (s->fd) {
+        /* the loss is linear in each argument, so central differences are exact up to
+         * rounding; the GPU gradients (float) set the tolerance */
+        loss_ctx lc = {s, 0, ind, wd, bd, goutd, malloc(nout * 8)};
+        double *g = tu_to_double(gin, nin);
+        snprintf(what, sizeof what, "backward_data fd %s", tag);
+        tu_fd_check(what, loss, &lc, ind, nin, g, 12, 1e-2, 1e-4, 10 * tol_bwd);
+        free(g);
+        lc.which = 1;
+        g = tu_to_double(gw, nw);
+        snprintf(what, sizeof what, "backward_weight fd %s", tag);
+        tu_fd_check(what, loss, &lc, wd, nw, g, 12, 1e-2, 1e-4, 10 * tol_w);
+        free(g);
+        if (s->bias) {
+            lc.which = 2;
+            g = tu_to_double(gb, cout);
+            snprintf(what, sizeof what, "backward_bias fd %s", tag);
+            tu_fd_check(what, loss, &lc, bd, cout, g, 12, 1e-2, 1e-4, 10 * tol_w);
+            free(g);
+        }
+        free(lc.out);
+    }
+    free(gin), free(gw), free(gb);
+    hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    if (nws) hb_free(ctx, WS);
+    free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
+    free(goutd), free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
+}
+
+int main(void) {
+    hb_ctx *ctx = tu_ctx();
+    uint64_t rng = 7;
+    const shape shapes[] = {
+        {1, 1, 1, 1, 1, 3, 1, 0, 1},    {1, 1, 1, 1, 1, 1, 0, 0, 1},
+        {5, 3, 7, 4, 4, 3, 1, 0, 1},    {5, 3, 7, 4, 4, 3, 0, 1, 1},
+        {1, 7, 33, 7, 7, 3, 1, 0, 1},   {5, 33, 3, 7, 7, 1, 1, 0, 1},
+        {2, 1, 33, 32, 32, 3, 1, 0, 0}, {2, 1, 33, 32, 32, 3, 0, 1, 0},
+        {1, 33, 7, 32, 32, 3, 0, 0, 0}, {5, 3, 1, 4, 4, 1, 1, 0, 1},
+        {2, 33, 33, 4, 4, 1, 0, 0, 1},  {1, 3, 7, 7, 7, 1, 1, 1, 1},
+        {5, 7, 3, 32, 32, 1, 1, 0, 0},  {1, 33, 33, 12, 12, 3, 1, 0, 0},
+        {8, 64, 64, 16, 16, 3, 1, 0, 0}, /* SN-GAN sized */
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
+    return tu_finish(ctx);
+}
