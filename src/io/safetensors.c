@@ -253,7 +253,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
         goto done;
     }
     json_error_t je;
-    root = json_loadb(hdr, hlen, JSON_REJECT_DUPLICATES, &je);
+    root = json_loadb(hdr, hlen, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!root) {
         fail(err, errlen, "%s: header: expected JSON, found an error at byte %d: %s", path,
              je.position, je.text);
