@@ -493,8 +493,8 @@ static void atomic(void) {
         rc = hb_st_write(w, good, err, sizeof err);
         hb_st_writer_free(w);
         chmod(dir, 0700);
-        CHECK(rc == -1 && strstr(err, "good.safetensors") && same_file(good, at("ref.safetensors")) &&
-                  temp_files(dir) == 0,
+        CHECK(rc == -1 && strstr(err, "good.safetensors") &&
+                  same_file(good, at("ref.safetensors")) && temp_files(dir) == 0,
               "read-only directory: refused, old file intact: %s", err);
     } else {
         printf("running as root: read-only directory test replaced by the file-size limit\n");

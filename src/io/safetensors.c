@@ -370,8 +370,9 @@ int hb_st_expect(const hb_st_file *f, const char *name, int ndim, const int64_t 
     if (ndim < 0 || ndim > HB_ST_MAX_DIMS) ndim = ndim < 0 ? 0 : HB_ST_MAX_DIMS;
     shape_str(want, sizeof want, ndim, shape);
     if (!t)
-        return fail(err, errlen, "%s: tensor " NAMEF ": expected F32 shape %s, found no such tensor",
-                    path, name, want);
+        return fail(err, errlen,
+                    "%s: tensor " NAMEF ": expected F32 shape %s, found no such tensor", path,
+                    name, want);
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
     if (!same)
@@ -423,75 +424,83 @@ struct hb_st_writer {
 
 hb_st_writer *hb_st_writer_new(void) { return calloc(1, sizeof(hb_st_writer)); }
 
-static void writer_bad(hb_st_writer *w, const char *fmt, const char *name, const char *what) {
-    if (!w->bad[0]) snprintf(w->bad, sizeof w->bad, fmt, name ? name : "(null)", what);
-}
-
-void hb_st_add(hb_st_writer *w, const char *name, int ndim, const int64_t *shape,
-               const float *data) {
-    if (!w) return;
-    if (!name) { writer_bad(w, "tensor %s: %s", NULL, "expected a name, found NULL"); return; }
-    if (strcmp(name, "__metadata__") == 0)
-        { writer_bad(w, "tensor '%.100s': %s", name, "the name is reserved"); return; }
+/* Adds a tensor, or returns why not. */
+static const char *add_tensor(hb_st_writer *w, const char *name, int ndim, const int64_t *shape,
+                              const float *data) {
+    if (!name) return "expected a name, found NULL";
+    if (strcmp(name, "__metadata__") == 0) return "the name is reserved";
     if (ndim < 0 || ndim > HB_ST_MAX_DIMS || (ndim && !shape))
-        { writer_bad(w, "tensor '%.100s': %s", name,
-                          "expected 0..8 dimensions with a shape array"); return; }
+        return "expected 0..8 dimensions with a shape array";
     uint64_t n = 1;
     for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0)
-            { writer_bad(w, "tensor '%.100s': %s", name, "negative dimension in shape"); return; }
+        if (shape[i] < 0) return "negative dimension in shape";
         uint64_t d = (uint64_t)shape[i];
-        if (d && n > (SIZE_MAX / 4) / d)
-            { writer_bad(w, "tensor '%.100s': %s", name, "too many elements"); return; }
+        if (d && n > (SIZE_MAX / 4) / d) return "too many elements";
         n *= d;
     }
-    if (n && !data) { writer_bad(w, "tensor '%.100s': %s", name, "data is NULL"); return; }
+    if (n && !data) return "data is NULL";
     if (w->count == w->cap) {
         int cap = w->cap ? 2 * w->cap : 16;
         wtensor *t = realloc(w->t, (size_t)cap * sizeof *t);
-        if (!t) { writer_bad(w, "tensor '%.100s': %s", name, "out of memory"); return; }
+        if (!t) return "out of memory";
         w->t = t;
         w->cap = cap;
     }
     wtensor *t = &w->t[w->count];
     memset(t, 0, sizeof *t);
-    if (!(t->name = dupstr(name)))
-        { writer_bad(w, "tensor '%.100s': %s", name, "out of memory"); return; }
+    if (!(t->name = dupstr(name))) return "out of memory";
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
     t->data = data;
     t->n = (size_t)n;
     w->count++;
+    return NULL;
 }
 
-void hb_st_meta(hb_st_writer *w, const char *key, const char *value) {
+void hb_st_add(hb_st_writer *w, const char *name, int ndim, const int64_t *shape,
+               const float *data) {
     if (!w) return;
-    if (!key || !value)
-        { writer_bad(w, "metadata %s: %s", key, "expected a key and a value, found NULL"); return; }
+    const char *why = add_tensor(w, name, ndim, shape, data);
+    if (why && !w->bad[0])
+        snprintf(w->bad, sizeof w->bad, "tensor '%.100s': %s", name ? name : "(null)", why);
+}
+
+/* Sets a metadata entry, or returns why not. */
+static const char *set_meta(hb_st_writer *w, const char *key, const char *value) {
+    if (!key || !value) return "expected a key and a value, found NULL";
+    char *v = dupstr(value);
+    if (!v) return "out of memory";
     for (int i = 0; i < w->nmeta; i++)
         if (strcmp(w->meta[i].k, key) == 0) {
-            char *v = dupstr(value);
-            if (!v) { writer_bad(w, "metadata '%.100s': %s", key, "out of memory"); return; }
             free(w->meta[i].v);
             w->meta[i].v = v;
-            return;
+            return NULL;
         }
     if (w->nmeta == w->metacap) {
         int cap = w->metacap ? 2 * w->metacap : 8;
         kv *m = realloc(w->meta, (size_t)cap * sizeof *m);
-        if (!m) { writer_bad(w, "metadata '%.100s': %s", key, "out of memory"); return; }
+        if (!m) {
+            free(v);
+            return "out of memory";
+        }
         w->meta = m;
         w->metacap = cap;
     }
     kv *m = &w->meta[w->nmeta];
-    m->k = dupstr(key);
-    m->v = dupstr(value);
-    if (!m->k || !m->v) {
-        free(m->k);
-        free(m->v);
-        { writer_bad(w, "metadata '%.100s': %s", key, "out of memory"); return; }
+    if (!(m->k = dupstr(key))) {
+        free(v);
+        return "out of memory";
     }
+    m->v = v;
     w->nmeta++;
+    return NULL;
+}
+
+void hb_st_meta(hb_st_writer *w, const char *key, const char *value) {
+    if (!w) return;
+    const char *why = set_meta(w, key, value);
+    if (why && !w->bad[0])
+        snprintf(w->bad, sizeof w->bad, "metadata '%.100s': %s", key ? key : "(null)", why);
 }
 
 void hb_st_writer_free(hb_st_writer *w) {
@@ -580,7 +589,7 @@ fail:
 int hb_st_write(hb_st_writer *w, const char *path, char *err, size_t errlen) {
     if (!w || !path) return fail(err, errlen, "hb_st_write: expected a writer and a path");
     if (w->bad[0]) return fail(err, errlen, "%s: %s; nothing written", path, w->bad);
-    qsort(w->t, (size_t)w->count, sizeof *w->t, wt_by_name);
+    if (w->count) qsort(w->t, (size_t)w->count, sizeof *w->t, wt_by_name);
     for (int i = 1; i < w->count; i++)
         if (strcmp(w->t[i].name, w->t[i - 1].name) == 0)
             return fail(err, errlen,
@@ -621,7 +630,7 @@ int hb_st_write(hb_st_writer *w, const char *path, char *err, size_t errlen) {
     errno = 0;
     int ok = fwrite(lb, 1, 8, fp) == 8 && fwrite(hdr, 1, hlen, fp) == hlen;
     for (int i = 0; ok && i < w->count; i++)
-        ok = fwrite(w->t[i].data, 4, w->t[i].n, fp) == w->t[i].n;
+        ok = !w->t[i].n || fwrite(w->t[i].data, 4, w->t[i].n, fp) == w->t[i].n;
     if (ok) ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
     if (!ok) e = errno ? errno : EIO;
     if (fclose(fp) != 0 && ok) {
