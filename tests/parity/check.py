@@ -28,6 +28,10 @@ def build(meta):
     kind = meta.get('kind')
     if kind not in PREFIXES:
         raise ValueError('metadata "kind": expected "sngan" or "retrofit", found %r' % (kind,))
+    need = ['nch', 'ngf_gen', 'gen_factor'] + (['res', 'ngf_hat'] if kind == 'sngan' else [])
+    missing = [k for k in need if k not in meta]
+    if missing:
+        raise ValueError('metadata: missing %s' % ', '.join('"%s"' % k for k in missing))
     nch, ngf_gen, fac = int(meta['nch']), int(meta['ngf_gen']), float(meta['gen_factor'])
     if kind == 'sngan':
         res = int(meta['res'])
