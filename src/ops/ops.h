@@ -131,4 +131,13 @@ typedef struct {
 void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratch,
                       hb_tensor counter, int N, int D, const hb_langevin_cfg *cfg);
 
+/* ---- row gather / scatter (shaders/rows.comp, src/ops/rows.c) ----
+ * index: device tensor of `rows` row numbers held as floats (exact below 2^24), each in
+ * [0, table_rows). gather: dst[r] = table[index[r]]; scatter: table[index[r]] = src[r]
+ * (indices must be distinct). Rows are `cols` floats. */
+void hb_gather_rows(hb_cmd *cmd, hb_tensor dst, hb_tensor table, hb_tensor index, int rows,
+                    int cols, int table_rows);
+void hb_scatter_rows(hb_cmd *cmd, hb_tensor table, hb_tensor src, hb_tensor index, int rows,
+                     int cols, int table_rows);
+
 #endif

@@ -65,4 +65,8 @@ void ref_adam(double *p, const double *g, double *m, double *v, double *ema, siz
 void ref_langevin_step(double *x, const double *grad, const float *noise, int N, int D,
                        double eps, double grad_scale, double max_norm, double tau);
 
+/* row gather / scatter (ref_rows.c) */
+void ref_gather_rows(double *dst, const double *table, const double *index, int rows, int cols);
+void ref_scatter_rows(double *table, const double *src, const double *index, int rows, int cols);
+
 #endif

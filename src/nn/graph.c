@@ -1,0 +1,405 @@
+/* Static network graphs: building, forward and backward recording, parameters. */
+#include "nn/graph.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/sphere.h"
+
+#define PARAM_ALIGN 16u /* floats: every parameter starts vec4- and cache-line-aligned */
+
+hb_graph *hb_g_new(hb_ctx *ctx, const char *name) {
+    hb_graph *g = calloc(1, sizeof *g);
+    g->ctx = ctx;
+    snprintf(g->name, sizeof g->name, "%s", name);
+    g->output = -1;
+    return g;
+}
+
+static int is_alias(const hb_g_node *n) { return n->kind == HB_G_RESHAPE; }
+
+/* The value whose tensors a node uses (a reshape uses its input's). */
+static int root(const hb_graph *g, int v) {
+    while (is_alias(&g->nodes[v])) v = g->nodes[v].in0;
+    return v;
+}
+
+void hb_g_free(hb_graph *g) {
+    if (!g) return;
+    for (int i = 0; i < g->nnodes; i++) {
+        if (is_alias(&g->nodes[i])) continue;
+        hb_free(g->ctx, g->nodes[i].val);
+        hb_free(g->ctx, g->nodes[i].grad);
+    }
+    hb_free(g->ctx, g->params_t);
+    hb_free(g->ctx, g->grads_t);
+    hb_free(g->ctx, g->workspace);
+    hb_free(g->ctx, g->temp);
+    free(g->nodes);
+    free(g->params);
+    free(g);
+}
+
+static size_t shape_size(hb_shape s) { return (size_t)s.c * s.h * s.w; }
+size_t hb_g_size(const hb_graph *g, int v) { return shape_size(g->nodes[v].shape); }
+
+static hb_g_node *node_of(hb_graph *g, int v) {
+    if (v < 0 || v >= g->nnodes) hb_die(1, "%s: no value %d in the graph", g->name, v);
+    return &g->nodes[v];
+}
+
+static int add_node(hb_graph *g, hb_g_kind kind, int in0, int in1, hb_shape shape) {
+    if (g->max_batch) hb_die(1, "%s: graph already finalised", g->name);
+    if (g->nnodes == g->nodes_cap) {
+        g->nodes_cap = g->nodes_cap ? 2 * g->nodes_cap : 32;
+        g->nodes = realloc(g->nodes, g->nodes_cap * sizeof *g->nodes);
+    }
+    g->nodes[g->nnodes] = (hb_g_node){.kind = kind, .in0 = in0, .in1 = in1, .shape = shape,
+                                      .weight = -1, .bias = -1};
+    return g->nnodes++;
+}
+
+static int add_param(hb_graph *g, const char *base, const char *suffix, int ndim,
+                     const int64_t *shape, int init, float fan_in, float fan_out) {
+    if (g->nparams == g->params_cap) {
+        g->params_cap = g->params_cap ? 2 * g->params_cap : 32;
+        g->params = realloc(g->params, g->params_cap * sizeof *g->params);
+    }
+    hb_g_param *p = &g->params[g->nparams];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s.%s", base, suffix);
+    p->ndim = ndim;
+    p->n = 1;
+    for (int i = 0; i < ndim; i++) p->shape[i] = shape[i], p->n *= (uint32_t)shape[i];
+    p->init = init;
+    p->fan_in = fan_in;
+    p->fan_out = fan_out;
+    p->off = g->nparam_floats;
+    g->nparam_floats += (p->n + PARAM_ALIGN - 1) & ~(PARAM_ALIGN - 1);
+    return g->nparams++;
+}
+
+int hb_g_input(hb_graph *g, hb_shape s) {
+    if (g->nnodes) hb_die(1, "%s: the input must be the first value", g->name);
+    return add_node(g, HB_G_INPUT, -1, -1, s);
+}
+
+int hb_g_conv(hb_graph *g, int x, const char *name, int cout, int k, int bias) {
+    hb_shape s = node_of(g, x)->shape;
+    int v = add_node(g, HB_G_CONV, x, -1, (hb_shape){cout, s.h, s.w});
+    int64_t ws[4] = {cout, s.c, k, k}, bs[1] = {cout};
+    g->nodes[v].k = k;
+    g->nodes[v].weight = add_param(g, name, "weight", 4, ws, HB_INIT_GLOROT, (float)s.c * k * k,
+                                   (float)cout * k * k);
+    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_ZERO, 0, 0);
+    return v;
+}
+
+int hb_g_linear(hb_graph *g, int x, const char *name, int out, int bias) {
+    int in = (int)hb_g_size(g, x);
+    int v = add_node(g, HB_G_LINEAR, x, -1, (hb_shape){out, 1, 1});
+    int64_t ws[2] = {out, in}, bs[1] = {out};
+    g->nodes[v].weight = add_param(g, name, "weight", 2, ws, HB_INIT_GLOROT, (float)in, (float)out);
+    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_ZERO, 0, 0);
+    return v;
+}
+
+static int unary(hb_graph *g, hb_g_kind kind, int x) {
+    return add_node(g, kind, x, -1, node_of(g, x)->shape);
+}
+int hb_g_relu(hb_graph *g, int x) { return unary(g, HB_G_RELU, x); }
+int hb_g_sphere(hb_graph *g, int x) { return unary(g, HB_G_SPHERE, x); }
+
+int hb_g_tanh(hb_graph *g, int x, float scale) {
+    int v = unary(g, HB_G_TANH, x);
+    g->nodes[v].scale = scale;
+    return v;
+}
+
+int hb_g_avgpool(hb_graph *g, int x) {
+    hb_shape s = node_of(g, x)->shape;
+    if (s.h % 2 || s.w % 2) hb_die(1, "%s: 2x2 pooling of odd size %dx%d", g->name, s.h, s.w);
+    return add_node(g, HB_G_AVGPOOL, x, -1, (hb_shape){s.c, s.h / 2, s.w / 2});
+}
+
+int hb_g_upsample(hb_graph *g, int x) {
+    hb_shape s = node_of(g, x)->shape;
+    return add_node(g, HB_G_UPSAMPLE, x, -1, (hb_shape){s.c, 2 * s.h, 2 * s.w});
+}
+
+int hb_g_affine(hb_graph *g, int x, const char *name) {
+    int v = unary(g, HB_G_AFFINE, x);
+    int64_t cs[1] = {g->nodes[x].shape.c};
+    g->nodes[v].weight = add_param(g, name, "weight", 1, cs, HB_INIT_ONE, 0, 0);
+    g->nodes[v].bias = add_param(g, name, "bias", 1, cs, HB_INIT_ZERO, 0, 0);
+    return v;
+}
+
+int hb_g_gap(hb_graph *g, int x) {
+    return add_node(g, HB_G_GAP, x, -1, (hb_shape){node_of(g, x)->shape.c, 1, 1});
+}
+
+int hb_g_add(hb_graph *g, int a, int b) {
+    hb_shape sa = node_of(g, a)->shape, sb = node_of(g, b)->shape;
+    if (sa.c != sb.c || sa.h != sb.h || sa.w != sb.w)
+        hb_die(1, "%s: adding values of shapes %dx%dx%d and %dx%dx%d", g->name, sa.c, sa.h, sa.w,
+               sb.c, sb.h, sb.w);
+    return add_node(g, HB_G_ADD, a, b, sa);
+}
+
+int hb_g_reshape(hb_graph *g, int x, hb_shape s) {
+    if (shape_size(s) != hb_g_size(g, x)) hb_die(1, "%s: reshape changes the size", g->name);
+    return add_node(g, HB_G_RESHAPE, x, -1, s);
+}
+
+/* Backward passes of these ops overwrite; a second gradient into the same value goes
+ * through g->temp and is added. */
+static int backward_accumulates(hb_g_kind k) {
+    return !(k == HB_G_UPSAMPLE || k == HB_G_TANH || k == HB_G_GAP || k == HB_G_SPHERE);
+}
+
+void hb_g_finalize(hb_graph *g, int max_batch) {
+    if (max_batch < 1) hb_die(1, "%s: batch must be positive", g->name);
+    g->max_batch = max_batch;
+    g->output = g->nnodes - 1;
+    hb_ctx *ctx = g->ctx;
+    g->params_t = hb_alloc(ctx, g->nparam_floats);
+    g->grads_t = hb_alloc(ctx, g->nparam_floats);
+    size_t ws = 0, temp = 0;
+    int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);
+    for (int i = 0; i < g->nnodes; i++) {
+        hb_g_node *n = &g->nodes[i];
+        if (n->in0 >= 0) consumers[root(g, n->in0)]++;
+        if (n->in1 >= 0) consumers[root(g, n->in1)]++;
+        if (is_alias(n)) continue;
+        size_t size = (size_t)max_batch * shape_size(n->shape);
+        n->val = hb_alloc(ctx, size);
+        n->grad = hb_alloc(ctx, size);
+        hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
+        size_t need = 0;
+        if (n->kind == HB_G_CONV)
+            need = hb_conv2d_backward_weight_workspace(ctx, max_batch, in.c, n->shape.c, in.h,
+                                                       in.w, n->k);
+        if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
+        if (need > ws) ws = need;
+    }
+    for (int i = 0; i < g->nnodes; i++) {
+        hb_g_node *n = &g->nodes[i];
+        if (n->in0 >= 0 && !backward_accumulates(n->kind) && consumers[root(g, n->in0)] > 1) {
+            size_t size = (size_t)max_batch * hb_g_size(g, n->in0);
+            if (size > temp) temp = size;
+        }
+    }
+    free(consumers);
+    g->workspace = hb_alloc(ctx, ws ? ws : 1);
+    g->temp = hb_alloc(ctx, temp ? temp : 1);
+}
+
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void hb_g_init_params(hb_graph *g, uint64_t seed) {
+    float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
+    uint64_t state = seed;
+    for (int i = 0; i < g->nparams; i++) {
+        hb_g_param *p = &g->params[i];
+        float limit = p->init == HB_INIT_GLOROT ? sqrtf(6.0f / (p->fan_in + p->fan_out)) : 0;
+        for (uint32_t j = 0; j < p->n; j++) {
+            float u = (float)((splitmix(&state) >> 40) * 0x1p-24); /* [0, 1) */
+            flat[p->off + j] = p->init == HB_INIT_GLOROT ? (2 * u - 1) * limit
+                               : p->init == HB_INIT_ONE  ? 1.0f
+                                                         : 0.0f;
+        }
+    }
+    hb_upload(g->ctx, g->params_t, flat);
+    free(flat);
+}
+
+static void require_batch(const hb_graph *g, int batch) {
+    if (batch < 1 || batch > g->max_batch)
+        hb_die(1, "%s: batch %d outside 1..%d", g->name, batch, g->max_batch);
+}
+
+hb_tensor hb_g_value(const hb_graph *g, int v, int batch) {
+    require_batch(g, batch);
+    return hb_slice(g->nodes[root(g, v)].val, 0, (uint32_t)(batch * hb_g_size(g, v)));
+}
+
+hb_tensor hb_g_grad(const hb_graph *g, int v, int batch) {
+    require_batch(g, batch);
+    return hb_slice(g->nodes[root(g, v)].grad, 0, (uint32_t)(batch * hb_g_size(g, v)));
+}
+
+hb_tensor hb_g_param(const hb_graph *g, int i) {
+    return hb_slice(g->params_t, g->params[i].off, g->params[i].n);
+}
+hb_tensor hb_g_param_grad(const hb_graph *g, int i) {
+    return hb_slice(g->grads_t, g->params[i].off, g->params[i].n);
+}
+static hb_tensor param_or_none(const hb_graph *g, int i) { return i >= 0 ? hb_g_param(g, i) : HB_NONE; }
+static hb_tensor grad_or_none(const hb_graph *g, int i) { return i >= 0 ? hb_g_param_grad(g, i) : HB_NONE; }
+
+int hb_g_find_param(const hb_graph *g, const char *name) {
+    for (int i = 0; i < g->nparams; i++)
+        if (strcmp(g->params[i].name, name) == 0) return i;
+    return -1;
+}
+
+void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
+    require_batch(g, N);
+    for (int i = 1; i < g->nnodes; i++) {
+        hb_g_node *n = &g->nodes[i];
+        if (is_alias(n)) continue;
+        hb_shape in = g->nodes[n->in0].shape, out = n->shape;
+        hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
+        switch (n->kind) {
+        case HB_G_CONV:
+            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
+                              in.c, out.c, in.h, in.w, n->k);
+            break;
+        case HB_G_LINEAR:
+            hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
+                              (int)hb_g_size(g, n->in0), out.c);
+            break;
+        case HB_G_RELU: hb_relu(cmd, y, x); break;
+        case HB_G_AVGPOOL: hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w); break;
+        case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
+        case HB_G_AFFINE:
+            hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
+                      in.h * in.w);
+            break;
+        case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
+        case HB_G_GAP: hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w); break;
+        case HB_G_ADD: hb_add(cmd, y, x, hb_g_value(g, n->in1, N)); break;
+        case HB_G_SPHERE:
+            hb_sphere(cmd, y, x, g->workspace, N, (int)hb_g_size(g, i));
+            break;
+        default: hb_die(1, "%s: node %d cannot run forward", g->name, i);
+        }
+    }
+}
+
+/* Gradient of node i's output (gy) into its input slot `src`: into `gin` directly when the
+ * op can accumulate (or this is the first gradient), else through g->temp. */
+static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int N) {
+    hb_g_node *n = &g->nodes[i];
+    hb_shape in = g->nodes[src].shape, out = n->shape;
+    hb_tensor gy = hb_g_grad(g, i, N), gin = hb_g_grad(g, src, N);
+    int via_temp = acc && !backward_accumulates(n->kind);
+    hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
+    switch (n->kind) {
+    case HB_G_CONV:
+        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N, in.c, out.c, in.h,
+                                in.w, n->k, acc);
+        break;
+    case HB_G_LINEAR:
+        hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,
+                                (int)hb_g_size(g, src), out.c, acc);
+        break;
+    case HB_G_RELU: hb_relu_backward(cmd, gin, gy, hb_g_value(g, src, N), acc); break;
+    case HB_G_AVGPOOL: hb_avgpool2_backward(cmd, gin, gy, N, in.c, in.h, in.w, acc); break;
+    case HB_G_UPSAMPLE: hb_upsample2_bilinear_backward(cmd, dst, gy, N, in.c, in.h, in.w); break;
+    case HB_G_AFFINE:
+        hb_affine_backward(cmd, gin, gy, hb_g_param(g, n->weight), N, in.c, in.h * in.w, acc);
+        break;
+    case HB_G_TANH: hb_tanh_backward(cmd, dst, gy, hb_g_value(g, i, N), n->scale); break;
+    case HB_G_GAP: hb_global_avgpool_backward(cmd, dst, gy, N, in.c, in.h * in.w); break;
+    case HB_G_ADD: hb_axpby(cmd, gin, gy, 1.0f, acc ? 1.0f : 0.0f); break;
+    case HB_G_SPHERE:
+        hb_sphere_backward(cmd, dst, gy, hb_g_value(g, src, N), g->workspace, N,
+                           (int)hb_g_size(g, src));
+        break;
+    default: hb_die(1, "%s: node %d has no backward", g->name, i);
+    }
+    if (via_temp) hb_axpby(cmd, gin, dst, 1.0f, 1.0f);
+}
+
+static void backward_params(hb_graph *g, hb_cmd *cmd, int i, int N) {
+    hb_g_node *n = &g->nodes[i];
+    if (n->weight < 0) return;
+    hb_shape in = g->nodes[n->in0].shape, out = n->shape;
+    hb_tensor gy = hb_g_grad(g, i, N), x = hb_g_value(g, n->in0, N);
+    switch (n->kind) {
+    case HB_G_CONV:
+        hb_conv2d_backward_weight(cmd, hb_g_param_grad(g, n->weight), grad_or_none(g, n->bias), x,
+                                  gy, g->workspace, N, in.c, out.c, in.h, in.w, n->k);
+        break;
+    case HB_G_LINEAR:
+        hb_linear_backward_weight(cmd, hb_g_param_grad(g, n->weight), grad_or_none(g, n->bias), x,
+                                  gy, N, (int)hb_g_size(g, n->in0), out.c);
+        break;
+    case HB_G_AFFINE:
+        hb_affine_backward_params(cmd, hb_g_param_grad(g, n->weight), hb_g_param_grad(g, n->bias),
+                                  gy, x, N, in.c, in.h * in.w);
+        break;
+    default: break;
+    }
+}
+
+void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int want_input_grad) {
+    require_batch(g, N);
+    char *written = calloc((size_t)g->nnodes, 1);
+    written[root(g, g->output)] = 1;
+    for (int i = g->nnodes - 1; i > 0; i--) {
+        hb_g_node *n = &g->nodes[i];
+        if (is_alias(n) || !written[i]) continue;
+        int srcs[2] = {n->in0, n->in1};
+        for (int s = 0; s < 2; s++) {
+            if (srcs[s] < 0) continue;
+            int src = root(g, srcs[s]);
+            if (src == 0 && !want_input_grad) continue;
+            backward_data(g, cmd, i, src, written[src], N);
+            written[src] = 1;
+        }
+        if (want_param_grads) backward_params(g, cmd, i, N);
+    }
+    free(written);
+}
+
+float *hb_g_download_flat(const hb_graph *g, int grads) {
+    float *flat = malloc((g->nparam_floats ? g->nparam_floats : 1) * sizeof *flat);
+    hb_download(g->ctx, grads ? g->grads_t : g->params_t, flat);
+    return flat;
+}
+
+void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat) {
+    char name[160];
+    for (int i = 0; i < g->nparams; i++) {
+        const hb_g_param *p = &g->params[i];
+        snprintf(name, sizeof name, "%s%s", prefix, p->name);
+        hb_st_add(w, name, p->ndim, p->shape, flat + p->off);
+    }
+}
+
+int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
+                     size_t errlen) {
+    char name[160];
+    size_t plen = strlen(prefix);
+    for (int t = 0; t < f->count; t++) { /* strict, like load_state_dict(strict=True) */
+        const char *tn = f->t[t].name;
+        if (strncmp(tn, prefix, plen) == 0 && hb_g_find_param(g, tn + plen) < 0) {
+            snprintf(err, errlen, "%s: tensor '%s' is not a parameter of this %s network "
+                     "(different architecture or width?)", f->path, tn, g->name);
+            return -1;
+        }
+    }
+    float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
+    for (int i = 0; i < g->nparams; i++) {
+        const hb_g_param *p = &g->params[i];
+        snprintf(name, sizeof name, "%s%s", prefix, p->name);
+        if (hb_st_expect(f, name, p->ndim, p->shape, err, errlen) != 0) {
+            free(flat);
+            return -1;
+        }
+        memcpy(flat + p->off, hb_st_find(f, name)->data, (size_t)p->n * sizeof *flat);
+    }
+    hb_upload(g->ctx, g->params_t, flat);
+    free(flat);
+    return 0;
+}

@@ -1,0 +1,116 @@
+/* A network as a small static graph of ops, recorded forward and backward into a command
+ * buffer. Built once with the hb_g_* builders (which name parameters exactly like the PyTorch
+ * modules in bench/hatebm_torch.py), then finalised for a maximum batch: every value and its
+ * gradient get a device tensor of their own, so a forward+backward for a fixed batch size can
+ * be recorded once and replayed. Parameters live in one flat tensor (and their gradients in
+ * another), which is what Adam, EMA and checkpoints operate on. */
+#ifndef HB_GRAPH_H
+#define HB_GRAPH_H
+
+#include "io/safetensors.h"
+#include "ops/ops.h"
+
+typedef struct {
+    int c, h, w; /* per sample; flat features are c x 1 x 1 */
+} hb_shape;
+
+typedef enum {
+    HB_G_INPUT,
+    HB_G_CONV,
+    HB_G_LINEAR,
+    HB_G_RELU,
+    HB_G_AVGPOOL,
+    HB_G_UPSAMPLE,
+    HB_G_AFFINE,
+    HB_G_TANH,
+    HB_G_GAP,
+    HB_G_ADD,
+    HB_G_RESHAPE,
+    HB_G_SPHERE,
+} hb_g_kind;
+
+typedef struct {
+    hb_g_kind kind;
+    int in0, in1;           /* input values (-1: none) */
+    hb_shape shape;         /* output, per sample */
+    int weight, bias;       /* parameter indices (-1: none) */
+    int k;                  /* conv kernel size */
+    float scale;            /* tanh factor */
+    hb_tensor val, grad;    /* [max_batch x size]; a reshape shares its input's */
+} hb_g_node;
+
+typedef struct {
+    char name[96];
+    int ndim;
+    int64_t shape[4];
+    uint32_t off, n; /* in the flat parameter tensor */
+    int init;        /* HB_INIT_* */
+    float fan_in, fan_out;
+} hb_g_param;
+
+enum { HB_INIT_GLOROT, HB_INIT_ZERO, HB_INIT_ONE };
+
+typedef struct {
+    hb_ctx *ctx;
+    char name[32]; /* "hat", "gen", ... for messages */
+    hb_g_node *nodes;
+    int nnodes, nodes_cap;
+    hb_g_param *params;
+    int nparams, params_cap;
+    uint32_t nparam_floats;
+    int max_batch;
+    hb_tensor params_t, grads_t; /* flat */
+    hb_tensor workspace;          /* conv weight-gradient and sphere scratch */
+    hb_tensor temp;               /* for accumulating ops without an accumulate mode */
+    int output;
+} hb_graph;
+
+hb_graph *hb_g_new(hb_ctx *ctx, const char *name);
+void hb_g_free(hb_graph *g);
+
+/* builders: return the new value's id */
+int hb_g_input(hb_graph *g, hb_shape s);
+int hb_g_conv(hb_graph *g, int x, const char *name, int cout, int k, int bias);
+int hb_g_linear(hb_graph *g, int x, const char *name, int out, int bias);
+int hb_g_relu(hb_graph *g, int x);
+int hb_g_avgpool(hb_graph *g, int x);
+int hb_g_upsample(hb_graph *g, int x); /* 2x bilinear, half-pixel centres */
+int hb_g_affine(hb_graph *g, int x, const char *name); /* frozen batch norm: weight, bias */
+int hb_g_tanh(hb_graph *g, int x, float scale);
+int hb_g_gap(hb_graph *g, int x);
+int hb_g_add(hb_graph *g, int a, int b);
+int hb_g_reshape(hb_graph *g, int x, hb_shape s);
+int hb_g_sphere(hb_graph *g, int x); /* z = sqrt(D) x / (||x|| + 1e-6) per sample */
+
+/* Allocates every tensor for batches up to max_batch; output = the last value built. */
+void hb_g_finalize(hb_graph *g, int max_batch);
+/* Initialises parameters like the authors' Keras code: Glorot-uniform kernels, zero biases,
+ * batch-norm gamma 1 and beta 0; reproducible from the seed. */
+void hb_g_init_params(hb_graph *g, uint64_t seed);
+
+size_t hb_g_size(const hb_graph *g, int value); /* floats per sample */
+hb_tensor hb_g_value(const hb_graph *g, int value, int batch); /* first batch samples */
+hb_tensor hb_g_grad(const hb_graph *g, int value, int batch);
+hb_tensor hb_g_param(const hb_graph *g, int index);
+hb_tensor hb_g_param_grad(const hb_graph *g, int index);
+int hb_g_find_param(const hb_graph *g, const char *name);
+
+/* Records the forward pass over `batch` samples (input value 0 must hold them). */
+void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);
+/* Records the backward pass from the output's gradient (which the caller fills first, e.g.
+ * with hb_fill). Parameter gradients are written when want_param_grads; the input's
+ * gradient when want_input_grad. */
+void hb_g_backward(hb_graph *g, hb_cmd *cmd, int batch, int want_param_grads,
+                   int want_input_grad);
+
+/* Weights as safetensors tensors named like the PyTorch modules (with a prefix such as
+ * "hat." or ""). hb_g_download_flat copies the flat parameters (or gradients) to the host;
+ * hb_g_add_tensors adds each of them, pointing into that copy, to a writer. */
+float *hb_g_download_flat(const hb_graph *g, int grads);
+void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat);
+/* Loads every parameter from f (names prefixed); refuses a missing or mis-shaped tensor with
+ * a message naming it. 0 or -1. */
+int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
+                     size_t errlen);
+
+#endif
