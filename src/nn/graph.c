@@ -67,7 +67,7 @@ static int add_param(hb_graph *g, const char *base, const char *suffix, int ndim
         g->params_cap = g->params_cap ? 2 * g->params_cap : 32;
         g->params = realloc(g->params, g->params_cap * sizeof *g->params);
     }
-    hb_g_param *p = &g->params[g->nparams];
+    hb_g_param_info *p = &g->params[g->nparams];
     memset(p, 0, sizeof *p);
     snprintf(p->name, sizeof p->name, "%s.%s", base, suffix);
     p->ndim = ndim;
@@ -208,7 +208,7 @@ void hb_g_init_params(hb_graph *g, uint64_t seed) {
     float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
     uint64_t state = seed;
     for (int i = 0; i < g->nparams; i++) {
-        hb_g_param *p = &g->params[i];
+        hb_g_param_info *p = &g->params[i];
         float limit = p->init == HB_INIT_GLOROT ? sqrtf(6.0f / (p->fan_in + p->fan_out)) : 0;
         for (uint32_t j = 0; j < p->n; j++) {
             float u = (float)((splitmix(&state) >> 40) * 0x1p-24); /* [0, 1) */
@@ -285,8 +285,9 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     }
 }
 
-/* Gradient of node i's output (gy) into its input slot `src`: into `gin` directly when the
- * op can accumulate (or this is the first gradient), else through g->temp. */
+/* Gradient of node i's output (gy) into its input `src` (shape as node i sees it): into the
+ * gradient directly when the op can accumulate (or this is the first gradient), else
+ * through g->temp. */
 static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[src].shape, out = n->shape;
@@ -352,9 +353,9 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
         int srcs[2] = {n->in0, n->in1};
         for (int s = 0; s < 2; s++) {
             if (srcs[s] < 0) continue;
-            int src = root(g, srcs[s]);
+            int src = root(g, srcs[s]); /* a reshape shares its input's gradient */
             if (src == 0 && !want_input_grad) continue;
-            backward_data(g, cmd, i, src, written[src], N);
+            backward_data(g, cmd, i, srcs[s], written[src], N);
             written[src] = 1;
         }
         if (want_param_grads) backward_params(g, cmd, i, N);
@@ -371,7 +372,7 @@ float *hb_g_download_flat(const hb_graph *g, int grads) {
 void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat) {
     char name[160];
     for (int i = 0; i < g->nparams; i++) {
-        const hb_g_param *p = &g->params[i];
+        const hb_g_param_info *p = &g->params[i];
         snprintf(name, sizeof name, "%s%s", prefix, p->name);
         hb_st_add(w, name, p->ndim, p->shape, flat + p->off);
     }
@@ -391,7 +392,7 @@ int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char 
     }
     float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
     for (int i = 0; i < g->nparams; i++) {
-        const hb_g_param *p = &g->params[i];
+        const hb_g_param_info *p = &g->params[i];
         snprintf(name, sizeof name, "%s%s", prefix, p->name);
         if (hb_st_expect(f, name, p->ndim, p->shape, err, errlen) != 0) {
             free(flat);

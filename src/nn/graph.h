@@ -46,7 +46,7 @@ typedef struct {
     uint32_t off, n; /* in the flat parameter tensor */
     int init;        /* HB_INIT_* */
     float fan_in, fan_out;
-} hb_g_param;
+} hb_g_param_info;
 
 enum { HB_INIT_GLOROT, HB_INIT_ZERO, HB_INIT_ONE };
 
@@ -55,7 +55,7 @@ typedef struct {
     char name[32]; /* "hat", "gen", ... for messages */
     hb_g_node *nodes;
     int nnodes, nodes_cap;
-    hb_g_param *params;
+    hb_g_param_info *params;
     int nparams, params_cap;
     uint32_t nparam_floats;
     int max_batch;
