@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "train/synth.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -141,9 +142,126 @@ static int bench_ops(const char *device, int argc, char **argv) {
     return 0;
 }
 
+/* Runs the PyTorch peer with the same sizes; returns 0 and fills the figures, or -1. */
+static int torch_peer(int nch, int ngf, int batch, int steps, int iters, double *step_s,
+                      double *iter_s) {
+    const char *dir = getenv("HATEBM_BENCH_DIR");
+    if (!dir || !*dir) dir = HB_BENCH_DIR;
+    char cmd[1400], line[4096];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 '%s/torch_langevin.py' --nch %d --ngf %d --batch %d --steps %d "
+             "--iters %d --bank 1024 --temp 1e-8 2>&1",
+             dir, nch, ngf, batch, steps, iters);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    int found = 0;
+    while (fgets(line, sizeof line, p)) {
+        char *a = strstr(line, "\"s_per_langevin_step\": "), *b = strstr(line, "\"s_per_iteration\": ");
+        if (a && b) {
+            *step_s = atof(a + 23);
+            *iter_s = atof(b + 19);
+            found = 1;
+        }
+    }
+    return pclose(p) == 0 && found ? 0 : -1;
+}
+
+typedef struct {
+    const char *name;
+    int nch, ngf, batch;
+} langevin_config;
+
+static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int steps, int iters,
+                                  int peer) {
+    hb_synth_cfg cfg = {.res = 32, .nch = lc->nch, .ngf_hat = lc->ngf, .ngf_gen = lc->ngf,
+                        .gen_factor = 2.0f, .batch_size = lc->batch, .mcmc_steps = steps,
+                        .persistent_size = 1024, .epsilon = 5e-4f, .mcmc_temp = 1e-8f,
+                        .max_langevin_norm_res = 2.5f, .data_epsilon = 1e-3f, .lr_ebm = 1e-4f,
+                        .lr_gen = 1e-4f, .gen_loss_factor_coop = 1000, .ema_decay = 0.9999f,
+                        .seed = 1};
+    printf("\n%s: 32x32, %d channel(s), ngf %d, batch %d, K = %d Langevin steps\n", lc->name,
+           lc->nch, lc->ngf, lc->batch, steps);
+    fflush(stdout);
+    size_t before = hb_device_bytes(ctx);
+    hb_synth *s = hb_synth_new(ctx, &cfg);
+    size_t n = (size_t)lc->batch * lc->nch * 32 * 32;
+    float *data = malloc(n * sizeof *data);
+    for (size_t i = 0; i < n; i++) data[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+    hb_synth_sample(s); /* warm-up: pipelines, first touch of memory */
+    double t0 = now_s();
+    hb_synth_sample(s);
+    double chain = now_s() - t0;
+    hb_synth_metrics m;
+    hb_synth_step(s, data, &m); /* warm-up */
+    double host = 0, dev = 0;
+    t0 = now_s();
+    for (int i = 0; i < iters; i++) {
+        hb_synth_step(s, data, &m);
+        host += m.host_s;
+        dev += m.device_s;
+    }
+    double iter = (now_s() - t0) / iters;
+    printf("  hatebm   %8.4f s per Langevin step   %8.3f s per iteration   (host %.2f%% of device "
+           "time; %.0f MiB of device memory)\n",
+           chain / steps, iter, 100 * host / dev, (hb_device_bytes(ctx) - before) / 1048576.0);
+    fflush(stdout);
+    double pstep, piter;
+    if (peer && torch_peer(lc->nch, lc->ngf, lc->batch, steps, iters, &pstep, &piter) == 0) {
+        printf("  pytorch  %8.4f s per Langevin step   %8.3f s per iteration   (CPU, 2 threads)\n",
+               pstep, piter);
+        printf("  ratio hatebm/pytorch: %.2f per Langevin step, %.2f per iteration\n",
+               chain / steps / pstep, iter / piter);
+    } else if (peer) {
+        printf("  pytorch  peer unavailable (needs /usr/bin/python3 with torch and "
+               "bench/torch_langevin.py; set HATEBM_BENCH_DIR)\n");
+    }
+    free(data);
+    hb_synth_free(s);
+}
+
+static int bench_langevin(const char *device, int argc, char **argv) {
+    int steps = 20, iters = 2, peer = 1;
+    const char *which = "all";
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) iters = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) which = argv[++i];
+        else if (strcmp(argv[i], "--no-peer") == 0) peer = 0;
+        else {
+            fprintf(stderr, "hatebm: error: unknown bench langevin option '%s'; options: "
+                            "--steps K --iters N --config fmnist|cifar|all --no-peer\n", argv[i]);
+            return 2;
+        }
+    }
+    if (steps < 1 || iters < 1) {
+        fprintf(stderr, "hatebm: error: --steps and --iters must be positive\n");
+        return 2;
+    }
+    const langevin_config configs[] = {{"fmnist", 1, 64, 64}, {"cifar", 3, 256, 128}};
+    int any = 0;
+    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx *ctx = hb_ctx_create(&o);
+    printf("hatebm bench langevin on %s: conditional Hat EBM (Algorithm 1), hat net and generator "
+           "SN-GAN 32x32\n", hb_ctx_device_name(ctx));
+    for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
+        if (strcmp(which, "all") != 0 && strcmp(which, configs[c].name) != 0) continue;
+        any = 1;
+        bench_langevin_config(ctx, &configs[c], steps, iters, peer);
+    }
+    hb_ctx_destroy(ctx);
+    if (!any) {
+        fprintf(stderr, "hatebm: error: unknown --config '%s'; use fmnist, cifar or all\n", which);
+        return 2;
+    }
+    return 0;
+}
+
 int cli_bench(const char *device, int argc, char **argv) {
     if (argc >= 1 && strcmp(argv[0], "ops") == 0) return bench_ops(device, argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "langevin") == 0)
+        return bench_langevin(device, argc - 1, argv + 1);
     fprintf(stderr, "hatebm: error: usage: hatebm bench ops [--reps N] [--batch N] "
-                    "[--widths 64,256]\n");
+                    "[--widths 64,256] | bench langevin [--steps K] [--iters N] "
+                    "[--config fmnist|cifar|all] [--no-peer]\n");
     return 2;
 }

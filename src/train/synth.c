@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* RNG streams: Langevin step k uses stream k; these lie above any chain length. */
 enum { STREAM_Z = 1 << 20, STREAM_DATA_NOISE, STREAM_BANK_INIT };
@@ -224,13 +225,25 @@ static void write_iteration_inputs(hb_synth *s) {
     free(idx);
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 void hb_synth_step(hb_synth *s, const float *data, hb_synth_metrics *m) {
+    double t0 = now_s();
     write_iteration_inputs(s);
     hb_upload(s->ctx, s->data, data);
-    hb_cmd_run(s->iter);
+    hb_cmd_submit(s->iter);
+    double t1 = now_s();
+    hb_cmd_wait(s->iter);
+    double t2 = now_s();
     float v[4];
     hb_download(s->ctx, s->metrics, v);
     if (m) {
+        m->host_s = (t1 - t0) + (now_s() - t2);
+        m->device_s = t2 - t1;
         m->e_pos = v[0];
         m->e_neg = v[1];
         m->ebm_loss = (v[0] - v[1]) / s->cfg.mcmc_temp;

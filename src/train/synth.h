@@ -21,6 +21,8 @@ typedef struct {
     float e_pos, e_neg; /* mean energies of data and of samples X */
     float ebm_loss;     /* (e_pos - e_neg) / mcmc_temp */
     float gen_loss;     /* gen_loss_factor_coop * MSE on the bank batch */
+    double host_s;      /* host time: writing inputs, submitting, reading metrics */
+    double device_s;    /* waiting for the device */
 } hb_synth_metrics;
 
 typedef struct hb_synth hb_synth;
