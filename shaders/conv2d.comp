@@ -11,7 +11,8 @@
 layout(constant_id = 1) const uint K = 3;
 layout(constant_id = 2) const uint VEC = 1;
 const int P = int(K) / 2;
-const uint TC = 8, TX = 8; // output channels, pixels per invocation
+const uint TC = 8, TX = 16; // output channels, pixels per invocation
+const uint TV = TX / 4;     // vec4s per output row tile
 
 layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform samplerBuffer Wt;
@@ -34,15 +35,13 @@ void load_window(uint row, int x0, out float win[TX + 2]) {
         // x0 and row are multiples of 4, so the window is 2 aligned vec4 plus one
         // element on each side taken from the neighbouring vec4s.
         int r4 = int(row / 4u), w4 = int(W / 4u), b4 = x0 / 4;
-        vec4 m0 = texelFetch(In, r4 + min(b4, w4 - 1));
-        vec4 m1 = b4 + 1 < w4 ? texelFetch(In, r4 + b4 + 1) : vec4(0);
-        for (uint j = 0; j < 4u; j++) {
-            win[P + j] = m0[j];
-            win[P + 4 + j] = m1[j];
+        for (int v = 0; v < int(TV); v++) {
+            vec4 m = b4 + v < w4 ? texelFetch(In, r4 + b4 + v) : vec4(0);
+            for (uint j = 0; j < 4u; j++) win[P + 4 * v + j] = m[j];
         }
         if (P == 1) {
             win[0] = b4 > 0 ? texelFetch(In, r4 + b4 - 1).w : 0.0;
-            win[TX + 1] = b4 + 2 < w4 ? texelFetch(In, r4 + b4 + 2).x : 0.0;
+            win[TX + 1] = b4 + int(TV) < w4 ? texelFetch(In, r4 + b4 + int(TV)).x : 0.0;
         }
     } else {
         for (uint j = 0; j < TX + K - 1; j++) {
@@ -64,13 +63,12 @@ void main() {
     int x0 = int(xb * TX);
 
     uint wrow[TC]; // weight row of each output channel, clamped so reads stay in range
-    vec4 acc[TC][2];
+    vec4 acc[TC][TV];
     for (uint c = 0; c < TC; c++) {
         uint co = min(co0 + c, cout - 1);
         wrow[c] = w_off + co * s_o;
         float b = has_bias != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
-        acc[c][0] = vec4(b);
-        acc[c][1] = vec4(b);
+        for (uint v = 0; v < TV; v++) acc[c][v] = vec4(b);
     }
     for (uint ci = 0; ci < cin; ci++) {
         uint plane = in_off + (n * cin + ci) * H * W;
@@ -83,8 +81,9 @@ void main() {
                 int wbase = int(wrow[c] + ci * s_i) + tap_base + tap_step * int(ky * K);
                 for (uint kx = 0; kx < K; kx++) {
                     float wv = texelFetch(Wt, wbase + tap_step * int(kx)).x;
-                    acc[c][0] += wv * vec4(win[kx], win[kx + 1], win[kx + 2], win[kx + 3]);
-                    acc[c][1] += wv * vec4(win[kx + 4], win[kx + 5], win[kx + 6], win[kx + 7]);
+                    for (uint v = 0; v < TV; v++)
+                        acc[c][v] += wv * vec4(win[kx + 4 * v], win[kx + 4 * v + 1],
+                                               win[kx + 4 * v + 2], win[kx + 4 * v + 3]);
                 }
             }
         }
@@ -94,7 +93,7 @@ void main() {
         if (co >= cout) break;
         uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);
         if (VEC == 4) {
-            for (uint j = 0; j < 2u; j++) {
+            for (uint j = 0; j < TV; j++) {
                 if (uint(x0) + 4u * j >= W) break;
                 vec4 v = acc[c][j];
                 if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
