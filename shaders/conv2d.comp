@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Stride-1 convolution as an implicit GEMM (src/ops/conv2d.c). Each invocation computes
 // 8 output channels x 8 consecutive pixels of one output row. The same kernel runs the
 // backward-data pass: that is a convolution of gout with the weights' channel roles swapped
@@ -35,16 +36,16 @@ void load_window(uint row, int x0, out float win[TX + 2]) {
         // x0 and row are multiples of 4, so the window is 2 aligned vec4 plus one
         // element on each side taken from the neighbouring vec4s.
         int r4 = int(row / 4u), w4 = int(W / 4u), b4 = x0 / 4;
-        for (int v = 0; v < int(TV); v++) {
+        [[unroll]] for (int v = 0; v < int(TV); v++) {
             vec4 m = b4 + v < w4 ? texelFetch(In, r4 + b4 + v) : vec4(0);
-            for (uint j = 0; j < 4u; j++) win[P + 4 * v + j] = m[j];
+            [[unroll]] for (uint j = 0; j < 4u; j++) win[P + 4 * v + j] = m[j];
         }
         if (P == 1) {
             win[0] = b4 > 0 ? texelFetch(In, r4 + b4 - 1).w : 0.0;
             win[TX + 1] = b4 + int(TV) < w4 ? texelFetch(In, r4 + b4 + int(TV)).x : 0.0;
         }
     } else {
-        for (uint j = 0; j < TX + K - 1; j++) {
+        [[unroll]] for (uint j = 0; j < TX + K - 1; j++) {
             int x = x0 + int(j) - P;
             float v = texelFetch(In, int(row) + clamp(x, 0, int(W) - 1)).x;
             win[j] = x >= 0 && x < int(W) ? v : 0.0;
@@ -64,43 +65,43 @@ void main() {
 
     uint wrow[TC]; // weight row of each output channel, clamped so reads stay in range
     vec4 acc[TC][TV];
-    for (uint c = 0; c < TC; c++) {
+    [[unroll]] for (uint c = 0; c < TC; c++) {
         uint co = min(co0 + c, cout - 1);
         wrow[c] = w_off + co * s_o;
         float b = has_bias != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
-        for (uint v = 0; v < TV; v++) acc[c][v] = vec4(b);
+        [[unroll]] for (uint v = 0; v < TV; v++) acc[c][v] = vec4(b);
     }
     for (uint ci = 0; ci < cin; ci++) {
         uint plane = in_off + (n * cin + ci) * H * W;
-        for (uint ky = 0; ky < K; ky++) {
+        [[unroll]] for (uint ky = 0; ky < K; ky++) {
             int iy = int(y + ky) - P;
             if (iy < 0 || iy >= int(H)) continue;
             float win[TX + 2];
             load_window(plane + uint(iy) * W, x0, win);
-            for (uint c = 0; c < TC; c++) {
+            [[unroll]] for (uint c = 0; c < TC; c++) {
                 int wbase = int(wrow[c] + ci * s_i) + tap_base + tap_step * int(ky * K);
-                for (uint kx = 0; kx < K; kx++) {
+                [[unroll]] for (uint kx = 0; kx < K; kx++) {
                     float wv = texelFetch(Wt, wbase + tap_step * int(kx)).x;
-                    for (uint v = 0; v < TV; v++)
+                    [[unroll]] for (uint v = 0; v < TV; v++)
                         acc[c][v] += wv * vec4(win[kx + 4 * v], win[kx + 4 * v + 1],
                                                win[kx + 4 * v + 2], win[kx + 4 * v + 3]);
                 }
             }
         }
     }
-    for (uint c = 0; c < TC; c++) {
+    [[unroll]] for (uint c = 0; c < TC; c++) {
         uint co = co0 + c;
         if (co >= cout) break;
         uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);
         if (VEC == 4) {
-            for (uint j = 0; j < TV; j++) {
+            [[unroll]] for (uint j = 0; j < TV; j++) {
                 if (uint(x0) + 4u * j >= W) break;
                 vec4 v = acc[c][j];
                 if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
                 imageStore(Out, int(o / 4u + j), v);
             }
         } else {
-            for (uint j = 0; j < TX; j++) {
+            [[unroll]] for (uint j = 0; j < TX; j++) {
                 if (uint(x0) + j >= W) break;
                 float v = acc[c][j / 4u][j % 4u];
                 if (accumulate != 0u) v += texelFetch(Old, int(o + j)).x;

@@ -130,6 +130,7 @@ int main(void) {
         {1, 33, 1, 1, 0},    {5, 1, 33, 1, 1},   {33, 33, 33, 1, 0},   {7, 128, 16, 0, 0},
         {64, 128, 1024, 1, 0}, /* SN-GAN sized: z -> 4x4x64 */
         {64, 1024, 1, 1, 0},   /* critic head */
+        {2, 30000, 9, 1, 0},   /* long reduction */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
     return tu_finish(ctx);
