@@ -7,11 +7,22 @@
 // (strides s_o, s_i) and the taps flipped (tap_base, tap_step), so weights are never repacked.
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
 // are then read and written as vec4 (RGBA32F views).
+// WMODE picks how weights are read (with scalar reads they cost as much as the arithmetic):
+//   0: one float per tap, any layout;
+//   1: forward, cin % 4 == 0: the taps of 4 consecutive input channels of one output channel
+//      are 4*K*K contiguous floats starting on a vec4 boundary;
+//   2: backward data, channel count % 4 == 0: for one input channel, the flipped taps of the
+//      tile's 8 output channels are 8*K*K contiguous floats starting on a vec4 boundary.
+// In modes 1 and 2 each vec4 is fetched once per use site; the loop body is one basic block
+// so the compiler merges the repeated fetches of a vec4.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint K = 3;
 layout(constant_id = 2) const uint VEC = 1;
+layout(constant_id = 3) const uint WMODE = 0;
 const int P = int(K) / 2;
+const uint KK = K * K;
+const uint CG = WMODE == 1u ? 4u : 1u; // input channels per step of the channel loop
 const uint TC = 8, TX = 16; // output channels, pixels per invocation
 const uint TV = TX / 4;     // vec4s per output row tile
 
@@ -28,6 +39,7 @@ layout(push_constant) uniform PC {
     uint s_o, s_i;      // weight strides of output and input channel
     int tap_base, tap_step;
     uint has_bias, accumulate;
+    uint w_last4; // last vec4 of the weights (WMODE 2 reads past the last channel's taps)
 };
 
 // Input row window x0-P .. x0+TX+P-1 of one row, zero outside the image.
@@ -71,20 +83,36 @@ void main() {
         float b = has_bias != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
         [[unroll]] for (uint v = 0; v < TV; v++) acc[c][v] = vec4(b);
     }
-    for (uint ci = 0; ci < cin; ci++) {
-        uint plane = in_off + (n * cin + ci) * H * W;
-        [[unroll]] for (uint ky = 0; ky < K; ky++) {
-            int iy = int(y + ky) - P;
-            if (iy < 0 || iy >= int(H)) continue;
-            float win[TX + 2];
-            load_window(plane + uint(iy) * W, x0, win);
-            [[unroll]] for (uint c = 0; c < TC; c++) {
-                int wbase = int(wrow[c] + ci * s_i) + tap_base + tap_step * int(ky * K);
-                [[unroll]] for (uint kx = 0; kx < K; kx++) {
-                    float wv = texelFetch(Wt, wbase + tap_step * int(kx)).x;
-                    [[unroll]] for (uint v = 0; v < TV; v++)
-                        acc[c][v] += wv * vec4(win[kx + 4 * v], win[kx + 4 * v + 1],
-                                               win[kx + 4 * v + 2], win[kx + 4 * v + 3]);
+    for (uint ci0 = 0; ci0 < cin; ci0 += CG) {
+        [[unroll]] for (uint j = 0; j < CG; j++) {
+            uint ci = ci0 + j;
+            uint plane = in_off + (n * cin + ci) * H * W;
+            [[unroll]] for (uint ky = 0; ky < K; ky++) {
+                // rows outside the image read as zero rather than branching, keeping the
+                // body one basic block
+                int iy = int(y + ky) - P;
+                float inside = iy >= 0 && iy < int(H) ? 1.0 : 0.0;
+                float win[TX + 2];
+                load_window(plane + uint(clamp(iy, 0, int(H) - 1)) * W, x0, win);
+                [[unroll]] for (uint c = 0; c < TC; c++) {
+                    [[unroll]] for (uint kx = 0; kx < K; kx++) {
+                        uint tap = ky * K + kx;
+                        float wv;
+                        if (WMODE == 0u) {
+                            wv = texelFetch(Wt, int(wrow[c] + ci * s_i) + tap_base + tap_step * int(tap)).x;
+                        } else if (WMODE == 1u) {
+                            uint e = j * KK + tap;
+                            wv = texelFetch(Wt, int((wrow[c] + ci0 * KK) / 4u + e / 4u))[e % 4u];
+                        } else {
+                            uint e = c * KK + KK - 1u - tap;
+                            uint i4 = (w_off + ci * s_i + co0 * KK) / 4u + e / 4u;
+                            wv = texelFetch(Wt, int(min(i4, w_last4)))[e % 4u];
+                        }
+                        wv *= inside;
+                        [[unroll]] for (uint v = 0; v < TV; v++)
+                            acc[c][v] += wv * vec4(win[kx + 4 * v], win[kx + 4 * v + 1],
+                                                   win[kx + 4 * v + 2], win[kx + 4 * v + 3]);
+                    }
                 }
             }
         }

@@ -34,6 +34,12 @@ static double loss(void *u, const double *v) {
 static hb_tensor alloc_shifted(hb_ctx *ctx, size_t n, uint32_t shift) {
     return hb_slice(hb_alloc(ctx, n + shift), shift, (uint32_t)n);
 }
+/* hb_free needs the allocation itself, not the shifted slice */
+static void free_shifted(hb_ctx *ctx, hb_tensor t, uint32_t shift) {
+    t.off -= shift;
+    t.n += shift;
+    hb_free(ctx, t);
+}
 
 static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
@@ -130,7 +136,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     }
     free(gin), free(gw), free(gb);
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
     free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
     free(goutd), free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
@@ -192,6 +198,10 @@ int main(void) {
         {1, 33, 7, 32, 32, 3, 0, 0, 0}, {5, 3, 1, 4, 4, 1, 1, 0, 1},
         {2, 33, 33, 4, 4, 1, 0, 0, 1},  {1, 3, 7, 7, 7, 1, 1, 1, 1},
         {5, 7, 3, 32, 32, 1, 1, 0, 0},  {1, 33, 33, 12, 12, 3, 1, 0, 0},
+        /* channel counts that are multiples of 4 take the vec4 weight paths */
+        {3, 4, 33, 7, 7, 3, 1, 0, 1},   {3, 4, 33, 7, 7, 3, 1, 1, 1},
+        {2, 12, 7, 4, 4, 1, 0, 0, 1},   {1, 36, 4, 5, 5, 3, 1, 0, 1},
+        {2, 8, 20, 32, 32, 1, 1, 0, 0}, {2, 20, 8, 9, 9, 3, 0, 0, 0},
         {8, 64, 64, 16, 16, 3, 1, 0, 0}, /* SN-GAN sized */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);

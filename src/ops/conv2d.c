@@ -12,7 +12,7 @@ typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate;
+    uint32_t has_bias, accumulate, w_last4;
 } conv_push;
 
 typedef struct {
@@ -28,23 +28,31 @@ static void check_k(const char *op, int k) {
     if (k != 1 && k != 3) hb_die(1, "%s: kernel size %d (only 1 and 3 are supported)", op, k);
 }
 
+enum { WSCALAR, WFORWARD, WBACKWARD }; /* weight read modes of shaders/conv2d.comp */
+
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
- * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step. */
+ * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
+ * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR. */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                  hb_tensor b, int N, int cin, int cout, int H, int W, int k, uint32_t s_o,
-                 uint32_t s_i, int32_t tap_base, int32_t tap_step, int accumulate) {
+                 uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
+                 int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     hb_tensor big[2] = {in, out};
     uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[3] = {local, (uint32_t)k, vec};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", vec == 4 ? "RrrRW" : "rrrrw", spec, 3);
+    uint32_t spec[4] = {local, (uint32_t)k, vec, wmode};
+    char sig[6] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
+                   vec == 4 ? 'W' : 'w', 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 4);
+    uint32_t nw = (uint32_t)(cin * cout * k * k);
     uint32_t xblocks = ((uint32_t)W + 15) / 16, coblocks = ((uint32_t)cout + 7) / 8;
     uint64_t total = (uint64_t)coblocks * N * H * xblocks;
     if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
     conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
                     (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
-                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate};
+                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate,
+                    (w.off + nw) / 4 - 1};
     /* absent bias and old value: stand-in bindings the kernel does not read */
     hb_tensor t[5] = {in, w, hb_or(b, w), accumulate ? out : in, out};
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
@@ -60,8 +68,9 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
+    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
     conv(cmd, "conv2d_forward", out, in, w, b, N, cin, cout, H, W, k, (uint32_t)cin * kk, kk, 0,
-         1, 0);
+         1, wmode, 0);
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w, int N,
@@ -74,8 +83,9 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
+    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, N, cout, cin, H, W, k, kk,
-         (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate);
+         (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
 }
 
 /* input channels per invocation of shaders/conv2d_wgrad.comp (TI) */
