@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 // Stride-1 convolution as an implicit GEMM (src/ops/conv2d.c). Each invocation computes
-// 8 output channels x 8 consecutive pixels of one output row. The same kernel runs the
+// 8 output channels x 16 consecutive pixels of one output row. The same kernel runs the
 // backward-data pass: that is a convolution of gout with the weights' channel roles swapped
 // (strides s_o, s_i) and the taps flipped (tap_base, tap_step), so weights are never repacked.
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
@@ -45,7 +45,7 @@ layout(push_constant) uniform PC {
 // Input row window x0-P .. x0+TX+P-1 of one row, zero outside the image.
 void load_window(uint row, int x0, out float win[TX + 2]) {
     if (VEC == 4) {
-        // x0 and row are multiples of 4, so the window is 2 aligned vec4 plus one
+        // x0 and row are multiples of 4, so the window is TV aligned vec4s plus one
         // element on each side taken from the neighbouring vec4s.
         int r4 = int(row / 4u), w4 = int(W / 4u), b4 = x0 / 4;
         [[unroll]] for (int v = 0; v < int(TV); v++) {
@@ -88,7 +88,7 @@ void main() {
             uint ci = ci0 + j;
             uint plane = in_off + (n * cin + ci) * H * W;
             [[unroll]] for (uint ky = 0; ky < K; ky++) {
-                // rows outside the image read as zero rather than branching, keeping the
+                // rows outside the image get zero weights instead of a branch, keeping the
                 // body one basic block
                 int iy = int(y + ky) - P;
                 float inside = iy >= 0 && iy < int(H) ? 1.0 : 0.0;
