@@ -6,7 +6,7 @@
 /* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
  * against infinite loops; loops the compiler unrolls do not count). Every kernel here keeps
  * its runtime-bounded loops below this. */
-#define LOOP_BUDGET 16384u
+#define LOOP_BUDGET 32768u
 
 typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
