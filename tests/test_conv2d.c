@@ -180,7 +180,8 @@ static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng) {
     char what[128];
     snprintf(what, sizeof what, "backward_weight+bias long reduction N%d %dx%d (workspace %zu)", N,
              H, W, nws);
-    tu_close(what, got, want, SAMPLES + C, 1e-5, 4e-6 * sqrt((double)N * H * W));
+    /* each lane sums up to 32768 values in one float: a wider absolute tolerance */
+    tu_close(what, got, want, SAMPLES + C, 1e-5, 1e-5 * sqrt((double)N * H * W));
     hb_tensor all[] = {IN, GOUT, GW, GB};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
     if (nws) hb_free(ctx, WS);
