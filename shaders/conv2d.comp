@@ -2,7 +2,7 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 // Stride-1 convolution as an implicit GEMM (src/ops/conv2d.c). Each invocation computes
-// 8 output channels x 16 consecutive pixels of one output row. The same kernel runs the
+// 16 output channels x 8 consecutive pixels of one output row. The same kernel runs the
 // backward-data pass: that is a convolution of gout with the weights' channel roles swapped
 // (strides s_o, s_i) and the taps flipped (tap_base, tap_step), so weights are never repacked.
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
@@ -12,7 +12,7 @@
 //   1: forward, cin % 4 == 0: the taps of 4 consecutive input channels of one output channel
 //      are 4*K*K contiguous floats starting on a vec4 boundary;
 //   2: backward data, channel count % 4 == 0: for one input channel, the flipped taps of the
-//      tile's 8 output channels are 8*K*K contiguous floats starting on a vec4 boundary.
+//      tile's 16 output channels are 16*K*K contiguous floats starting on a vec4 boundary.
 // In modes 1 and 2 each vec4 is fetched once per use site; the loop body is one basic block
 // so the compiler merges the repeated fetches of a vec4.
 #define HB_KERNEL_1D
@@ -23,7 +23,7 @@ layout(constant_id = 3) const uint WMODE = 0;
 const int P = int(K) / 2;
 const uint KK = K * K;
 const uint CG = WMODE == 1u ? 4u : 1u; // input channels per step of the channel loop
-const uint TC = 8, TX = 16; // output channels, pixels per invocation
+const uint TC = 16, TX = 8; // output channels, pixels per invocation
 const uint TV = TX / 4;     // vec4s per output row tile
 
 layout(binding = 0) uniform samplerBuffer In;

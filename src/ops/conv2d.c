@@ -46,7 +46,7 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
                    vec == 4 ? 'W' : 'w', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 4);
     uint32_t nw = (uint32_t)(cin * cout * k * k);
-    uint32_t xblocks = ((uint32_t)W + 15) / 16, coblocks = ((uint32_t)cout + 7) / 8;
+    uint32_t xblocks = ((uint32_t)W + 7) / 8, coblocks = ((uint32_t)cout + 15) / 16;
     uint64_t total = (uint64_t)coblocks * N * H * xblocks;
     if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
     conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
