@@ -3,10 +3,13 @@
 #extension GL_EXT_control_flow_attributes : require
 // Convolution weight gradient (src/ops/conv2d.c):
 //   gw[co][ci][ky][kx] = sum over n, y, x of gout[n][co][y][x] * in[n][ci][y+ky-P][x+kx-P].
-// Each invocation owns 8 output channels x (1 input channel x 9 taps for k = 3, or 8 input
+// Each invocation owns 8 output channels x (2 input channels x 9 taps for k = 3, or 8 input
 // channels for k = 1) and loops over image rows [r0, r1) of the N*H rows, 4 pixels at a
-// time. When there are too few tiles to fill the device the rows are split into chunks whose
-// partial sums go to a workspace, summed later in a fixed order (shaders/wgrad_reduce.comp).
+// time. When there are too few tiles to fill the device, or too many rows for lavapipe's
+// loop limit (src/ops/conv2d.c), the rows are split into chunks whose partial sums go to a
+// workspace, summed later in a fixed order (shaders/wgrad_reduce.comp). The [[unroll]]
+// loops must unroll: otherwise acc would be indexed dynamically (slow) and their
+// iterations would count against the loop limit.
 // The bias gradient (sum of gout per channel) comes along in the invocations of input-channel
 // block 0, which load those gout values anyway: one dispatch fewer.
 #define HB_KERNEL_1D
