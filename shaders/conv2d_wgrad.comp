@@ -1,11 +1,15 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Convolution weight gradient (src/ops/conv2d.c):
 //   gw[co][ci][ky][kx] = sum over n, y, x of gout[n][co][y][x] * in[n][ci][y+ky-P][x+kx-P].
-// Each invocation owns 8 output channels x (1 input channel x 9 taps for k = 3, or 8 input
+// Each invocation owns 8 output channels x (2 input channels x 9 taps for k = 3, or 8 input
 // channels for k = 1) and loops over image rows [r0, r1) of the N*H rows, 4 pixels at a
-// time. When there are too few tiles to fill the device the rows are split into chunks whose
-// partial sums go to a workspace, summed later in a fixed order (shaders/wgrad_reduce.comp).
+// time. When there are too few tiles to fill the device, or too many rows for lavapipe's
+// loop limit (src/ops/conv2d.c), the rows are split into chunks whose partial sums go to a
+// workspace, summed later in a fixed order (shaders/wgrad_reduce.comp). The [[unroll]]
+// loops must unroll: otherwise acc would be indexed dynamically (slow) and their
+// iterations would count against the loop limit.
 // The bias gradient (sum of gout per channel) comes along in the invocations of input-channel
 // block 0, which load those gout values anyway: one dispatch fewer.
 #define HB_KERNEL_1D
@@ -14,7 +18,7 @@ layout(constant_id = 1) const uint K = 3;
 layout(constant_id = 2) const uint VEC = 1;
 const int P = int(K) / 2;
 const uint TC = 8;                  // output channels per invocation
-const uint TI = K == 1u ? 8u : 1u;  // input channels per invocation
+const uint TI = K == 1u ? 8u : 2u;  // input channels per invocation
 const uint KK = K * K;
 
 layout(binding = 0) uniform samplerBuffer In;
@@ -54,7 +58,7 @@ void main() {
     uint ci0 = cib * TI, co0 = cob * TC;
     uint r0 = s * chunk_rows, r1 = min(r0 + chunk_rows, N * H);
 
-    float acc[TC][TI * KK];
+    float acc[TC][18]; // TI * KK <= 18
     vec4 bsum[TC];
     for (uint c = 0; c < TC; c++) {
         for (uint j = 0; j < TI * KK; j++) acc[c][j] = 0.0;
@@ -65,27 +69,30 @@ void main() {
         uint n = r / H, y = r % H;
         for (uint x = 0; x < W; x += 4u) {
             vec4 g[TC];
-            for (uint c = 0; c < TC; c++) {
+            [[unroll]] for (uint c = 0; c < TC; c++) {
                 uint co = min(co0 + c, cout - 1u);
                 g[c] = load4(Gout, g_off + ((n * cout + co) * H + y) * W, x);
                 bsum[c] += g[c];
             }
             if (K == 1u) {
-                for (uint i = 0; i < TI; i++) {
+                [[unroll]] for (uint i = 0; i < TI; i++) {
                     uint ci = min(ci0 + i, cin - 1u);
                     vec4 v = load4(In, in_off + ((n * cin + ci) * H + y) * W, x);
-                    for (uint c = 0; c < TC; c++) acc[c][i] += dot(g[c], v);
+                    [[unroll]] for (uint c = 0; c < TC; c++) acc[c][i] += dot(g[c], v);
                 }
             } else {
-                for (uint ky = 0; ky < K; ky++) {
+                [[unroll]] for (uint i = 0; i < TI; i++)
+                [[unroll]] for (uint ky = 0; ky < K; ky++) {
+                    // rows outside the image read as zero; no branch, so the loop unrolls
+                    // and acc stays in registers
                     int iy = int(y + ky) - P;
-                    if (iy < 0 || iy >= int(H)) continue;
-                    uint row = in_off + ((n * cin + ci0) * H + uint(iy)) * W;
-                    vec4 mid = load4(In, row, x);
-                    float lo = load1(row, int(x) - 1), hi = load1(row, int(x) + 4);
+                    float inside = iy >= 0 && iy < int(H) ? 1.0 : 0.0;
+                    uint row = in_off + ((n * cin + min(ci0 + i, cin - 1u)) * H + uint(clamp(iy, 0, int(H) - 1))) * W;
+                    vec4 mid = inside * load4(In, row, x);
+                    float lo = inside * load1(row, int(x) - 1), hi = inside * load1(row, int(x) + 4);
                     vec4 win[3] = {vec4(lo, mid.xyz), mid, vec4(mid.yzw, hi)};
-                    for (uint c = 0; c < TC; c++)
-                        for (uint kx = 0; kx < K; kx++) acc[c][ky * K + kx] += dot(g[c], win[kx]);
+                    [[unroll]] for (uint c = 0; c < TC; c++)
+                        [[unroll]] for (uint kx = 0; kx < K; kx++) acc[c][i * KK + ky * K + kx] += dot(g[c], win[kx]);
                 }
             }
         }

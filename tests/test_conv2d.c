@@ -34,6 +34,12 @@ static double loss(void *u, const double *v) {
 static hb_tensor alloc_shifted(hb_ctx *ctx, size_t n, uint32_t shift) {
     return hb_slice(hb_alloc(ctx, n + shift), shift, (uint32_t)n);
 }
+/* hb_free needs the allocation itself, not the shifted slice */
+static void free_shifted(hb_ctx *ctx, hb_tensor t, uint32_t shift) {
+    t.off -= shift;
+    t.n += shift;
+    hb_free(ctx, t);
+}
 
 static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
@@ -130,10 +136,56 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     }
     free(gin), free(gw), free(gb);
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
     free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
     free(goutd), free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
+}
+
+/* A weight-gradient reduction so long (131072 pixels, 32768 rows) that one invocation per tile
+ * would pass lavapipe's 65535 loop-iteration limit: checked on sampled elements. */
+static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng) {
+    const int N = 2048, C = 64, H = 16, W = 4, k = 3;
+    size_t n = (size_t)N * C * H * W, nw = (size_t)C * C * k * k;
+    float *in = malloc(n * 4), *gout = malloc(n * 4);
+    tu_rand(rng, in, n, -1, 1);
+    tu_rand(rng, gout, n, -1, 1);
+    hb_tensor IN = tu_upload(ctx, in, n), GOUT = tu_upload(ctx, gout, n);
+    hb_tensor GW = hb_alloc(ctx, nw), GB = hb_alloc(ctx, C);
+    size_t nws = hb_conv2d_backward_weight_workspace(ctx, N, C, C, H, W, k);
+    hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
+    TU_RUN(ctx, cmd, hb_conv2d_backward_weight(cmd, GW, GB, IN, GOUT, WS, N, C, C, H, W, k));
+    float *gw = tu_download(ctx, GW), *gb = tu_download(ctx, GB);
+    enum { SAMPLES = 200 };
+    float got[SAMPLES + C];
+    double want[SAMPLES + C];
+    for (int s = 0; s < SAMPLES + C; s++) {
+        int bias = s >= SAMPLES;
+        size_t i = bias ? (size_t)(s - SAMPLES) : (size_t)s * (nw / SAMPLES);
+        int co = bias ? (int)i : (int)(i / (C * 9)), ci = (int)(i / 9 % C), ky = (int)(i % 9 / 3),
+            kx = (int)(i % 3);
+        double sum = 0;
+        for (int b = 0; b < N; b++)
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++) {
+                    double g = gout[(((size_t)b * C + co) * H + y) * W + x];
+                    int iy = y + ky - 1, ix = x + kx - 1;
+                    if (bias) sum += g;
+                    else if (iy >= 0 && iy < H && ix >= 0 && ix < W)
+                        sum += g * in[(((size_t)b * C + ci) * H + iy) * W + ix];
+                }
+        want[s] = sum;
+        got[s] = bias ? gb[i] : gw[i];
+    }
+    char what[128];
+    snprintf(what, sizeof what, "backward_weight+bias long reduction N%d %dx%d (workspace %zu)", N,
+             H, W, nws);
+    /* each lane sums up to 32768 values in one float: a wider absolute tolerance */
+    tu_close(what, got, want, SAMPLES + C, 1e-5, 1e-5 * sqrt((double)N * H * W));
+    hb_tensor all[] = {IN, GOUT, GW, GB};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    if (nws) hb_free(ctx, WS);
+    free(in), free(gout), free(gw), free(gb);
 }
 
 int main(void) {
@@ -147,8 +199,13 @@ int main(void) {
         {1, 33, 7, 32, 32, 3, 0, 0, 0}, {5, 3, 1, 4, 4, 1, 1, 0, 1},
         {2, 33, 33, 4, 4, 1, 0, 0, 1},  {1, 3, 7, 7, 7, 1, 1, 1, 1},
         {5, 7, 3, 32, 32, 1, 1, 0, 0},  {1, 33, 33, 12, 12, 3, 1, 0, 0},
+        /* channel counts that are multiples of 4 take the vec4 weight paths */
+        {3, 4, 33, 7, 7, 3, 1, 0, 1},   {3, 4, 33, 7, 7, 3, 1, 1, 1},
+        {2, 12, 7, 4, 4, 1, 0, 0, 1},   {1, 36, 4, 5, 5, 3, 1, 0, 1},
+        {2, 8, 20, 32, 32, 1, 1, 0, 0}, {2, 20, 8, 9, 9, 3, 0, 0, 0},
         {8, 64, 64, 16, 16, 3, 1, 0, 0}, /* SN-GAN sized */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
+    check_long_wgrad(ctx, &rng);
     return tu_finish(ctx);
 }

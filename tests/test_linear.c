@@ -32,6 +32,12 @@ static double loss(void *u, const double *v) {
 static hb_tensor alloc_shifted(hb_ctx *ctx, size_t n, uint32_t shift) {
     return hb_slice(hb_alloc(ctx, n + shift), shift, (uint32_t)n);
 }
+/* hb_free needs the allocation itself, not the shifted slice */
+static void free_shifted(hb_ctx *ctx, hb_tensor t, uint32_t shift) {
+    t.off -= shift;
+    t.n += shift;
+    hb_free(ctx, t);
+}
 
 static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     int N = s->N, in = s->in, out = s->out;
@@ -117,7 +123,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     free(lc.y);
     free(gx), free(gw), free(gb);
     hb_tensor all[] = {X, Wt, B, Y, GY, GX, GW, GB};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     free(x), free(w), free(b), free(gy), free(prev), free(xd), free(wd), free(bd), free(gyd);
     free(want_y), free(want_gx), free(want_gw), free(want_gb), free(tmp);
 }
@@ -130,6 +136,7 @@ int main(void) {
         {1, 33, 1, 1, 0},    {5, 1, 33, 1, 1},   {33, 33, 33, 1, 0},   {7, 128, 16, 0, 0},
         {64, 128, 1024, 1, 0}, /* SN-GAN sized: z -> 4x4x64 */
         {64, 1024, 1, 1, 0},   /* critic head */
+        {2, 30000, 9, 1, 0},   /* long reduction */
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
     return tu_finish(ctx);

@@ -3,11 +3,16 @@
  * test: tests/test_conv2d.c. Each op records one dispatch, or two separated by a barrier. */
 #include "ops/op_common.h"
 
+/* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
+ * against infinite loops; loops the compiler unrolls do not count). Every kernel here keeps
+ * its runtime-bounded loops below this. */
+#define LOOP_BUDGET 32768u
+
 typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate;
+    uint32_t has_bias, accumulate, w_last4;
 } conv_push;
 
 typedef struct {
@@ -23,23 +28,31 @@ static void check_k(const char *op, int k) {
     if (k != 1 && k != 3) hb_die(1, "%s: kernel size %d (only 1 and 3 are supported)", op, k);
 }
 
+enum { WSCALAR, WFORWARD, WBACKWARD }; /* weight read modes of shaders/conv2d.comp */
+
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
- * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step. */
+ * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
+ * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR. */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                  hb_tensor b, int N, int cin, int cout, int H, int W, int k, uint32_t s_o,
-                 uint32_t s_i, int32_t tap_base, int32_t tap_step, int accumulate) {
+                 uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
+                 int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     hb_tensor big[2] = {in, out};
     uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[3] = {local, (uint32_t)k, vec};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", vec == 4 ? "RrrRW" : "rrrrw", spec, 3);
-    uint32_t xblocks = ((uint32_t)W + 7) / 8, coblocks = ((uint32_t)cout + 7) / 8;
+    uint32_t spec[4] = {local, (uint32_t)k, vec, wmode};
+    char sig[6] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
+                   vec == 4 ? 'W' : 'w', 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 4);
+    uint32_t nw = (uint32_t)(cin * cout * k * k);
+    uint32_t xblocks = ((uint32_t)W + 7) / 8, coblocks = ((uint32_t)cout + 15) / 16;
     uint64_t total = (uint64_t)coblocks * N * H * xblocks;
     if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
     conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
                     (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
-                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate};
+                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate,
+                    (w.off + nw) / 4 - 1};
     /* absent bias and old value: stand-in bindings the kernel does not read */
     hb_tensor t[5] = {in, w, hb_or(b, w), accumulate ? out : in, out};
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
@@ -54,8 +67,10 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     hb_require(op, "output", out, (uint64_t)N * cout * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
+    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
     conv(cmd, "conv2d_forward", out, in, w, b, N, cin, cout, H, W, k, (uint32_t)cin * kk, kk, 0,
-         1, 0);
+         1, wmode, 0);
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w, int N,
@@ -66,28 +81,38 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
     hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
+    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, N, cout, cin, H, W, k, kk,
-         (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate);
+         (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
 }
 
+/* input channels per invocation of shaders/conv2d_wgrad.comp (TI) */
+#define WGRAD_TI(k) ((k) == 1 ? 8u : 2u)
+
 /* Row chunks of the weight-gradient reduction: enough tiles x chunks to keep every lane of
- * the device busy (cin = 1 or 3 stems have only a handful of tiles). */
-static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int k, uint32_t *chunks) {
-    uint32_t tiles = ((uint32_t)cout + 7) / 8 * (k == 1 ? ((uint32_t)cin + 7) / 8 : (uint32_t)cin);
-    uint32_t rows = (uint32_t)N * (uint32_t)H, want = 512; /* invocations */
+ * the device busy (cin = 1 or 3 stems have only a handful of tiles), and few enough rows per
+ * chunk to stay within the loop budget (row loop x pixel loop). */
+static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int W, int k,
+                                 uint32_t *chunks) {
+    uint32_t tiles = ((uint32_t)cout + 7) / 8 * ((uint32_t)cin + WGRAD_TI(k) - 1) / WGRAD_TI(k);
+    uint32_t rows = (uint32_t)N * (uint32_t)H, want = 256; /* invocations */
     uint32_t s = tiles >= want ? 1 : (want + tiles - 1) / tiles;
     if (s > rows) s = rows;
     uint32_t chunk = (rows + s - 1) / s;
+    uint32_t max_rows = LOOP_BUDGET / (((uint32_t)W + 3) / 4 + 1);
+    if (max_rows == 0) hb_die(1, "conv2d_backward_weight: image width %d too large", W);
+    if (chunk > max_rows) chunk = max_rows;
     *chunks = (rows + chunk - 1) / chunk;
     return chunk;
 }
 
 size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
                                            int k) {
-    (void)ctx, (void)W;
+    (void)ctx;
     uint32_t chunks;
-    wgrad_chunk_rows(N, cin, cout, H, k, &chunks);
+    wgrad_chunk_rows(N, cin, cout, H, W, k, &chunks);
     /* partial weight and bias gradients per chunk */
     return chunks > 1 ? (size_t)chunks * cout * (cin * k * k + 1) : 0;
 }
@@ -103,7 +128,7 @@ void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tenso
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
     hb_require(op, "gw", gw, nw);
     if (gb.buf) hb_require(op, "gb", gb, (uint64_t)cout);
-    uint32_t chunks, chunk = wgrad_chunk_rows(N, cin, cout, H, k, &chunks);
+    uint32_t chunks, chunk = wgrad_chunk_rows(N, cin, cout, H, W, k, &chunks);
     if (chunks > 1) hb_require(op, "workspace", workspace, (uint64_t)chunks * (nw + cout));
     hb_tensor dst = chunks > 1 ? workspace : gw;
     /* bias partials after the weight partials in the workspace; gb stands in when absent */
@@ -115,7 +140,7 @@ void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tenso
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t spec[3] = {local, (uint32_t)k, vec};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_wgrad", vec == 4 ? "RRww" : "rrww", spec, 3);
-    uint32_t ciblocks = k == 1 ? ((uint32_t)cin + 7) / 8 : (uint32_t)cin;
+    uint32_t ciblocks = ((uint32_t)cin + WGRAD_TI(k) - 1) / WGRAD_TI(k);
     uint32_t coblocks = ((uint32_t)cout + 7) / 8;
     uint32_t total = chunks * coblocks * ciblocks;
     wgrad_push pc = {total, ciblocks, coblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
