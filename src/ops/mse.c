@@ -15,7 +15,8 @@ void hb_mse(hb_cmd *cmd, hb_tensor loss, hb_tensor grad, hb_tensor a, hb_tensor 
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     hb_tensor big[3] = {a, b, grad};
     uint32_t vec = hb_vec4_ok(big, 3, n) ? 4 : 1;
-    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t local = hb_ctx_tuning(ctx)->reduce_local_size;
+    hb_require_loop_budget(ctx, "mse", ((uint64_t)n / vec + local - 1) / local);
     uint32_t spec[2] = {local, vec};
     char sig[5] = {vec == 4 ? 'R' : 'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'W' : 'w', 'w', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "mse", sig, spec, 2);

@@ -13,3 +13,11 @@ int hb_vec4_ok(const hb_tensor *ts, int count, uint64_t n) {
         if (ts[i].buf && ts[i].off % 4) return 0;
     return 1;
 }
+
+void hb_require_loop_budget(hb_ctx *ctx, const char *op, uint64_t iterations) {
+    uint32_t budget = hb_ctx_tuning(ctx)->loop_budget;
+    if (budget && iterations > budget)
+        hb_die(2, "%s: %llu loop iterations per invocation exceed what %s runs (%u); reduce "
+               "batch size or network width", op, (unsigned long long)iterations,
+               hb_ctx_device_name(ctx), budget);
+}

@@ -22,7 +22,9 @@ static void reduce(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor out, hb
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     hb_tensor in[2] = {x, y};
     uint32_t vec = hb_vec4_ok(in, 2, HW) ? 4 : 1;
-    uint32_t spec[3] = {hb_ctx_tuning(ctx)->local_size, op, vec};
+    uint32_t local = hb_ctx_tuning(ctx)->reduce_local_size;
+    hb_require_loop_budget(ctx, name, ((uint64_t)N * HW / vec + local - 1) / local);
+    uint32_t spec[3] = {local, op, vec};
     char sig[5] = {vec == 4 ? 'R' : 'r', vec == 4 ? 'R' : 'r', 'w', 'w', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "reduce", sig, spec, 3);
     hb_tensor y_ = hb_or(y, x), out2_ = hb_or(out2, out);

@@ -29,6 +29,10 @@ typedef struct {
 typedef struct {
     uint32_t gemm_tile_m, gemm_tile_n; /* outputs per invocation of the GEMM-like kernels */
     uint32_t local_size;               /* invocations per workgroup of 1-D kernels */
+    uint32_t reduce_local_size;        /* invocations per workgroup of reductions */
+    /* Loop iterations one invocation may run (0: no limit). lavapipe silently ends an
+     * invocation after 65535 iterations of its non-unrolled loops; kernels stay within half. */
+    uint32_t loop_budget;
 } hb_tuning;
 
 /* ---- context ---- */

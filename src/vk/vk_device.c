@@ -272,6 +272,14 @@ int hb_list_devices(void) {
 static hb_tuning tuning_for(const VkPhysicalDeviceProperties *p) {
     hb_tuning t = {.gemm_tile_m = 8, .gemm_tile_n = 8, .local_size = 64};
     if (p->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) t.local_size = 128;
+    /* wide reductions: fewer iterations per invocation (lavapipe's loop guard) and fewer
+     * passes; 1024 vec4 partials fit the 16 KiB of shared memory every device has */
+    t.reduce_local_size = p->limits.maxComputeWorkGroupInvocations < 1024
+                              ? p->limits.maxComputeWorkGroupInvocations
+                              : 1024;
+    if (p->limits.maxComputeWorkGroupSize[0] < t.reduce_local_size)
+        t.reduce_local_size = p->limits.maxComputeWorkGroupSize[0];
+    if (p->vendorID == 0x10005 /* Mesa (lavapipe) */) t.loop_budget = 32768;
     return t;
 }
 
