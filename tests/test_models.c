@@ -9,7 +9,7 @@
 
 #include "testutil.h"
 #include "train/joint.h"
-#include "train/synth.h"
+#include "train/trainer.h"
 
 static char tmpdir[] = "/tmp/hatebm-test-models-XXXXXX";
 
@@ -78,49 +78,57 @@ static void test_weight_files(hb_ctx *ctx) {
     hb_g_free(a), hb_g_free(b), hb_g_free(wide);
 }
 
-static hb_synth_cfg tiny_cfg(void) {
-    return (hb_synth_cfg){.res = 32, .nch = 1, .ngf_hat = 8, .ngf_gen = 8, .gen_factor = 2.0f,
+static hb_train_cfg tiny_cfg(void) {
+    return (hb_train_cfg){.mode = HB_MODE_SYNTH, .res = 32, .nch = 1, .ngf_hat = 8, .ngf_gen = 8, .gen_factor = 2.0f,
                           .batch_size = 4, .mcmc_steps = 3, .persistent_size = 16,
                           .epsilon = 5e-4f, .mcmc_temp = 1e-8f, .max_langevin_norm_res = 2.5f,
                           .data_epsilon = 1e-3f, .lr_ebm = 1e-4f, .lr_gen = 1e-4f,
-                          .gen_loss_factor_coop = 1000, .ema_decay = 0.9999f, .seed = 5};
+                          .gen_loss_factor_coop = 1000, .ema_decay = 0.9999f,
+                          .init_scale_latent = 1.0f, .seed = 5};
+}
+
+/* The data batch of iteration i: a pure function of i, as the trainer's batcher is. */
+static void batch_of(long i, float *data, size_t n) {
+    uint64_t rng = 1000 + (uint64_t)i;
+    tu_rand(&rng, data, n, -1, 1);
 }
 
 /* Runs `iters` iterations; returns the hat weights (malloc'ed) and fills samples. */
-static float *train(hb_ctx *ctx, int iters, float *x_out, hb_synth_metrics *last, size_t *bytes1,
+static float *train(hb_ctx *ctx, int iters, float *x_out, hb_train_metrics *last, size_t *bytes1,
                     size_t *bytes_end) {
-    hb_synth_cfg cfg = tiny_cfg();
-    hb_synth *s = hb_synth_new(ctx, &cfg);
+    hb_train_cfg cfg = tiny_cfg();
+    char err[512];
+    hb_trainer *s = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
     size_t n = (size_t)cfg.batch_size * 32 * 32;
     float *data = malloc(n * sizeof *data);
-    uint64_t rng = 9;
     for (int i = 0; i < iters; i++) {
-        tu_rand(&rng, data, n, -1, 1);
-        hb_synth_step(s, data, last);
+        batch_of(i, data, n);
+        hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, last);
         if (i == 0 && bytes1) *bytes1 = hb_device_bytes(ctx);
     }
     if (bytes_end) *bytes_end = hb_device_bytes(ctx);
-    hb_synth_download_samples(s, x_out, NULL, NULL);
-    float *w = hb_g_download_flat(hb_synth_hat(s), 0);
+    hb_trainer_samples(s, x_out, NULL, NULL);
+    float *w = hb_g_download_flat(hb_trainer_hat(s), 0);
     free(data);
-    hb_synth_free(s);
+    hb_trainer_free(s);
     return w;
 }
 
 static void test_synth_iteration(hb_ctx *ctx) {
-    hb_synth_cfg cfg = tiny_cfg();
+    hb_train_cfg cfg = tiny_cfg();
     size_t n = (size_t)cfg.batch_size * 32 * 32, b1 = 0, b2 = 0;
     float *x1 = malloc(n * 4), *x2 = malloc(n * 4);
-    hb_synth_metrics m1, m2;
+    hb_train_metrics m1, m2;
     float *w1 = train(ctx, 3, x1, &m1, &b1, &b2);
     tu_check(isfinite(m1.e_pos) && isfinite(m1.e_neg) && isfinite(m1.gen_loss) && m1.gen_loss >= 0,
              "an iteration gives finite metrics (e+ %g, e- %g, gen loss %g)", m1.e_pos, m1.e_neg,
              m1.gen_loss);
     tu_check(b1 == b2, "device memory after iteration 1 equals after iteration 3 (%zu bytes)", b1);
     float *w2 = train(ctx, 3, x2, &m2, NULL, NULL);
-    hb_synth *probe = hb_synth_new(ctx, &cfg);
-    uint32_t nw = hb_synth_hat(probe)->nparam_floats;
-    hb_synth_free(probe);
+    char err[512];
+    hb_trainer *probe = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+    uint32_t nw = hb_trainer_hat(probe)->nparam_floats;
+    hb_trainer_free(probe);
     tu_check(memcmp(w1, w2, nw * 4) == 0 && memcmp(x1, x2, n * 4) == 0,
              "two runs with one seed give the same weights and samples, bit for bit");
     free(w2);
@@ -170,12 +178,116 @@ static void test_joint_chain(hb_ctx *ctx) {
     hb_g_free(hat), hb_g_free(gen);
 }
 
+/* Stop after 2 of 4 iterations, save, load into a new trainer, finish: the same bits as 4
+ * uninterrupted iterations. */
+static void test_resume(hb_ctx *ctx) {
+    hb_train_cfg cfg = tiny_cfg();
+    size_t n = (size_t)cfg.batch_size * 32 * 32;
+    float *x1 = malloc(n * 4), *x2 = malloc(n * 4), *data = malloc(n * 4);
+    float *w1 = train(ctx, 4, x1, NULL, NULL, NULL);
+    char err[512], path[256];
+    snprintf(path, sizeof path, "%s/ckpt.safetensors", tmpdir);
+    hb_trainer *a = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+    for (long i = 0; i < 2; i++) {
+        batch_of(i, data, n);
+        hb_trainer_step(a, data, cfg.lr_ebm, cfg.lr_gen, NULL);
+    }
+    err[0] = 0;
+    tu_check(hb_trainer_save(a, path, err, sizeof err) == 0, "checkpoint written %s", err);
+    hb_trainer_free(a);
+    hb_trainer *b = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+    int loaded = hb_trainer_load(b, path, err, sizeof err) == 0;
+    tu_check(loaded && hb_trainer_iteration(b) == 2, "checkpoint loaded at step %ld",
+             hb_trainer_iteration(b));
+    for (long i = 2; i < 4; i++) {
+        batch_of(i, data, n);
+        hb_trainer_step(b, data, cfg.lr_ebm, cfg.lr_gen, NULL);
+    }
+    hb_trainer_samples(b, x2, NULL, NULL);
+    float *w2 = hb_g_download_flat(hb_trainer_hat(b), 0);
+    tu_check(memcmp(w1, w2, hb_trainer_hat(b)->nparam_floats * 4) == 0 && memcmp(x1, x2, n * 4) == 0,
+             "a resumed run equals an uninterrupted one, bit for bit");
+    hb_trainer_free(b);
+
+    hb_train_cfg other = tiny_cfg();
+    other.mode = HB_MODE_AE;
+    hb_trainer *c = hb_trainer_new(ctx, &other, NULL, err, sizeof err);
+    tu_check(hb_trainer_load(c, path, err, sizeof err) != 0 && strstr(err, "mode synth") != NULL,
+             "a checkpoint of another mode is refused: %s", err);
+    hb_trainer_free(c);
+    unlink(path);
+    free(w1), free(w2), free(x1), free(x2), free(data);
+}
+
+/* The autoencoder trains; its decoder feeds a joint (retrofit) run, and a synth run's
+ * generator feeds a joint (refinement) run. */
+static void test_ae_and_joint(hb_ctx *ctx) {
+    char err[512], dec[256], gen[256];
+    snprintf(dec, sizeof dec, "%s/decoder.safetensors", tmpdir);
+    snprintf(gen, sizeof gen, "%s/gen.safetensors", tmpdir);
+    hb_train_cfg cfg = tiny_cfg();
+    size_t n = (size_t)cfg.batch_size * 32 * 32;
+    float *data = malloc(n * 4);
+    hb_train_metrics m = {0};
+
+    cfg.mode = HB_MODE_AE;
+    cfg.loss_factor = 1000;
+    cfg.data_epsilon = 2e-2f;
+    hb_trainer *ae = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+    float first = 0;
+    for (long i = 0; i < 6; i++) {
+        batch_of(0, data, n); /* one batch, so the loss must fall */
+        hb_trainer_step(ae, data, 1e-3f, 1e-3f, &m);
+        if (i == 0) first = m.gen_loss;
+    }
+    tu_check(isfinite(m.gen_loss) && m.gen_loss < first,
+             "the autoencoder's loss falls on a fixed batch (%g -> %g)", first, m.gen_loss);
+    err[0] = 0;
+    tu_check(hb_trainer_export_generator(ae, dec, err, sizeof err) == 0, "decoder exported %s", err);
+    hb_trainer_free(ae);
+
+    hb_train_cfg s = tiny_cfg();
+    hb_trainer *synth = hb_trainer_new(ctx, &s, NULL, err, sizeof err);
+    tu_check(hb_trainer_export_generator(synth, gen, err, sizeof err) == 0, "generator exported");
+    hb_trainer_free(synth);
+
+    for (int variant = 0; variant < 3; variant++) {
+        hb_train_cfg j = tiny_cfg();
+        j.mode = HB_MODE_JOINT;
+        j.generator_is_decoder = variant == 0;
+        j.update_latents = variant != 2;
+        j.epsilon_latent = 1e-3f;
+        j.tau_res = variant == 0 ? 50.0f : 0.0f;
+        err[0] = 0;
+        hb_trainer *jt = hb_trainer_new(ctx, &j, variant == 0 ? dec : gen, err, sizeof err);
+        if (!tu_check(jt != NULL, "joint trainer over a %s %s", variant == 0 ? "decoder" : "generator", err))
+            continue;
+        for (long i = 0; i < 2; i++) {
+            batch_of(i, data, n);
+            hb_trainer_step(jt, data, j.lr_ebm, 0, &m);
+        }
+        tu_check(isfinite(m.e_pos) && isfinite(m.e_neg) && m.res_norm > 0,
+                 "joint run (%s, update_latents %d): e+ %g e- %g |y| %g",
+                 variant == 0 ? "retrofit" : "refine", j.update_latents, m.e_pos, m.e_neg, m.res_norm);
+        hb_trainer_free(jt);
+    }
+    hb_train_cfg j = tiny_cfg();
+    j.mode = HB_MODE_JOINT;
+    hb_trainer *bad = hb_trainer_new(ctx, &j, dec, err, sizeof err);
+    tu_check(bad == NULL && strstr(err, "tensor") != NULL,
+             "a decoder file given as an SN-GAN generator is refused: %s", err);
+    unlink(dec), unlink(gen);
+    free(data);
+}
+
 int main(void) {
     if (!mkdtemp(tmpdir)) return 1;
     hb_ctx *ctx = tu_ctx();
     test_weight_files(ctx);
     test_synth_iteration(ctx);
     test_joint_chain(ctx);
+    test_resume(ctx);
+    test_ae_and_joint(ctx);
     rmdir(tmpdir);
     return tu_finish(ctx);
 }

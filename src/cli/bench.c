@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "train/synth.h"
+#include "train/trainer.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -173,30 +173,32 @@ typedef struct {
 
 static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int steps, int iters,
                                   int peer) {
-    hb_synth_cfg cfg = {.res = 32, .nch = lc->nch, .ngf_hat = lc->ngf, .ngf_gen = lc->ngf,
+    hb_train_cfg cfg = {.mode = HB_MODE_SYNTH, .res = 32, .nch = lc->nch, .ngf_hat = lc->ngf, .ngf_gen = lc->ngf,
                         .gen_factor = 2.0f, .batch_size = lc->batch, .mcmc_steps = steps,
                         .persistent_size = 1024, .epsilon = 5e-4f, .mcmc_temp = 1e-8f,
                         .max_langevin_norm_res = 2.5f, .data_epsilon = 1e-3f, .lr_ebm = 1e-4f,
                         .lr_gen = 1e-4f, .gen_loss_factor_coop = 1000, .ema_decay = 0.9999f,
-                        .seed = 1};
+                        .init_scale_latent = 1.0f, .seed = 1};
     printf("\n%s: 32x32, %d channel(s), ngf %d, batch %d, K = %d Langevin steps\n", lc->name,
            lc->nch, lc->ngf, lc->batch, steps);
     fflush(stdout);
     size_t before = hb_device_bytes(ctx);
-    hb_synth *s = hb_synth_new(ctx, &cfg);
+    char err[512];
+    hb_trainer *s = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+    if (!s) hb_die(2, "%s", err);
     size_t n = (size_t)lc->batch * lc->nch * 32 * 32;
     float *data = malloc(n * sizeof *data);
     for (size_t i = 0; i < n; i++) data[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
-    hb_synth_sample(s); /* warm-up: pipelines, first touch of memory */
+    hb_trainer_sample(s); /* warm-up: pipelines, first touch of memory */
     double t0 = now_s();
-    hb_synth_sample(s);
+    hb_trainer_sample(s);
     double chain = now_s() - t0;
-    hb_synth_metrics m;
-    hb_synth_step(s, data, &m); /* warm-up */
+    hb_train_metrics m;
+    hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
     double host = 0, dev = 0;
     t0 = now_s();
     for (int i = 0; i < iters; i++) {
-        hb_synth_step(s, data, &m);
+        hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m);
         host += m.host_s;
         dev += m.device_s;
     }
@@ -216,7 +218,7 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
                "bench/torch_langevin.py; set HATEBM_BENCH_DIR)\n");
     }
     free(data);
-    hb_synth_free(s);
+    hb_trainer_free(s);
 }
 
 static int bench_langevin(const char *device, int argc, char **argv) {

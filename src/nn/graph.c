@@ -378,8 +378,8 @@ void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, co
     }
 }
 
-int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
-                     size_t errlen) {
+int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, hb_tensor flat_dst,
+                   char *err, size_t errlen) {
     char name[160];
     size_t plen = strlen(prefix);
     for (int t = 0; t < f->count; t++) { /* strict, like load_state_dict(strict=True) */
@@ -400,7 +400,12 @@ int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char 
         }
         memcpy(flat + p->off, hb_st_find(f, name)->data, (size_t)p->n * sizeof *flat);
     }
-    hb_upload(g->ctx, g->params_t, flat);
+    hb_upload(g->ctx, flat_dst, flat);
     free(flat);
     return 0;
+}
+
+int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
+                     size_t errlen) {
+    return hb_g_load_into(g, f, prefix, g->params_t, err, errlen);
 }

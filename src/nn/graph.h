@@ -112,5 +112,8 @@ void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, co
  * a message naming it. 0 or -1. */
 int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
                      size_t errlen);
+/* The same, into another flat tensor of this graph's layout (EMA weights, say). */
+int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, hb_tensor flat_dst,
+                   char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,528 @@
+/* The synth, joint and ae trainers: one recorded command buffer per iteration, replayed. */
+#include "train/trainer.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "train/joint.h"
+
+#define CHECKPOINT_FORMAT "hatebm-checkpoint-1"
+
+/* RNG streams: Langevin step k uses streams below 2^20 (the joint chain 2k and 2k+1). */
+enum { STREAM_Z = 1 << 20, STREAM_DATA_NOISE, STREAM_Y0, STREAM_BANK_INIT };
+
+typedef struct {
+    hb_tensor m, v, ema, hyper, sqnorm;
+    hb_adam_cfg cfg;
+} adam_state;
+
+struct hb_trainer {
+    hb_ctx *ctx;
+    hb_train_cfg cfg;
+    hb_graph *hat, *gen, *enc; /* ae: gen is the decoder and there is no hat */
+    adam_state hat_opt, gen_opt, enc_opt;
+    int D;                    /* floats per image */
+    hb_tensor y, gz, scratch; /* residual Y, G(Z), per-sample norms */
+    hb_tensor z;              /* synth: this iteration's Z (the generator's input is reused) */
+    hb_tensor data, noise;    /* positive batch and its data_epsilon noise */
+    hb_tensor counter;        /* iteration number (as a float): seeds every draw */
+    hb_tensor bank_z, bank_x, bank_idx, bank_xb;
+    hb_tensor metrics;        /* e_pos, e_neg, gen or ae loss, mean squared residual norm */
+    hb_cmd *iter, *chain;
+    long iteration;
+    uint64_t host_rng;
+    int *perm;
+};
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void adam_init(hb_ctx *ctx, adam_state *a, hb_graph *g, float decay, float clip) {
+    a->m = hb_alloc(ctx, g->nparam_floats);
+    a->v = hb_alloc(ctx, g->nparam_floats);
+    a->ema = hb_alloc(ctx, g->nparam_floats);
+    a->hyper = hb_alloc(ctx, 4);
+    a->sqnorm = hb_alloc(ctx, 1);
+    a->cfg = (hb_adam_cfg){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .ema_decay = decay,
+                           .max_grad_norm = clip};
+    float *flat = hb_g_download_flat(g, 0); /* the EMA starts at the initial weights */
+    hb_upload(ctx, a->ema, flat);
+    free(flat);
+}
+
+static void adam_free(hb_ctx *ctx, adam_state *a) {
+    hb_free(ctx, a->m), hb_free(ctx, a->v), hb_free(ctx, a->ema), hb_free(ctx, a->hyper);
+    hb_free(ctx, a->sqnorm);
+}
+
+static void adam_record(hb_cmd *cmd, adam_state *a, hb_graph *g) {
+    int clip = a->cfg.max_grad_norm > 0;
+    if (clip) hb_reduce_sumsq(cmd, a->sqnorm, g->grads_t, 1.0f);
+    hb_adam(cmd, g->params_t, g->grads_t, a->m, a->v, a->ema, a->hyper,
+            clip ? a->sqnorm : HB_NONE, &a->cfg);
+}
+
+static void adam_hyper(hb_trainer *t, adam_state *a, float lr) {
+    float hyper[4];
+    hb_adam_hyper(hyper, &a->cfg, lr, (int)(t->iteration + 1));
+    hb_upload(t->ctx, a->hyper, hyper);
+}
+
+/* Z ~ N(0, I) * init_scale_latent in the generator's input, Y_0 = init_scale_res * N(0, I),
+ * then the chain: joint (Y and Z alternating) or conditional (Y only, G(Z) fixed). Leaves
+ * X = G(Z) + Y_K in the first batch_size samples of the hat net's input, G(Z) in t->gz. */
+static void record_chain(hb_trainer *t, hb_cmd *cmd) {
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size;
+    hb_tensor z = hb_g_value(t->gen, 0, B);
+    hb_randn(cmd, z, t->counter, c->seed, STREAM_Z);
+    if (c->init_scale_latent != 1.0f) hb_axpby(cmd, z, z, c->init_scale_latent, 0.0f);
+    if (c->init_scale_res > 0) {
+        hb_randn(cmd, t->y, t->counter, c->seed, STREAM_Y0);
+        hb_axpby(cmd, t->y, t->y, c->init_scale_res, 0.0f);
+    } else {
+        hb_fill(cmd, t->y, 0.0f);
+    }
+    hb_tensor gout = hb_g_value(t->gen, t->gen->output, B);
+    if (c->mode == HB_MODE_JOINT && c->update_latents) {
+        hb_joint_cfg jc = {.steps = c->mcmc_steps, .eps_res = c->epsilon,
+                           .eps_latent = c->epsilon_latent, .temp = c->mcmc_temp,
+                           .max_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
+                           .seed = c->seed};
+        hb_joint_record_chain(cmd, t->hat, t->gen, t->y, t->scratch, t->counter, B, &jc);
+        hb_cmd_copy(cmd, t->gz, gout);
+        return;
+    }
+    hb_g_forward(t->gen, cmd, B);
+    hb_cmd_copy(cmd, t->gz, gout);
+    hb_tensor x = hb_g_value(t->hat, 0, B), dx = hb_g_grad(t->hat, 0, B);
+    hb_langevin_cfg lc = {.eps = c->epsilon, .grad_scale = 1.0f / c->mcmc_temp,
+                          .max_norm = c->max_langevin_norm_res, .tau = c->tau_res, .seed = c->seed};
+    for (int k = 0; k < c->mcmc_steps; k++) {
+        hb_add(cmd, x, t->gz, t->y);
+        hb_g_forward(t->hat, cmd, B);
+        hb_fill(cmd, hb_g_grad(t->hat, t->hat->output, B), 1.0f);
+        hb_g_backward(t->hat, cmd, B, 0, 1);
+        lc.stream = (uint32_t)k;
+        hb_langevin_step(cmd, t->y, dx, t->scratch, t->counter, B, t->D, &lc);
+    }
+    hb_add(cmd, x, t->gz, t->y);
+}
+
+/* EBM update on [data + data_epsilon noise ; X]: loss (mean H(x+) - mean H(x-)) / T, eq. 8 */
+static void record_ebm_update(hb_trainer *t, hb_cmd *cmd) {
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size;
+    uint32_t BD = (uint32_t)(B * t->D);
+    hb_tensor x2 = hb_g_value(t->hat, 0, 2 * B);
+    hb_tensor pos = hb_slice(x2, 0, BD), neg = hb_slice(x2, BD, BD);
+    hb_cmd_copy(cmd, neg, hb_g_value(t->hat, 0, B)); /* X, left in the first half by the chain */
+    hb_randn(cmd, t->noise, t->counter, c->seed, STREAM_DATA_NOISE);
+    hb_cmd_copy(cmd, pos, t->data);
+    hb_axpby(cmd, pos, t->noise, c->data_epsilon, 1.0f);
+    hb_g_forward(t->hat, cmd, 2 * B);
+    hb_tensor e = hb_g_value(t->hat, t->hat->output, 2 * B);
+    hb_tensor ge = hb_g_grad(t->hat, t->hat->output, 2 * B);
+    hb_reduce_sum(cmd, hb_slice(t->metrics, 0, 1), hb_slice(e, 0, (uint32_t)B), 1.0f / B);
+    hb_reduce_sum(cmd, hb_slice(t->metrics, 1, 1), hb_slice(e, (uint32_t)B, (uint32_t)B), 1.0f / B);
+    hb_reduce_sumsq(cmd, hb_slice(t->metrics, 3, 1), t->y, 1.0f / B);
+    float w = 1.0f / ((float)B * c->mcmc_temp);
+    hb_fill(cmd, hb_slice(ge, 0, (uint32_t)B), w);
+    hb_fill(cmd, hb_slice(ge, (uint32_t)B, (uint32_t)B), -w);
+    hb_g_backward(t->hat, cmd, 2 * B, 1, 0);
+    adam_record(cmd, &t->hat_opt, t->hat);
+}
+
+/* Generator update on a bank batch (factor * MSE), then the batch's slots get the newest
+ * (Z, X) pairs: Algorithm 1's historical update (Appendix F). */
+static void record_gen_update(hb_trainer *t, hb_cmd *cmd) {
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size, M = c->persistent_size;
+    uint32_t BD = (uint32_t)(B * t->D);
+    hb_tensor zin = hb_g_value(t->gen, 0, B), neg = hb_slice(hb_g_value(t->hat, 0, 2 * B), BD, BD);
+    hb_cmd_copy(cmd, t->z, zin); /* this iteration's Z, before the bank batch replaces it */
+    hb_gather_rows(cmd, zin, t->bank_z, t->bank_idx, B, HB_NZ, M);
+    hb_gather_rows(cmd, t->bank_xb, t->bank_x, t->bank_idx, B, t->D, M);
+    hb_g_forward(t->gen, cmd, B);
+    hb_mse(cmd, hb_slice(t->metrics, 2, 1), hb_g_grad(t->gen, t->gen->output, B),
+           hb_g_value(t->gen, t->gen->output, B), t->bank_xb, c->gen_loss_factor_coop);
+    hb_g_backward(t->gen, cmd, B, 1, 0);
+    adam_record(cmd, &t->gen_opt, t->gen);
+    hb_scatter_rows(cmd, t->bank_z, t->z, t->bank_idx, B, HB_NZ, M);
+    hb_scatter_rows(cmd, t->bank_x, neg, t->bank_idx, B, t->D, M);
+}
+
+/* Autoencoder: x + data_epsilon noise -> encoder -> sphere -> decoder; loss_factor * MSE
+ * against the clean x. */
+static void record_ae(hb_trainer *t, hb_cmd *cmd) {
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size;
+    hb_tensor xin = hb_g_value(t->enc, 0, B), xr = hb_g_value(t->gen, t->gen->output, B);
+    hb_randn(cmd, t->noise, t->counter, c->seed, STREAM_DATA_NOISE);
+    hb_cmd_copy(cmd, xin, t->data);
+    hb_axpby(cmd, xin, t->noise, c->data_epsilon, 1.0f);
+    hb_g_forward(t->enc, cmd, B);
+    hb_cmd_copy(cmd, hb_g_value(t->gen, 0, B), hb_g_value(t->enc, t->enc->output, B));
+    hb_g_forward(t->gen, cmd, B);
+    hb_mse(cmd, hb_slice(t->metrics, 2, 1), hb_g_grad(t->gen, t->gen->output, B), xr, t->data,
+           c->loss_factor);
+    hb_g_backward(t->gen, cmd, B, 1, 1);
+    hb_cmd_copy(cmd, hb_g_grad(t->enc, t->enc->output, B), hb_g_grad(t->gen, 0, B));
+    hb_g_backward(t->enc, cmd, B, 1, 0);
+    adam_record(cmd, &t->gen_opt, t->gen);
+    adam_record(cmd, &t->enc_opt, t->enc);
+    hb_cmd_copy(cmd, t->gz, xr);
+    hb_cmd_copy(cmd, t->y, xr); /* the grids' "residual" row: reconstruction - input */
+    hb_axpby(cmd, t->y, xin, -1.0f, 1.0f);
+}
+
+static void record_iteration(hb_trainer *t, hb_cmd *cmd) {
+    if (t->cfg.mode == HB_MODE_AE) {
+        record_ae(t, cmd);
+        return;
+    }
+    record_chain(t, cmd);
+    record_ebm_update(t, cmd);
+    if (t->cfg.mode == HB_MODE_SYNTH) record_gen_update(t, cmd);
+}
+
+/* The bank starts as (Z, G(Z)) for Z ~ N(0, I) under the initial generator. */
+static void init_bank(hb_trainer *t) {
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size;
+    hb_cmd *cmd = hb_cmd_create(t->ctx);
+    hb_cmd_begin(cmd);
+    for (int at = 0; at < c->persistent_size; at += B) {
+        int n = c->persistent_size - at < B ? c->persistent_size - at : B;
+        hb_tensor z = hb_slice(t->bank_z, (uint32_t)at * HB_NZ, (uint32_t)n * HB_NZ);
+        hb_randn(cmd, z, t->counter, c->seed, STREAM_BANK_INIT + (uint32_t)at);
+        hb_cmd_copy(cmd, hb_g_value(t->gen, 0, n), z);
+        hb_g_forward(t->gen, cmd, n);
+        hb_cmd_copy(cmd, hb_slice(t->bank_x, (uint32_t)(at * t->D), (uint32_t)(n * t->D)),
+                    hb_g_value(t->gen, t->gen->output, n));
+    }
+    hb_cmd_end(cmd);
+    hb_cmd_run(cmd);
+    hb_cmd_destroy(cmd);
+}
+
+/* Loads a frozen generator: a plain weights file, or one whose names carry "gen." (as our
+ * checkpoints and exports of other tools may). */
+static int load_generator(hb_graph *gen, const char *path, char *err, size_t errlen) {
+    hb_st_file f;
+    if (hb_st_load(path, &f, err, errlen) != 0) return -1;
+    const char *prefix = hb_st_find(&f, "gen.out.weight") ? "gen." : "";
+    int rc = hb_g_load_params(gen, &f, prefix, err, errlen);
+    hb_st_free(&f);
+    return rc;
+}
+
+hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *generator,
+                           char *err, size_t errlen) {
+    hb_trainer *t = calloc(1, sizeof *t);
+    t->ctx = ctx;
+    t->cfg = *cfg;
+    const hb_train_cfg *c = &t->cfg;
+    int B = c->batch_size, M = c->mode == HB_MODE_SYNTH ? c->persistent_size : 0;
+    t->D = c->nch * c->res * c->res;
+    if (c->mode == HB_MODE_AE || (c->mode == HB_MODE_JOINT && c->generator_is_decoder)) {
+        if (c->res != 32) {
+            snprintf(err, errlen, "the retrofit autoencoder is defined at 32x32 (image_size %d)", c->res);
+            free(t);
+            return NULL;
+        }
+        t->gen = hb_build_decoder(ctx, c->nch, c->ngf_gen, c->gen_factor);
+    } else {
+        t->gen = hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
+    }
+    hb_g_finalize(t->gen, B);
+    hb_g_init_params(t->gen, c->seed + 1);
+    if (c->mode == HB_MODE_JOINT && load_generator(t->gen, generator, err, errlen) != 0) {
+        hb_g_free(t->gen);
+        free(t);
+        return NULL;
+    }
+    if (c->mode == HB_MODE_AE) {
+        t->enc = hb_build_encoder(ctx, c->nch, c->ngf_gen);
+        hb_g_finalize(t->enc, B);
+        hb_g_init_params(t->enc, c->seed + 2);
+        adam_init(ctx, &t->enc_opt, t->enc, c->ema_decay, 0);
+    } else {
+        t->hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+        hb_g_finalize(t->hat, 2 * B);
+        hb_g_init_params(t->hat, c->seed);
+        adam_init(ctx, &t->hat_opt, t->hat, c->ema_decay, c->max_grad_norm);
+    }
+    if (c->mode != HB_MODE_JOINT) adam_init(ctx, &t->gen_opt, t->gen, c->ema_decay, 0);
+    size_t BD = (size_t)B * t->D;
+    t->y = hb_alloc(ctx, BD);
+    t->gz = hb_alloc(ctx, BD);
+    t->scratch = hb_alloc(ctx, B);
+    t->z = hb_alloc(ctx, (size_t)B * HB_NZ);
+    t->data = hb_alloc(ctx, BD);
+    t->noise = hb_alloc(ctx, BD);
+    t->counter = hb_alloc(ctx, 1);
+    t->metrics = hb_alloc(ctx, 4);
+    t->bank_idx = hb_alloc(ctx, B);
+    t->bank_xb = hb_alloc(ctx, BD);
+    t->host_rng = c->seed ^ 0x5eed5eedull;
+    if (M) {
+        t->bank_z = hb_alloc(ctx, (size_t)M * HB_NZ);
+        t->bank_x = hb_alloc(ctx, (size_t)M * t->D);
+        t->perm = malloc((size_t)M * sizeof *t->perm);
+        for (int i = 0; i < M; i++) t->perm[i] = i;
+        init_bank(t);
+    }
+    t->iter = hb_cmd_create(ctx);
+    hb_cmd_begin(t->iter);
+    record_iteration(t, t->iter);
+    hb_cmd_end(t->iter);
+    return t;
+}
+
+void hb_trainer_free(hb_trainer *t) {
+    if (!t) return;
+    hb_ctx *ctx = t->ctx;
+    hb_cmd_destroy(t->iter);
+    hb_cmd_destroy(t->chain);
+    hb_tensor ts[] = {t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
+                      t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics};
+    for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
+    if (t->hat) adam_free(ctx, &t->hat_opt);
+    if (t->enc) adam_free(ctx, &t->enc_opt);
+    if (t->cfg.mode != HB_MODE_JOINT) adam_free(ctx, &t->gen_opt);
+    hb_g_free(t->hat);
+    hb_g_free(t->gen);
+    hb_g_free(t->enc);
+    free(t->perm);
+    free(t);
+}
+
+static uint64_t next_u64(uint64_t *x) {
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Host-side values of one iteration: counter, learning rates, distinct bank slots. */
+static void write_iteration_inputs(hb_trainer *t, float lr_ebm, float lr_gen) {
+    const hb_train_cfg *c = &t->cfg;
+    float counter = (float)t->iteration;
+    hb_upload(t->ctx, t->counter, &counter);
+    if (t->hat) adam_hyper(t, &t->hat_opt, lr_ebm);
+    if (c->mode != HB_MODE_JOINT) adam_hyper(t, &t->gen_opt, lr_gen);
+    if (t->enc) adam_hyper(t, &t->enc_opt, lr_gen);
+    if (c->mode != HB_MODE_SYNTH) return;
+    int B = c->batch_size, M = c->persistent_size;
+    float *idx = malloc((size_t)B * sizeof *idx);
+    for (int i = 0; i < B; i++) { /* partial Fisher-Yates: B distinct slots */
+        int j = i + (int)(next_u64(&t->host_rng) % (uint64_t)(M - i));
+        int tmp = t->perm[i];
+        t->perm[i] = t->perm[j], t->perm[j] = tmp;
+        idx[i] = (float)t->perm[i];
+    }
+    hb_upload(t->ctx, t->bank_idx, idx);
+    free(idx);
+}
+
+void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_gen,
+                     hb_train_metrics *m) {
+    double t0 = now_s();
+    write_iteration_inputs(t, lr_ebm, lr_gen);
+    hb_upload(t->ctx, t->data, data);
+    hb_cmd_submit(t->iter);
+    double t1 = now_s();
+    hb_cmd_wait(t->iter);
+    double t2 = now_s();
+    float v[4];
+    hb_download(t->ctx, t->metrics, v);
+    if (m) {
+        m->e_pos = v[0];
+        m->e_neg = v[1];
+        m->ebm_loss = (v[0] - v[1]) / t->cfg.mcmc_temp;
+        m->gen_loss = v[2];
+        m->res_norm = sqrtf(v[3] > 0 ? v[3] : 0);
+        m->host_s = (t1 - t0) + (now_s() - t2);
+        m->device_s = t2 - t1;
+    }
+    t->iteration++;
+}
+
+long hb_trainer_iteration(const hb_trainer *t) { return t->iteration; }
+hb_graph *hb_trainer_hat(hb_trainer *t) { return t->hat; }
+hb_graph *hb_trainer_gen(hb_trainer *t) { return t->gen; }
+
+void hb_trainer_sample(hb_trainer *t) {
+    if (!t->hat) hb_die(1, "the autoencoder has no Langevin chain");
+    if (!t->chain) {
+        t->chain = hb_cmd_create(t->ctx);
+        hb_cmd_begin(t->chain);
+        record_chain(t, t->chain);
+        hb_cmd_end(t->chain);
+    }
+    float counter = (float)t->iteration;
+    hb_upload(t->ctx, t->counter, &counter);
+    hb_cmd_run(t->chain);
+}
+
+void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y) {
+    int B = t->cfg.batch_size;
+    if (x) {
+        hb_tensor src = t->hat ? hb_g_value(t->hat, 0, B) : hb_g_value(t->gen, t->gen->output, B);
+        hb_download(t->ctx, src, x);
+    }
+    if (g) hb_download(t->ctx, t->cfg.mode == HB_MODE_AE ? t->data : t->gz, g);
+    if (y) hb_download(t->ctx, t->y, y);
+}
+
+/* ---- checkpoints ---- */
+
+typedef struct {
+    float *bufs[32];
+    int n;
+} keep;
+static float *kept(keep *k, float *p) { return k->bufs[k->n++] = p; }
+
+static float *download_new(hb_ctx *ctx, hb_tensor t) {
+    float *x = malloc((t.n ? t.n : 1) * sizeof *x);
+    hb_download(ctx, t, x);
+    return x;
+}
+
+/* Weights as named tensors under prefix, EMA weights under "ema."+prefix, Adam moments flat. */
+static void add_net(hb_trainer *t, hb_st_writer *w, keep *k, hb_graph *g, adam_state *a,
+                    const char *prefix) {
+    char name[64];
+    hb_g_add_tensors(g, w, prefix, kept(k, hb_g_download_flat(g, 0)));
+    if (!a) return;
+    snprintf(name, sizeof name, "ema.%s", prefix);
+    hb_g_add_tensors(g, w, name, kept(k, download_new(t->ctx, a->ema)));
+    int64_t n = g->nparam_floats;
+    snprintf(name, sizeof name, "opt.%sm", prefix);
+    hb_st_add(w, name, 1, &n, kept(k, download_new(t->ctx, a->m)));
+    snprintf(name, sizeof name, "opt.%sv", prefix);
+    hb_st_add(w, name, 1, &n, kept(k, download_new(t->ctx, a->v)));
+}
+
+int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
+    static const char *modes[] = {"synth", "joint", "ae"};
+    hb_st_writer *w = hb_st_writer_new();
+    keep k = {.n = 0};
+    char buf[32];
+    hb_st_meta(w, "format", CHECKPOINT_FORMAT);
+    hb_st_meta(w, "mode", modes[t->cfg.mode]);
+    snprintf(buf, sizeof buf, "%ld", t->iteration);
+    hb_st_meta(w, "step", buf);
+    snprintf(buf, sizeof buf, "%" PRIu64, t->host_rng);
+    hb_st_meta(w, "host_rng", buf);
+    if (t->hat) add_net(t, w, &k, t->hat, &t->hat_opt, "hat.");
+    add_net(t, w, &k, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.");
+    if (t->enc) add_net(t, w, &k, t->enc, &t->enc_opt, "enc.");
+    if (t->perm) {
+        int M = t->cfg.persistent_size;
+        int64_t zs[2] = {M, HB_NZ}, xs[4] = {M, t->cfg.nch, t->cfg.res, t->cfg.res}, ps[1] = {M};
+        float *perm = kept(&k, malloc((size_t)M * sizeof *perm));
+        for (int i = 0; i < M; i++) perm[i] = (float)t->perm[i];
+        hb_st_add(w, "bank.z", 2, zs, kept(&k, download_new(t->ctx, t->bank_z)));
+        hb_st_add(w, "bank.x", 4, xs, kept(&k, download_new(t->ctx, t->bank_x)));
+        hb_st_add(w, "bank.perm", 1, ps, perm);
+    }
+    int rc = hb_st_write(w, path, err, errlen);
+    hb_st_writer_free(w);
+    for (int i = 0; i < k.n; i++) free(k.bufs[i]);
+    return rc;
+}
+
+/* A flat tensor of exactly n floats from f into dst. */
+static int load_flat(const hb_st_file *f, const char *name, hb_ctx *ctx, hb_tensor dst, char *err,
+                     size_t errlen) {
+    int64_t n = dst.n;
+    if (hb_st_expect(f, name, 1, &n, err, errlen) != 0) return -1;
+    hb_upload(ctx, dst, hb_st_find(f, name)->data);
+    return 0;
+}
+
+static int load_net(hb_trainer *t, const hb_st_file *f, hb_graph *g, adam_state *a,
+                    const char *prefix, char *err, size_t errlen) {
+    char name[64];
+    if (hb_g_load_into(g, f, prefix, g->params_t, err, errlen) != 0) return -1;
+    if (!a) return 0;
+    snprintf(name, sizeof name, "ema.%s", prefix);
+    if (hb_g_load_into(g, f, name, a->ema, err, errlen) != 0) return -1;
+    snprintf(name, sizeof name, "opt.%sm", prefix);
+    if (load_flat(f, name, t->ctx, a->m, err, errlen) != 0) return -1;
+    snprintf(name, sizeof name, "opt.%sv", prefix);
+    return load_flat(f, name, t->ctx, a->v, err, errlen);
+}
+
+int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
+    static const char *modes[] = {"synth", "joint", "ae"};
+    hb_st_file f;
+    if (hb_st_load(path, &f, err, errlen) != 0) return -1;
+    int rc = -1;
+    const char *format = hb_st_meta_get(&f, "format"), *mode = hb_st_meta_get(&f, "mode");
+    const char *step = hb_st_meta_get(&f, "step"), *rng = hb_st_meta_get(&f, "host_rng");
+    if (!format || strcmp(format, CHECKPOINT_FORMAT) != 0 || !step || !rng || !mode) {
+        snprintf(err, errlen, "%s: not a hatebm checkpoint (metadata format/mode/step/host_rng "
+                 "missing)", path);
+        goto done;
+    }
+    if (strcmp(mode, modes[t->cfg.mode]) != 0) {
+        snprintf(err, errlen, "%s: a checkpoint of mode %s, but the config says mode %s", path,
+                 mode, modes[t->cfg.mode]);
+        goto done;
+    }
+    if (t->hat && load_net(t, &f, t->hat, &t->hat_opt, "hat.", err, errlen) != 0) goto done;
+    if (load_net(t, &f, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.", err,
+                 errlen) != 0)
+        goto done;
+    if (t->enc && load_net(t, &f, t->enc, &t->enc_opt, "enc.", err, errlen) != 0) goto done;
+    if (t->perm) {
+        int M = t->cfg.persistent_size;
+        int64_t zs[2] = {M, HB_NZ}, xs[4] = {M, t->cfg.nch, t->cfg.res, t->cfg.res}, ps[1] = {M};
+        if (hb_st_expect(&f, "bank.z", 2, zs, err, errlen) != 0 ||
+            hb_st_expect(&f, "bank.x", 4, xs, err, errlen) != 0 ||
+            hb_st_expect(&f, "bank.perm", 1, ps, err, errlen) != 0)
+            goto done;
+        hb_upload(t->ctx, t->bank_z, hb_st_find(&f, "bank.z")->data);
+        hb_upload(t->ctx, t->bank_x, hb_st_find(&f, "bank.x")->data);
+        const float *perm = hb_st_find(&f, "bank.perm")->data;
+        for (int i = 0; i < M; i++) {
+            if (!(perm[i] >= 0 && perm[i] < M)) {
+                snprintf(err, errlen, "%s: tensor 'bank.perm' holds %g, expected a slot in 0..%d",
+                         path, perm[i], M - 1);
+                goto done;
+            }
+            t->perm[i] = (int)perm[i];
+        }
+    }
+    t->iteration = strtol(step, NULL, 10);
+    t->host_rng = strtoull(rng, NULL, 10);
+    rc = 0;
+done:
+    hb_st_free(&f);
+    return rc;
+}
+
+int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen) {
+    if (t->cfg.mode == HB_MODE_JOINT) {
+        snprintf(err, errlen, "a joint run's generator is frozen; use the file it was given");
+        return -1;
+    }
+    hb_st_writer *w = hb_st_writer_new();
+    float *ema = download_new(t->ctx, t->gen_opt.ema);
+    hb_g_add_tensors(t->gen, w, "", ema);
+    hb_st_meta(w, "network", t->cfg.mode == HB_MODE_AE ? "decoder" : "gen_sngan");
+    int rc = hb_st_write(w, path, err, errlen);
+    hb_st_writer_free(w);
+    free(ema);
+    return rc;
+}

@@ -1,0 +1,71 @@
+/* The three Hat EBM trainers of the paper, each iteration recorded once into a command buffer
+ * and replayed (one queue submission per iteration; between replays the host writes only the
+ * iteration number, learning rates, bank indices and the data batch):
+ *
+ * - synth: the conditional Hat EBM trained in tandem with its generator, Algorithm 1: Z ~
+ *   N(0, I), Y_0 = 0, K Langevin steps on Y, EBM update on data + data_epsilon noise versus
+ *   X = G(Z) + Y_K, generator update by scaled MSE on a batch drawn from the historical bank
+ *   of (Z, X) pairs, then those bank slots are overwritten with the newest pairs.
+ * - joint: the joint Hat EBM over a frozen generator (refinement of a pretrained SN-GAN
+ *   generator, or retrofit of an autoencoder's decoder): alternating Langevin on Y and on Z
+ *   through G (or Y only when update_latents is off), then the EBM update.
+ * - ae: the deterministic autoencoder of the retrofit experiment (latent on the sphere),
+ *   MSE times loss_factor, whose decoder then feeds mode joint. */
+#ifndef HB_TRAINER_H
+#define HB_TRAINER_H
+
+#include "nn/models.h"
+
+typedef enum { HB_MODE_SYNTH, HB_MODE_JOINT, HB_MODE_AE } hb_mode;
+
+typedef struct {
+    hb_mode mode;
+    int res, nch, ngf_hat, ngf_gen;
+    float gen_factor;
+    int generator_is_decoder; /* joint: the frozen generator is a retrofit decoder */
+    int batch_size, mcmc_steps, persistent_size, update_latents;
+    float epsilon, epsilon_latent, mcmc_temp, max_langevin_norm_res, tau_res, data_epsilon;
+    float init_scale_latent, init_scale_res;
+    float lr_ebm, lr_gen, gen_loss_factor_coop, loss_factor, ema_decay, max_grad_norm;
+    uint64_t seed;
+} hb_train_cfg;
+
+typedef struct {
+    float e_pos, e_neg; /* mean energies of data and of samples X (not ae) */
+    float ebm_loss;     /* (e_pos - e_neg) / mcmc_temp (not ae) */
+    float gen_loss;     /* synth: gen_loss_factor_coop * MSE on the bank batch; ae: the loss */
+    float res_norm;     /* mean per-sample L2 norm of the residual Y_K */
+    double host_s;      /* host time: writing inputs, submitting, reading metrics */
+    double device_s;    /* waiting for the device */
+} hb_train_metrics;
+
+typedef struct hb_trainer hb_trainer;
+
+/* joint: `generator` is a safetensors file with the frozen generator's weights (names as the
+ * PyTorch modules, optionally prefixed "gen." as in our checkpoints). NULL on failure with a
+ * one-line message in err. */
+hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *generator,
+                           char *err, size_t errlen);
+void hb_trainer_free(hb_trainer *t);
+/* One iteration on the data batch [batch_size][nch][res][res] in [-1, 1], learning rates as
+ * given (schedules are the caller's). */
+void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_gen,
+                     hb_train_metrics *m);
+long hb_trainer_iteration(const hb_trainer *t);
+/* Records (once) and runs only the Langevin chain, for benchmarks and sampling. */
+void hb_trainer_sample(hb_trainer *t);
+/* The last chain's X, G(Z), Y (each [batch][nch][res][res]); ae: reconstruction, input, and
+ * their difference. Any pointer may be NULL. */
+void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
+
+/* Checkpoint: every tensor and counter needed to continue bit-identically (weights, EMA
+ * weights, Adam moments, the bank, the host RNG and the step), written atomically. */
+int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen);
+int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen);
+/* The generator (synth) or decoder (ae) with EMA weights, names as the PyTorch module. */
+int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen);
+
+hb_graph *hb_trainer_hat(hb_trainer *t);
+hb_graph *hb_trainer_gen(hb_trainer *t);
+
+#endif
