@@ -222,24 +222,31 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
 }
 
 static int bench_langevin(const char *device, int argc, char **argv) {
-    int steps = 20, iters = 2, peer = 1;
+    int steps = 20, iters = 2, peer = 1, ngf = 0, batch = 0;
     const char *which = "all";
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
         else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) iters = atoi(argv[++i]);
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) which = argv[++i];
         else if (strcmp(argv[i], "--no-peer") == 0) peer = 0;
+        else if (strcmp(argv[i], "--ngf") == 0 && i + 1 < argc) ngf = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
         else {
             fprintf(stderr, "hatebm: error: unknown bench langevin option '%s'; options: "
-                            "--steps K --iters N --config fmnist|cifar|all --no-peer\n", argv[i]);
+                            "--steps K --iters N --config fmnist|cifar|all --ngf N --batch N --no-peer\n",
+                    argv[i]);
             return 2;
         }
     }
-    if (steps < 1 || iters < 1) {
-        fprintf(stderr, "hatebm: error: --steps and --iters must be positive\n");
+    if (steps < 1 || iters < 1 || ngf < 0 || batch < 0) {
+        fprintf(stderr, "hatebm: error: --steps, --iters, --ngf and --batch must be positive\n");
         return 2;
     }
-    const langevin_config configs[] = {{"fmnist", 1, 64, 64}, {"cifar", 3, 256, 128}};
+    langevin_config configs[] = {{"fmnist", 1, 64, 64}, {"cifar", 3, 256, 128}};
+    for (int c = 0; c < 2; c++) { /* --ngf / --batch replace the configs' sizes */
+        if (ngf) configs[c].ngf = ngf;
+        if (batch) configs[c].batch = batch;
+    }
     int any = 0;
     hb_ctx_opts o = {.device = device, .validate = -1};
     hb_ctx *ctx = hb_ctx_create(&o);
@@ -264,6 +271,6 @@ int cli_bench(const char *device, int argc, char **argv) {
         return bench_langevin(device, argc - 1, argv + 1);
     fprintf(stderr, "hatebm: error: usage: hatebm bench ops [--reps N] [--batch N] "
                     "[--widths 64,256] | bench langevin [--steps K] [--iters N] "
-                    "[--config fmnist|cifar|all] [--no-peer]\n");
+                    "[--config fmnist|cifar|all] [--ngf N] [--batch N] [--no-peer]\n");
     return 2;
 }

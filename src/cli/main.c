@@ -9,9 +9,12 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: hatebm [--device INDEX|NAME] COMMAND [args]\n"
             "commands:\n"
+            "  train CONFIG [key=value ...] [--run-dir DIR]\n"
+            "                train a Hat EBM (configs/*.ini); --resume RUN_DIR continues a run\n"
             "  devices       list Vulkan devices (the default is marked)\n"
             "  selfcheck     run every op once on the device against its CPU reference\n"
             "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
+            "  bench langevin  seconds per Langevin step and iteration vs the PyTorch peer\n"
             "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"
             "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache)\n");
 }
@@ -43,6 +46,7 @@ int main(int argc, char **argv) {
         return hb_list_devices();
     }
     if (strcmp(cmd, "selfcheck") == 0) return cli_selfcheck(device);
+    if (strcmp(cmd, "train") == 0) return cli_train(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "bench") == 0) return cli_bench(device, argc - i - 1, argv + i + 1);
     fprintf(stderr, "hatebm: error: unknown command '%s'; see 'hatebm --help'\n", cmd);
     return 2;

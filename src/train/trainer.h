@@ -14,9 +14,8 @@
 #ifndef HB_TRAINER_H
 #define HB_TRAINER_H
 
+#include "config/config.h"
 #include "nn/models.h"
-
-typedef enum { HB_MODE_SYNTH, HB_MODE_JOINT, HB_MODE_AE } hb_mode;
 
 typedef struct {
     hb_mode mode;

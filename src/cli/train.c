@@ -1,0 +1,313 @@
+/* hatebm train CONFIG [key=value ...] [--run-dir DIR] | hatebm train --resume RUN_DIR
+ *
+ * The run directory holds: config.ini (the resolved config), metrics.jsonl (one line per
+ * logged step), samples/grid_STEP.png (rows X, G(Z), 5*Y), checkpoint.safetensors (everything
+ * needed to continue bit for bit), gen.safetensors (synth/ae: the EMA generator or decoder,
+ * for joint runs). Files are replaced atomically; a failure never destroys the last good one. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "config/config.h"
+#include "data/dataset.h"
+#include "train/grid.h"
+#include "train/trainer.h"
+
+#define Y_MAGNIFICATION 5.0f
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static void join(char *out, size_t size, const char *dir, const char *name) {
+    snprintf(out, size, "%s/%s", dir, name);
+}
+
+/* The config stem: configs/fashion_mnist_synth.ini -> fashion_mnist_synth */
+static void default_run_dir(const char *config, char *out, size_t size) {
+    const char *base = strrchr(config, '/');
+    base = base ? base + 1 : config;
+    size_t n = strcspn(base, ".");
+    snprintf(out, size, "runs/%.*s", (int)n, base);
+}
+
+static int mkdir_p(const char *path) {
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static hb_train_cfg train_cfg(const hb_config *c) {
+    return (hb_train_cfg){
+        .mode = c->mode, .res = c->image_size, .nch = c->channels, .ngf_hat = c->ngf_hat,
+        .ngf_gen = c->ngf_gen, .gen_factor = c->gen_factor,
+        .generator_is_decoder = c->generator_kind == HB_GEN_DECODER,
+        .batch_size = c->batch_size, .mcmc_steps = c->mcmc_steps,
+        .persistent_size = c->persistent_size, .update_latents = c->update_latents,
+        .epsilon = c->epsilon, .epsilon_latent = c->epsilon_latent, .mcmc_temp = c->mcmc_temp,
+        .max_langevin_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
+        .data_epsilon = c->data_epsilon, .init_scale_latent = c->init_scale_latent,
+        .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
+        .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
+        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed};
+}
+
+/* On resume, metrics past the checkpoint are dropped so the file reads like one run. */
+static void trim_metrics(const char *path, long last_step) {
+    FILE *in = fopen(path, "r");
+    if (!in) return;
+    char tmp[1100], line[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        fclose(in);
+        return;
+    }
+    while (fgets(line, sizeof line, in)) {
+        const char *s = strstr(line, "\"step\": ");
+        if (s && strtol(s + 8, NULL, 10) <= last_step) fputs(line, out);
+    }
+    fclose(in);
+    if (fclose(out) == 0) rename(tmp, path);
+}
+
+typedef struct {
+    const hb_config *cfg;
+    const char *dir;
+    hb_trainer *t;
+    float *x, *g, *y;
+} run;
+
+static int save_checkpoint(run *r, char *err, size_t errlen) {
+    char path[1100];
+    join(path, sizeof path, r->dir, "checkpoint.safetensors");
+    if (hb_trainer_save(r->t, path, err, errlen) != 0) return -1;
+    if (r->cfg->mode == HB_MODE_JOINT) return 0;
+    join(path, sizeof path, r->dir, "gen.safetensors");
+    return hb_trainer_export_generator(r->t, path, err, errlen);
+}
+
+static int save_grid(run *r, long step, char *err, size_t errlen) {
+    char path[1100], name[64];
+    snprintf(name, sizeof name, "samples/grid_%06ld.png", step);
+    join(path, sizeof path, r->dir, name);
+    int n = r->cfg->num_plot < r->cfg->batch_size ? r->cfg->num_plot : r->cfg->batch_size;
+    hb_trainer_samples(r->t, r->x, r->g, r->y);
+    return hb_write_grid(path, r->x, r->g, r->y, n, r->cfg->channels, r->cfg->image_size,
+                         Y_MAGNIFICATION, err, errlen);
+}
+
+static void progress(const hb_config *c, long step, double rate, const hb_train_metrics *m,
+                     int tty) {
+    long left = c->num_training_steps - step;
+    double eta = rate > 0 ? left / rate : 0;
+    char what[160];
+    if (c->mode == HB_MODE_AE)
+        snprintf(what, sizeof what, "ae loss %.4g", m->gen_loss);
+    else
+        snprintf(what, sizeof what, "ebm loss %.4g  energy gap %.4g", m->ebm_loss,
+                 m->e_pos - m->e_neg);
+    if (tty) {
+        int width = 24, done = (int)(width * (double)step / c->num_training_steps);
+        fprintf(stderr, "\r[%.*s%.*s] %ld/%ld  %.2f it/s  ETA %ld:%02ld  %s   ", done,
+                "########################", width - done, "........................", step,
+                c->num_training_steps, rate, (long)eta / 60, (long)eta % 60, what);
+    } else {
+        fprintf(stderr, "step %ld/%ld  %.2f it/s  ETA %ld:%02ld  %s\n", step,
+                c->num_training_steps, rate, (long)eta / 60, (long)eta % 60, what);
+    }
+    fflush(stderr);
+}
+
+static int usage(void) {
+    fprintf(stderr, "hatebm: error: usage: hatebm train CONFIG [key=value ...] [--run-dir DIR] | "
+                    "hatebm train --resume RUN_DIR [key=value ...]\n");
+    return 2;
+}
+
+int cli_train(const char *device, int argc, char **argv) {
+    const char *config = NULL, *resume = NULL, *run_dir = NULL;
+    char **overrides = calloc((size_t)argc + 1, sizeof *overrides);
+    int noverrides = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) resume = argv[++i];
+        else if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) run_dir = argv[++i];
+        else if (argv[i][0] == '-') {
+            free(overrides);
+            return usage();
+        } else if (strchr(argv[i], '=')) overrides[noverrides++] = argv[i];
+        else if (!config) config = argv[i];
+        else {
+            free(overrides);
+            return usage();
+        }
+    }
+    if (!!config == !!resume) {
+        free(overrides);
+        return usage();
+    }
+    char dir[1024], path[1100], err[1024];
+    if (resume) snprintf(dir, sizeof dir, "%s", resume);
+    else if (run_dir) snprintf(dir, sizeof dir, "%s", run_dir);
+    else default_run_dir(config, dir, sizeof dir);
+
+    /* everything is checked before any work starts */
+    hb_config cfg;
+    if (resume) {
+        join(path, sizeof path, dir, "config.ini");
+        if (!file_exists(path)) {
+            fprintf(stderr, "hatebm: error: %s has no config.ini: not a run directory\n", dir);
+            free(overrides);
+            return 2;
+        }
+        config = path;
+    }
+    int rc = hb_config_load(config, noverrides, overrides, &cfg, err, sizeof err);
+    free(overrides);
+    if (rc != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        return 2;
+    }
+    char ckpt[1100];
+    join(ckpt, sizeof ckpt, dir, "checkpoint.safetensors");
+    if (resume && !file_exists(ckpt)) {
+        fprintf(stderr, "hatebm: error: %s has no checkpoint.safetensors to resume from\n", dir);
+        return 2;
+    }
+    if (!resume && file_exists(ckpt)) {
+        fprintf(stderr, "hatebm: error: %s already holds a run; continue it with --resume %s or "
+                        "choose another --run-dir\n", dir, dir);
+        return 2;
+    }
+    if (cfg.mode == HB_MODE_JOINT && !file_exists(cfg.generator)) {
+        fprintf(stderr, "hatebm: error: generator '%s' not found: train one first (mode synth or "
+                        "ae writes RUN_DIR/gen.safetensors) or set generator=PATH\n", cfg.generator);
+        return 2;
+    }
+    hb_dataset data;
+    if (hb_dataset_load(cfg.dataset, cfg.image_size, cfg.channels, &data, err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        return 2;
+    }
+    join(path, sizeof path, dir, "samples");
+    if (mkdir_p(path) != 0) {
+        fprintf(stderr, "hatebm: error: cannot create %s: %s\n", path, strerror(errno));
+        hb_dataset_free(&data);
+        return 2;
+    }
+    join(path, sizeof path, dir, "config.ini");
+    if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        hb_dataset_free(&data);
+        return 2;
+    }
+
+    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx *ctx = hb_ctx_create(&o);
+    hb_train_cfg tc = train_cfg(&cfg);
+    hb_trainer *t = hb_trainer_new(ctx, &tc, cfg.generator, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        hb_ctx_destroy(ctx);
+        hb_dataset_free(&data);
+        return 2;
+    }
+    join(path, sizeof path, dir, "metrics.jsonl");
+    if (resume) {
+        if (hb_trainer_load(t, ckpt, err, sizeof err) != 0) {
+            fprintf(stderr, "hatebm: error: %s\n", err);
+            hb_trainer_free(t);
+            hb_ctx_destroy(ctx);
+            hb_dataset_free(&data);
+            return 2;
+        }
+        trim_metrics(path, hb_trainer_iteration(t));
+        fprintf(stderr, "hatebm: resuming %s at step %ld\n", dir, hb_trainer_iteration(t));
+    }
+    FILE *metrics = fopen(path, "a");
+    hb_batcher *batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
+    if (!metrics || !batches) {
+        fprintf(stderr, "hatebm: error: cannot open %s or start the data thread\n", path);
+        rc = 2;
+        goto out;
+    }
+    size_t img = (size_t)cfg.batch_size * cfg.channels * cfg.image_size * cfg.image_size;
+    run r = {&cfg, dir, t, malloc(img * 4), malloc(img * 4), malloc(img * 4)};
+    int tty = isatty(2);
+    double start = now_s(), last_log = start;
+    long first = hb_trainer_iteration(t), last_good = first;
+    rc = 0;
+    while (hb_trainer_iteration(t) < cfg.num_training_steps) {
+        long step = hb_trainer_iteration(t);
+        hb_train_metrics m;
+        hb_trainer_step(t, hb_batcher_next(batches), hb_config_lr(&cfg, cfg.lr_ebm, step),
+                        hb_config_lr(&cfg, cfg.lr_gen, step), &m);
+        step++;
+        const char *bad = !isfinite(m.e_pos) ? "the mean energy of the data"
+                          : !isfinite(m.e_neg) ? "the mean energy of the samples"
+                          : !isfinite(m.gen_loss) ? (cfg.mode == HB_MODE_AE ? "the autoencoder loss" : "the generator loss")
+                          : !isfinite(m.res_norm) ? "the residual Y" : NULL;
+        if (bad) {
+            fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); stopped. "
+                            "The last good checkpoint (step %ld) is in %s; lower the learning "
+                            "rates or epsilon and --resume\n", tty ? "\n" : "", step, bad,
+                    last_good, dir);
+            rc = 3;
+            break;
+        }
+        double rate = (step - first) / (now_s() - start);
+        if (step % cfg.log_every == 0 || step == cfg.num_training_steps) {
+            fprintf(metrics, "{\"step\": %ld, \"ebm_loss\": %.9g, \"gen_loss\": %.9g, \"e_pos\": "
+                             "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"it_per_s\": %.4g}\n",
+                    step, m.ebm_loss, m.gen_loss, m.e_pos, m.e_neg, m.res_norm, rate);
+            fflush(metrics);
+        }
+        if (tty || now_s() - last_log > 30 || step % cfg.log_every == 0) {
+            if (tty || step % cfg.log_every == 0) progress(&cfg, step, rate, &m, tty);
+            last_log = now_s();
+        }
+        if ((step % cfg.plot_every == 0 || step == cfg.num_training_steps) &&
+            save_grid(&r, step, err, sizeof err) != 0)
+            fprintf(stderr, "%shatebm: warning: %s\n", tty ? "\n" : "", err);
+        if (step % cfg.checkpoint_every == 0 || step == cfg.num_training_steps) {
+            if (save_checkpoint(&r, err, sizeof err) != 0) {
+                fprintf(stderr, "%shatebm: error: %s; the previous checkpoint (step %ld) is "
+                                "intact\n", tty ? "\n" : "", err, last_good);
+                rc = 2;
+                break;
+            }
+            last_good = step;
+        }
+    }
+    if (tty) fputc('\n', stderr);
+    if (rc == 0)
+        fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
+                cfg.num_training_steps - first, (now_s() - start) / 60, dir);
+    free(r.x), free(r.g), free(r.y);
+out:
+    if (metrics) fclose(metrics);
+    hb_batcher_free(batches);
+    hb_trainer_free(t);
+    hb_ctx_destroy(ctx);
+    hb_dataset_free(&data);
+    return rc;
+}
