@@ -92,13 +92,14 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
         int r = gzread(f, b + n, (unsigned)want);
         if (r < 0 || (r == 0 && !gzeof(f))) {
             int code;
-            const char *m = gzerror(f, &code);
-            free(b);
+            const char *m = gzerror(f, &code); /* owned by f: format before closing */
             int gz = !gzdirect(f);
+            fail(err, errlen, "%s: read error%s: %s%s", path, gz ? " in the gzip stream" : "",
+                 code == Z_ERRNO ? strerror(errno) : m,
+                 gz ? "; the file is corrupt or truncated, fetch it again" : "");
+            free(b);
             gzclose(f);
-            return fail(err, errlen, "%s: read error%s: %s%s", path,
-                        gz ? " in the gzip stream" : "", code == Z_ERRNO ? strerror(errno) : m,
-                        gz ? "; the file is corrupt or truncated, fetch it again" : "");
+            return -1;
         }
         if (r == 0) break;
         n += (size_t)r;
@@ -107,11 +108,12 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
     int code;
     const char *m = gzerror(f, &code);
     if (code != Z_OK && code != Z_STREAM_END) {
+        fail(err, errlen,
+             "%s: the gzip stream is truncated or corrupt (zlib: %s); fetch the file again", path,
+             m);
         free(b);
         gzclose(f);
-        return fail(err, errlen,
-                    "%s: the gzip stream is truncated or corrupt (zlib: %s); fetch the file again",
-                    path, m);
+        return -1;
     }
     gzclose(f);
     out->b = b;
@@ -129,9 +131,9 @@ static int check_geometry(const char *path, int c, uint64_t h, uint64_t w, int s
                     path, channels);
     if (c != channels)
         return fail(err, errlen,
-                    "%s: the data has %d channel%s but the model wants %d; use a %s data set "
+                    "%s: the data has %d channel%s but the model wants %d; use %s data set "
                     "or a model with %d channel%s",
-                    path, c, c == 1 ? "" : "s", channels, channels == 1 ? "grey" : "RGB", c,
+                    path, c, c == 1 ? "" : "s", channels, channels == 1 ? "a grey" : "an RGB", c,
                     c == 1 ? "" : "s");
     if (size < 1 || size > 4096)
         return fail(err, errlen, "%s: image size %d out of range 1..4096", path, size);
@@ -537,10 +539,10 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
         int src_c = comp <= 2 ? 1 : 3;
         if (src_c != channels) {
             fail(err, errlen,
-                 "%s: a %s image (%d channel%s in the file) but the model wants %d channels; "
+                 "%s: a %s image (%d channel%s in the file) but the model wants %d channel%s; "
                  "convert the folder's images to %s",
                  path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s", channels,
-                 channels == 1 ? "greyscale" : "RGB");
+                 channels == 1 ? "" : "s", channels == 1 ? "greyscale" : "RGB");
             goto bad;
         }
         unsigned char *im = stbi_load(path, &w, &h, &comp, channels);
