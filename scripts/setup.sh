@@ -10,6 +10,8 @@ PACKAGES=(
   mesa-vulkan-drivers                     # lavapipe: Vulkan on the CPU when there is no GPU
   vulkan-validationlayers                 # HATEBM_VALIDATE=1, on in every test
   libjansson-dev                          # JSON (safetensors headers, metrics)
+  zlib1g-dev libstb-dev                   # data sets: gzip'ed IDX files; PNG/JPEG folders (stb_image)
+  dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
 )
 
