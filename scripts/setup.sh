@@ -10,6 +10,7 @@ PACKAGES=(
   mesa-vulkan-drivers                     # lavapipe: Vulkan on the CPU when there is no GPU
   vulkan-validationlayers                 # HATEBM_VALIDATE=1, on in every test
   libjansson-dev                          # JSON (safetensors headers, metrics)
+  libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
 )
 
