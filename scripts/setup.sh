@@ -12,6 +12,7 @@ PACKAGES=(
   libjansson-dev                          # JSON (safetensors headers, metrics)
   zlib1g-dev libstb-dev                   # data sets: gzip'ed IDX files; PNG/JPEG folders (stb_image)
   dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
+  libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
 )
 
