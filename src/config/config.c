@@ -461,8 +461,13 @@ int hb_config_apply(hb_config *c, const char *key, const char *value, char *err,
 
 /* ---- writing ---------------------------------------------------------------------------------- */
 
-/* shortest %.Ng (N <= 9) that reads back as the same float */
+/* whole numbers as such; otherwise the shortest %.Ng (N <= 9) that reads back as the same
+ * float (%.9g always does) */
 static void format_float(float x, char *buf, size_t n) {
+    if (x == floorf(x) && fabsf(x) < 1e9f) {
+        snprintf(buf, n, "%.0f", (double)x);
+        return;
+    }
     for (int prec = 1; prec <= 9; prec++) {
         snprintf(buf, n, "%.*g", prec, (double)x);
         if (strtof(buf, NULL) == x || prec == 9) return;
@@ -530,7 +535,7 @@ int hb_config_write(const hb_config *c, const char *path, char *err, size_t errl
     for (int i = 0; ok && i < NKEYS; i++) {
         char v[512];
         format_value(c, &keys[i], v, sizeof v);
-        ok = fprintf(fp, "%s = %s\n", keys[i].name, v) > 0;
+        ok = fprintf(fp, "%s =%s%s\n", keys[i].name, v[0] ? " " : "", v) > 0;
     }
     if (ok) ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
     if (!ok) e = errno ? errno : EIO;
