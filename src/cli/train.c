@@ -45,7 +45,7 @@ static void default_run_dir(const char *config, char *out, size_t size) {
 }
 
 static int mkdir_p(const char *path) {
-    char tmp[1024];
+    char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s", path);
     for (char *p = tmp + 1; *p; p++) {
         if (*p != '/') continue;
@@ -75,7 +75,7 @@ static hb_train_cfg train_cfg(const hb_config *c) {
 static void trim_metrics(const char *path, long last_step) {
     FILE *in = fopen(path, "r");
     if (!in) return;
-    char tmp[1100], line[4096];
+    char tmp[1200], line[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *out = fopen(tmp, "w");
     if (!out) {
