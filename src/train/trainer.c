@@ -26,7 +26,8 @@ struct hb_trainer {
     hb_graph *hat, *gen, *enc; /* ae: gen is the decoder and there is no hat */
     adam_state hat_opt, gen_opt, enc_opt;
     int D;                    /* floats per image */
-    hb_tensor y, gz, scratch; /* residual Y, G(Z), per-sample norms */
+    hb_tensor x, y, gz;       /* the chain's X = G(Z) + Y_K, residual Y, G(Z) */
+    hb_tensor scratch;        /* per-sample norms */
     hb_tensor z;              /* synth: this iteration's Z (the generator's input is reused) */
     hb_tensor data, noise;    /* positive batch and its data_epsilon noise */
     hb_tensor counter;        /* iteration number (as a float): seeds every draw */
@@ -77,7 +78,7 @@ static void adam_hyper(hb_trainer *t, adam_state *a, float lr) {
 
 /* Z ~ N(0, I) * init_scale_latent in the generator's input, Y_0 = init_scale_res * N(0, I),
  * then the chain: joint (Y and Z alternating) or conditional (Y only, G(Z) fixed). Leaves
- * X = G(Z) + Y_K in the first batch_size samples of the hat net's input, G(Z) in t->gz. */
+ * X = G(Z) + Y_K in t->x, G(Z) in t->gz. */
 static void record_chain(hb_trainer *t, hb_cmd *cmd) {
     const hb_train_cfg *c = &t->cfg;
     int B = c->batch_size;
@@ -98,6 +99,7 @@ static void record_chain(hb_trainer *t, hb_cmd *cmd) {
                            .seed = c->seed};
         hb_joint_record_chain(cmd, t->hat, t->gen, t->y, t->scratch, t->counter, B, &jc);
         hb_cmd_copy(cmd, t->gz, gout);
+        hb_cmd_copy(cmd, t->x, hb_g_value(t->hat, 0, B));
         return;
     }
     hb_g_forward(t->gen, cmd, B);
@@ -113,7 +115,7 @@ static void record_chain(hb_trainer *t, hb_cmd *cmd) {
         lc.stream = (uint32_t)k;
         hb_langevin_step(cmd, t->y, dx, t->scratch, t->counter, B, t->D, &lc);
     }
-    hb_add(cmd, x, t->gz, t->y);
+    hb_add(cmd, t->x, t->gz, t->y);
 }
 
 /* EBM update on [data + data_epsilon noise ; X]: loss (mean H(x+) - mean H(x-)) / T, eq. 8 */
@@ -123,7 +125,7 @@ static void record_ebm_update(hb_trainer *t, hb_cmd *cmd) {
     uint32_t BD = (uint32_t)(B * t->D);
     hb_tensor x2 = hb_g_value(t->hat, 0, 2 * B);
     hb_tensor pos = hb_slice(x2, 0, BD), neg = hb_slice(x2, BD, BD);
-    hb_cmd_copy(cmd, neg, hb_g_value(t->hat, 0, B)); /* X, left in the first half by the chain */
+    hb_cmd_copy(cmd, neg, t->x);
     hb_randn(cmd, t->noise, t->counter, c->seed, STREAM_DATA_NOISE);
     hb_cmd_copy(cmd, pos, t->data);
     hb_axpby(cmd, pos, t->noise, c->data_epsilon, 1.0f);
@@ -145,8 +147,7 @@ static void record_ebm_update(hb_trainer *t, hb_cmd *cmd) {
 static void record_gen_update(hb_trainer *t, hb_cmd *cmd) {
     const hb_train_cfg *c = &t->cfg;
     int B = c->batch_size, M = c->persistent_size;
-    uint32_t BD = (uint32_t)(B * t->D);
-    hb_tensor zin = hb_g_value(t->gen, 0, B), neg = hb_slice(hb_g_value(t->hat, 0, 2 * B), BD, BD);
+    hb_tensor zin = hb_g_value(t->gen, 0, B);
     hb_cmd_copy(cmd, t->z, zin); /* this iteration's Z, before the bank batch replaces it */
     hb_gather_rows(cmd, zin, t->bank_z, t->bank_idx, B, HB_NZ, M);
     hb_gather_rows(cmd, t->bank_xb, t->bank_x, t->bank_idx, B, t->D, M);
@@ -156,7 +157,7 @@ static void record_gen_update(hb_trainer *t, hb_cmd *cmd) {
     hb_g_backward(t->gen, cmd, B, 1, 0);
     adam_record(cmd, &t->gen_opt, t->gen);
     hb_scatter_rows(cmd, t->bank_z, t->z, t->bank_idx, B, HB_NZ, M);
-    hb_scatter_rows(cmd, t->bank_x, neg, t->bank_idx, B, t->D, M);
+    hb_scatter_rows(cmd, t->bank_x, t->x, t->bank_idx, B, t->D, M);
 }
 
 /* Autoencoder: x + data_epsilon noise -> encoder -> sphere -> decoder; loss_factor * MSE
@@ -178,7 +179,8 @@ static void record_ae(hb_trainer *t, hb_cmd *cmd) {
     hb_g_backward(t->enc, cmd, B, 1, 0);
     adam_record(cmd, &t->gen_opt, t->gen);
     adam_record(cmd, &t->enc_opt, t->enc);
-    hb_cmd_copy(cmd, t->gz, xr);
+    hb_cmd_copy(cmd, t->x, xr);
+    hb_cmd_copy(cmd, t->gz, t->data);
     hb_cmd_copy(cmd, t->y, xr); /* the grids' "residual" row: reconstruction - input */
     hb_axpby(cmd, t->y, xin, -1.0f, 1.0f);
 }
@@ -262,6 +264,7 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
     }
     if (c->mode != HB_MODE_JOINT) adam_init(ctx, &t->gen_opt, t->gen, c->ema_decay, 0);
     size_t BD = (size_t)B * t->D;
+    t->x = hb_alloc(ctx, BD);
     t->y = hb_alloc(ctx, BD);
     t->gz = hb_alloc(ctx, BD);
     t->scratch = hb_alloc(ctx, B);
@@ -292,7 +295,7 @@ void hb_trainer_free(hb_trainer *t) {
     hb_ctx *ctx = t->ctx;
     hb_cmd_destroy(t->iter);
     hb_cmd_destroy(t->chain);
-    hb_tensor ts[] = {t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
+    hb_tensor ts[] = {t->x, t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
                       t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
     if (t->hat) adam_free(ctx, &t->hat_opt);
@@ -374,12 +377,8 @@ void hb_trainer_sample(hb_trainer *t) {
 }
 
 void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y) {
-    int B = t->cfg.batch_size;
-    if (x) {
-        hb_tensor src = t->hat ? hb_g_value(t->hat, 0, B) : hb_g_value(t->gen, t->gen->output, B);
-        hb_download(t->ctx, src, x);
-    }
-    if (g) hb_download(t->ctx, t->cfg.mode == HB_MODE_AE ? t->data : t->gz, g);
+    if (x) hb_download(t->ctx, t->x, x);
+    if (g) hb_download(t->ctx, t->gz, g);
     if (y) hb_download(t->ctx, t->y, y);
 }
 
