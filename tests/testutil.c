@@ -18,6 +18,10 @@ int tu_finish(hb_ctx *ctx) {
     uint32_t msgs = hb_validation_messages(ctx);
     hb_ctx_destroy(ctx);
     tu_check(msgs == 0, "validation layer reported %u message(s)", msgs);
+    return tu_summary();
+}
+
+int tu_summary(void) {
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

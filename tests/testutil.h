@@ -14,6 +14,9 @@ hb_ctx *tu_ctx(void);
  * layer reported anything. Prints "N passed, N failed". */
 int tu_finish(hb_ctx *ctx);
 
+/* For tests without a Vulkan context: prints "N passed, N failed" and returns the exit code. */
+int tu_summary(void);
+
 /* Deterministic uniform floats in [lo, hi). */
 void tu_rand(uint64_t *state, float *x, size_t n, float lo, float hi);
 double *tu_to_double(const float *x, size_t n);

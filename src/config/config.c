@@ -2,6 +2,7 @@
  * See config.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "config/config.h"
+#include "io/files.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -135,18 +136,6 @@ void hb_config_defaults(hb_config *c) {
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        for (char *p = err; *p; p++) /* one line, whatever the value contained */
-            if (*p == '\n' || *p == '\r') *p = ' ';
-    }
-    return -1;
-}
 
 /* a value as it appears in a message: quoted, shortened, control characters as '?' */
 static const char *shown(const char *v, char *buf, size_t n) {
@@ -445,7 +434,7 @@ int hb_config_apply(hb_config *c, const char *key, const char *value, char *err,
     trim(key, kb, sizeof kb);
     if (strlen(value) >= sizeof vb) {
         char sk[64];
-        return fail(err, errlen, "CONFIG: key %s: value too long (expected at most %d characters)",
+        return hb_errorf(err, errlen, "CONFIG: key %s: value too long (expected at most %d characters)",
                     shown(kb, sk, sizeof sk), STR_MAX);
     }
     trim(value, vb, sizeof vb);
@@ -453,9 +442,9 @@ int hb_config_apply(hb_config *c, const char *key, const char *value, char *err,
     if (!k) {
         char sk[64];
         unknown_reason(kb, r, sizeof r);
-        return fail(err, errlen, "CONFIG: key %s: %s", shown(kb, sk, sizeof sk), r);
+        return hb_errorf(err, errlen, "CONFIG: key %s: %s", shown(kb, sk, sizeof sk), r);
     }
-    if (parse_value(c, k, vb, r, sizeof r)) return fail(err, errlen, "CONFIG: key '%s': %s", k->name, r);
+    if (parse_value(c, k, vb, r, sizeof r)) return hb_errorf(err, errlen, "CONFIG: key '%s': %s", k->name, r);
     return 0;
 }
 
@@ -507,62 +496,23 @@ static void format_value(const hb_config *c, const key_t_ *k, char *buf, size_t 
     }
 }
 
-int hb_config_write(const hb_config *c, const char *path, char *err, size_t errlen) {
-    if (hb_config_check(c, err, errlen)) return -1;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) return fail(err, errlen, "CONFIG: %s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return fail(err, errlen, "CONFIG: %s: cannot create a temporary file next to it: %s", path,
-                    strerror(e));
-    }
-    mode_t um = umask(0);
-    umask(um);
-    int e = 0;
-    FILE *fp = NULL;
-    if (fchmod(fd, 0666 & ~um) != 0 || !(fp = fdopen(fd, "w"))) {
-        e = errno;
-        close(fd);
-        goto failed;
-    }
-    errno = 0;
+/* Every key, one per line, in the same syntax the loader reads. */
+static int write_keys(FILE *fp, void *user) {
+    const hb_config *c = user;
     int ok = fprintf(fp, "# hatebm configuration, resolved: every key (defaults included)\n") > 0;
     for (int i = 0; ok && i < NKEYS; i++) {
         char v[512];
         format_value(c, &keys[i], v, sizeof v);
         ok = fprintf(fp, "%s =%s%s\n", keys[i].name, v[0] ? " " : "", v) > 0;
     }
-    if (ok) ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-    if (!ok) e = errno ? errno : EIO;
-    if (fclose(fp) != 0 && ok) {
-        ok = 0;
-        e = errno ? errno : EIO;
-    }
-    if (!ok) goto failed;
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        goto failed;
-    }
-    /* make the rename durable too (best effort) */
-    char *slash = strrchr(tmp, '/');
-    if (slash) *slash = 0;
-    int dfd = open(!slash ? "." : slash == tmp ? "/" : tmp, O_RDONLY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    free(tmp);
-    return 0;
-failed:
-    unlink(tmp);
-    free(tmp);
-    return fail(err, errlen, "CONFIG: %s: write failed: %s; the previous file, if any, is untouched",
-                path, strerror(e));
+    return ok ? 0 : -1;
+}
+
+int hb_config_write(const hb_config *c, const char *path, char *err, size_t errlen) {
+    if (hb_config_check(c, err, errlen)) return -1;
+    char e[512];
+    if (hb_atomic_write(path, write_keys, (void *)c, e, sizeof e) == 0) return 0;
+    return hb_errorf(err, errlen, "CONFIG: %s", e);
 }
 
 /* ---- checks ----------------------------------------------------------------------------------- */
@@ -574,29 +524,29 @@ int hb_config_check(const hb_config *c, char *err, size_t errlen) {
         const key_t_ *k = &keys[i];
         char v[512], r[768];
         if (k->kind == K_STR && !memchr((const char *)c + k->off, 0, HB_CONFIG_STR))
-            return fail(err, errlen, "CONFIG: key '%s': not terminated (expected at most %d "
+            return hb_errorf(err, errlen, "CONFIG: key '%s': not terminated (expected at most %d "
                         "characters)", k->name, STR_MAX);
         if (k->kind == K_SCHED && (c->n_lr_schedule < 0 || c->n_lr_schedule > HB_CONFIG_MAX_SCHED))
-            return fail(err, errlen, "CONFIG: key 'lr_schedule_steps': %d entries (expected "
+            return hb_errorf(err, errlen, "CONFIG: key 'lr_schedule_steps': %d entries (expected "
                         "0..%d)", c->n_lr_schedule, HB_CONFIG_MAX_SCHED);
         format_value(c, k, v, sizeof v);
         if (parse_value(&scratch, k, v, r, sizeof r))
-            return fail(err, errlen, "CONFIG: key '%s': %s", k->name, r);
+            return hb_errorf(err, errlen, "CONFIG: key '%s': %s", k->name, r);
     }
     if (c->mode == HB_MODE_SYNTH && c->persistent_size < c->batch_size)
-        return fail(err, errlen, "CONFIG: key 'persistent_size': %d is smaller than batch_size %d "
+        return hb_errorf(err, errlen, "CONFIG: key 'persistent_size': %d is smaller than batch_size %d "
                     "(expected persistent_size >= batch_size for mode=synth)",
                     c->persistent_size, c->batch_size);
     if (c->mode == HB_MODE_JOINT && !c->generator[0])
-        return fail(err, errlen, "CONFIG: key 'generator': not given but mode=joint needs it "
+        return hb_errorf(err, errlen, "CONFIG: key 'generator': not given but mode=joint needs it "
                     "(expected the safetensors path of a frozen generator)");
     if (c->image_size > 32) {
         if (c->ngf_hat % 16)
-            return fail(err, errlen, "CONFIG: key 'ngf_hat': %d is not a multiple of 16 "
+            return hb_errorf(err, errlen, "CONFIG: key 'ngf_hat': %d is not a multiple of 16 "
                         "(expected a multiple of 16 when image_size is %d)",
                         c->ngf_hat, c->image_size);
         if (c->ngf_gen % 16)
-            return fail(err, errlen, "CONFIG: key 'ngf_gen': %d is not a multiple of 16 "
+            return hb_errorf(err, errlen, "CONFIG: key 'ngf_gen': %d is not a multiple of 16 "
                         "(expected a multiple of 16 when image_size is %d)",
                         c->ngf_gen, c->image_size);
     }
@@ -639,13 +589,13 @@ static char *reader(char *str, int num, void *stream) {
         const char *close = memchr(s, ']', len);
         int n = close ? (int)(close - s + 1) : (int)(len < 40 ? len : 40);
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: section %.*s: sections are not supported (expected flat "
+        hb_errorf(st->err, st->errlen, "CONFIG: section %.*s: sections are not supported (expected flat "
              "key = value lines), in %s line %d", n, s, st->path, st->line);
         return NULL;
     }
     if (len >= (size_t)num) {
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: line of %zu characters is too long (expected at most %d), "
+        hb_errorf(st->err, st->errlen, "CONFIG: line of %zu characters is too long (expected at most %d), "
              "in %s line %d", len, num - 1, st->path, st->line);
         return NULL;
     }
@@ -660,7 +610,7 @@ static int handler(void *user, const char *section, const char *name, const char
     char sk[64], r[768], vb[512];
     if (section && section[0]) { /* the reader refuses sections first; kept as a safety net */
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: section [%s]: sections are not supported (expected "
+        hb_errorf(st->err, st->errlen, "CONFIG: section [%s]: sections are not supported (expected "
              "flat key = value lines), in %s line %d", section, st->path, st->line);
         return 0;
     }
@@ -677,21 +627,21 @@ static int handler(void *user, const char *section, const char *name, const char
     if (!k) {
         unknown_reason(name, r, sizeof r);
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: key %s: %s, in %s line %d", shown(name, sk, sizeof sk),
+        hb_errorf(st->err, st->errlen, "CONFIG: key %s: %s, in %s line %d", shown(name, sk, sizeof sk),
              r, st->path, st->line);
         return 0;
     }
     int i = (int)(k - keys);
     if (st->first[i]) {
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: key '%s': given twice (expected each key once; first "
+        hb_errorf(st->err, st->errlen, "CONFIG: key '%s': given twice (expected each key once; first "
              "at line %d), in %s line %d", k->name, st->first[i], st->path, st->line);
         return 0;
     }
     st->first[i] = st->line;
     if (parse_value(st->c, k, vb, r, sizeof r)) {
         st->err_line = st->line;
-        fail(st->err, st->errlen, "CONFIG: key '%s': %s, in %s line %d", k->name, r, st->path,
+        hb_errorf(st->err, st->errlen, "CONFIG: key '%s': %s, in %s line %d", k->name, r, st->path,
              st->line);
         return 0;
     }
@@ -702,7 +652,7 @@ static int handler(void *user, const char *section, const char *name, const char
 static char *read_file(const char *path, size_t *size, char *err, size_t errlen) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fail(err, errlen, "CONFIG: cannot open %s: %s", path, strerror(errno));
+        hb_errorf(err, errlen, "CONFIG: cannot open %s: %s", path, strerror(errno));
         return NULL;
     }
     char *b = malloc(FILE_MAX + 1);
@@ -711,18 +661,18 @@ static char *read_file(const char *path, size_t *size, char *err, size_t errlen)
     int e = errno;
     fclose(f);
     if (bad) {
-        fail(err, errlen, "CONFIG: cannot read %s: %s", path, b ? strerror(e) : "out of memory");
+        hb_errorf(err, errlen, "CONFIG: cannot read %s: %s", path, b ? strerror(e) : "out of memory");
         free(b);
         return NULL;
     }
     if (n > FILE_MAX) {
-        fail(err, errlen, "CONFIG: %s is larger than %d bytes (expected a small text file)", path,
+        hb_errorf(err, errlen, "CONFIG: %s is larger than %d bytes (expected a small text file)", path,
              FILE_MAX);
         free(b);
         return NULL;
     }
     if (memchr(b, 0, n)) {
-        fail(err, errlen, "CONFIG: %s contains a NUL byte (expected a text file)", path);
+        hb_errorf(err, errlen, "CONFIG: %s contains a NUL byte (expected a text file)", path);
         free(b);
         return NULL;
     }
@@ -758,14 +708,14 @@ int hb_config_load(const char *path, int noverrides, char *const *overrides, hb_
             trim(s ? s : "", line, sizeof line);
             char *nl = strchr(line, '\n');
             if (nl) *nl = 0;
-            fail(err, errlen, "CONFIG: line %s is not a setting (expected key = value or a # or ; "
+            hb_errorf(err, errlen, "CONFIG: line %s is not a setting (expected key = value or a # or ; "
                  "comment), in %s line %d", shown(line, sv, sizeof sv), path, rc);
             free(b);
             return -1;
         }
         free(b);
         if (st.err_line || rc != 0) {
-            if (!st.err_line) fail(err, errlen, "CONFIG: cannot parse %s (libinih: %d)", path, rc);
+            if (!st.err_line) hb_errorf(err, errlen, "CONFIG: cannot parse %s (libinih: %d)", path, rc);
             return -1;
         }
         for (int i = 0; i < NKEYS; i++) given[i] = st.first[i] != 0;
@@ -774,31 +724,31 @@ int hb_config_load(const char *path, int noverrides, char *const *overrides, hb_
         const char *o = overrides[i], *eq = strchr(o, '=');
         char sv[160], r[768], kb[128], vb[512];
         shown(o, sv, sizeof sv);
-        if (!eq) return fail(err, errlen, "CONFIG: override %s: not key=value (expected key=value, "
+        if (!eq) return hb_errorf(err, errlen, "CONFIG: override %s: not key=value (expected key=value, "
                              "e.g. batch_size=64)", sv);
         size_t kl = (size_t)(eq - o);
         if (kl >= sizeof kb) kl = sizeof kb - 1;
         memcpy(kb, o, kl);
         kb[kl] = 0;
         trim(kb, kb, sizeof kb);
-        if (!kb[0]) return fail(err, errlen, "CONFIG: override %s: no key before '=' (expected "
+        if (!kb[0]) return hb_errorf(err, errlen, "CONFIG: override %s: no key before '=' (expected "
                                 "key=value, e.g. batch_size=64)", sv);
         const key_t_ *k = find_key(kb);
         if (!k) {
             unknown_reason(kb, r, sizeof r);
-            return fail(err, errlen, "CONFIG: override %s: %s", sv, r);
+            return hb_errorf(err, errlen, "CONFIG: override %s: %s", sv, r);
         }
         if (strlen(eq + 1) >= sizeof vb)
-            return fail(err, errlen, "CONFIG: override %s: value too long (expected at most %d "
+            return hb_errorf(err, errlen, "CONFIG: override %s: value too long (expected at most %d "
                         "characters)", sv, STR_MAX);
         trim(eq + 1, vb, sizeof vb);
         if (parse_value(&c, k, vb, r, sizeof r))
-            return fail(err, errlen, "CONFIG: override %s: %s", sv, r);
+            return hb_errorf(err, errlen, "CONFIG: override %s: %s", sv, r);
         given[k - keys] = 1;
     }
     for (int i = 0; i < NKEYS; i++)
         if (keys[i].required && !given[i])
-            return fail(err, errlen, "CONFIG: key '%s': required but not given (expected it in %s "
+            return hb_errorf(err, errlen, "CONFIG: key '%s': required but not given (expected it in %s "
                         "or as an override %s=...)", keys[i].name, path ? path : "the config file",
                         keys[i].name);
     if (hb_config_check(&c, err, errlen)) return -1;

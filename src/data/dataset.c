@@ -1,6 +1,7 @@
 /* Data set loading: IDX (MNIST, Fashion-MNIST), CIFAR-10 binary, image folders, .npy. */
 #define _POSIX_C_SOURCE 200809L
 #include "data/dataset.h"
+#include "io/files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,19 +19,6 @@
 /* largest file (uncompressed) read: float32 data at the pixel cap, plus headers */
 #define MAX_FILE_BYTES (4 * HB_DATA_MAX_PIXELS + ((uint64_t)1 << 20))
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-        for (char *p = err; *p; p++)
-            if (*p == '\n' || *p == '\r') *p = ' ';
-    }
-    return -1;
-}
 
 static int is_dir(const char *path) {
     struct stat st;
@@ -54,24 +42,24 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
     out->n = 0;
     struct stat st;
     if (stat(path, &st) != 0)
-        return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode)) return fail(err, errlen, "%s: not a regular file", path);
+        return hb_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode)) return hb_errorf(err, errlen, "%s: not a regular file", path);
     gzFile f = gzopen(path, "rb");
-    if (!f) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
+    if (!f) return hb_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
     gzbuffer(f, 1 << 17);
     size_t cap = (size_t)st.st_size + 1, n = 0;
     if (cap < 4096) cap = 4096;
     unsigned char *b = malloc(cap);
     if (!b) {
         gzclose(f);
-        return fail(err, errlen, "%s: out of memory reading %zu bytes", path, cap);
+        return hb_errorf(err, errlen, "%s: out of memory reading %zu bytes", path, cap);
     }
     for (;;) {
         if (n == cap) {
             if ((uint64_t)cap >= MAX_FILE_BYTES) {
                 free(b);
                 gzclose(f);
-                return fail(err, errlen,
+                return hb_errorf(err, errlen,
                             "%s: more than %llu bytes uncompressed; refusing data sets of more "
                             "than 2^31 pixels",
                             path, (unsigned long long)MAX_FILE_BYTES);
@@ -82,7 +70,7 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
             if (!nb) {
                 free(b);
                 gzclose(f);
-                return fail(err, errlen, "%s: out of memory reading %zu bytes", path, nc);
+                return hb_errorf(err, errlen, "%s: out of memory reading %zu bytes", path, nc);
             }
             b = nb;
             cap = nc;
@@ -94,7 +82,7 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
             int code;
             const char *m = gzerror(f, &code); /* owned by f: format before closing */
             int gz = !gzdirect(f);
-            fail(err, errlen, "%s: read error%s: %s%s", path, gz ? " in the gzip stream" : "",
+            hb_errorf(err, errlen, "%s: read error%s: %s%s", path, gz ? " in the gzip stream" : "",
                  code == Z_ERRNO ? strerror(errno) : m,
                  gz ? "; the file is corrupt or truncated, fetch it again" : "");
             free(b);
@@ -108,7 +96,7 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
     int code;
     const char *m = gzerror(f, &code);
     if (code != Z_OK && code != Z_STREAM_END) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: the gzip stream is truncated or corrupt (zlib: %s); fetch the file again", path,
              m);
         free(b);
@@ -127,23 +115,23 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
 static int check_geometry(const char *path, int c, uint64_t h, uint64_t w, int size,
                           int channels, int *pad, char *err, size_t errlen) {
     if (channels != 1 && channels != 3)
-        return fail(err, errlen, "%s: %d channels requested; models take 1 (grey) or 3 (RGB)",
+        return hb_errorf(err, errlen, "%s: %d channels requested; models take 1 (grey) or 3 (RGB)",
                     path, channels);
     if (c != channels)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: the data has %d channel%s but the model wants %d; use %s data set "
                     "or a model with %d channel%s",
                     path, c, c == 1 ? "" : "s", channels, channels == 1 ? "a grey" : "an RGB", c,
                     c == 1 ? "" : "s");
     if (size < 1 || size > 4096)
-        return fail(err, errlen, "%s: image size %d out of range 1..4096", path, size);
+        return hb_errorf(err, errlen, "%s: image size %d out of range 1..4096", path, size);
     *pad = 0;
     if (h == (uint64_t)size && w == (uint64_t)size) return 0;
     if (h == 28 && w == 28 && size == 32) {
         *pad = 2;
         return 0;
     }
-    return fail(err, errlen,
+    return hb_errorf(err, errlen,
                 "%s: images are %llux%llu but the model wants %dx%d (only 28x28 is padded, to "
                 "32x32); resize the data, or put the images in a folder: data set, which resizes",
                 path, (unsigned long long)h, (unsigned long long)w, size, size);
@@ -151,10 +139,10 @@ static int check_geometry(const char *path, int c, uint64_t h, uint64_t w, int s
 
 static int alloc_out(const char *path, uint64_t n, int c, int size, int with_labels,
                      hb_dataset *out, char *err, size_t errlen) {
-    if (n == 0) return fail(err, errlen, "%s: the data set has no images", path);
+    if (n == 0) return hb_errorf(err, errlen, "%s: the data set has no images", path);
     uint64_t total = n * (uint64_t)c * (uint64_t)size * (uint64_t)size;
     if (n > HB_DATA_MAX_PIXELS || total > HB_DATA_MAX_PIXELS)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: %llu images of %dx%dx%d are more than 2^31 pixels; use a subset", path,
                     (unsigned long long)n, c, size, size);
     out->pixels = malloc((size_t)total * sizeof(float));
@@ -164,7 +152,7 @@ static int alloc_out(const char *path, uint64_t n, int c, int size, int with_lab
         free(out->labels);
         out->pixels = NULL;
         out->labels = NULL;
-        return fail(err, errlen, "%s: out of memory for %llu floats", path,
+        return hb_errorf(err, errlen, "%s: out of memory for %llu floats", path,
                     (unsigned long long)total);
     }
     out->n = (int)n;
@@ -213,39 +201,39 @@ static int idx_header(const char *path, const blob *f, int rank, uint64_t *dims,
                       char *err, size_t errlen) {
     const char *kind = rank == 3 ? "image" : "label";
     if (f->n < 4)
-        return fail(err, errlen, "%s: truncated: %zu bytes, not even an IDX header", path, f->n);
+        return hb_errorf(err, errlen, "%s: truncated: %zu bytes, not even an IDX header", path, f->n);
     const unsigned char *b = f->b;
     if (b[0] != 0 || b[1] != 0)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: wrong magic %02x %02x %02x %02x: not an IDX file (expected 00 00 08 "
                     "%02x); gzip files must keep their gzip header",
                     path, b[0], b[1], b[2], b[3], rank);
     if (b[2] != 0x08)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: IDX element type 0x%02x is not supported; only unsigned bytes (0x08)",
                     path, b[2]);
     if (b[3] != rank)
-        return fail(err, errlen, "%s: IDX file has %d dimensions but %s files have %d", path,
+        return hb_errorf(err, errlen, "%s: IDX file has %d dimensions but %s files have %d", path,
                     b[3], kind, rank);
     size_t need = 4 + 4 * (size_t)rank;
     if (f->n < need)
-        return fail(err, errlen, "%s: truncated: the IDX header needs %zu bytes, the file has %zu",
+        return hb_errorf(err, errlen, "%s: truncated: the IDX header needs %zu bytes, the file has %zu",
                     path, need, f->n);
     uint64_t total = 1;
     for (int i = 0; i < rank; i++) {
         dims[i] = be32(b + 4 + 4 * i);
         if (dims[i] && total > MAX_FILE_BYTES / dims[i])
-            return fail(err, errlen, "%s: IDX dimensions describe more than 2^31 pixels", path);
+            return hb_errorf(err, errlen, "%s: IDX dimensions describe more than 2^31 pixels", path);
         total *= dims[i];
     }
     uint64_t have = f->n - need;
     if (have < total)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: truncated: the header announces %llu bytes of data, the file has %llu; "
                     "fetch it again",
                     path, (unsigned long long)total, (unsigned long long)have);
     if (have > total)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: the header announces %llu bytes of data but the file has %llu: counts do "
                     "not match the file size",
                     path, (unsigned long long)total, (unsigned long long)have);
@@ -265,7 +253,7 @@ static int load_idx(const char *images, const char *labels, int size, int channe
         if (read_file(labels, &fl, err, errlen)) goto done;
         if (idx_header(labels, &fl, 1, dl, &offl, err, errlen)) goto done;
         if (dl[0] != d[0]) {
-            fail(err, errlen, "%s: %llu labels for %llu images in %s; the files do not belong "
+            hb_errorf(err, errlen, "%s: %llu labels for %llu images in %s; the files do not belong "
                               "together", labels, (unsigned long long)dl[0],
                  (unsigned long long)d[0], images);
             goto done;
@@ -291,7 +279,7 @@ static int load_fmnist(const char *split, int size, int channels, hb_dataset *ou
     else if (strcmp(split, "test") == 0 || strcmp(split, "t10k") == 0)
         pre = "t10k";
     else
-        return fail(err, errlen, "fashion-mnist:%s: unknown split; use fashion-mnist:train or "
+        return hb_errorf(err, errlen, "fashion-mnist:%s: unknown split; use fashion-mnist:train or "
                                  "fashion-mnist:test", split);
     const char *env = getenv("HATEBM_FMNIST_DIR");
     const char *dir = env && *env ? env : FMNIST_DIR;
@@ -303,7 +291,7 @@ static int load_fmnist(const char *split, int size, int channels, hb_dataset *ou
         if (file_exists(paths[k])) continue;
         snprintf(paths[k], 4096, "%s/%s-%s-ubyte", dir, pre, kinds[k]);
         if (file_exists(paths[k])) continue;
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "fashion-mnist: %s/%s-%s-ubyte.gz not found: install the Debian package "
                     "dataset-fashion-mnist (scripts/setup.sh does)%s",
                     dir, pre, kinds[k],
@@ -333,14 +321,14 @@ static int load_mnist(const char *path, int size, int channels, hb_dataset *out,
 
 static int cifar_check(const char *path, const blob *f, char *err, size_t errlen) {
     if (f->n == 0 || f->n % CIFAR_REC)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: %zu bytes is not a whole number of CIFAR-10 records (3073 bytes: 1 label "
                     "+ 3x32x32 pixels); truncated, or not the binary version (the python pickle "
                     "version is not supported)",
                     path, f->n);
     for (size_t r = 0; r < f->n / CIFAR_REC; r++)
         if (f->b[r * CIFAR_REC] > 9)
-            return fail(err, errlen,
+            return hb_errorf(err, errlen,
                         "%s: record %zu has label %d, not 0..9: not a CIFAR-10 binary batch (a "
                         "CIFAR-100 file has 2 label bytes per record and is not supported)",
                         path, r, f->b[r * CIFAR_REC]);
@@ -493,7 +481,7 @@ static int cmp_str(const void *a, const void *b) {
 static int load_folder(const char *dir, int size, int channels, hb_dataset *out, char *err,
                        size_t errlen) {
     DIR *dp = opendir(dir);
-    if (!dp) return fail(err, errlen, "%s: cannot open directory: %s", dir, strerror(errno));
+    if (!dp) return hb_errorf(err, errlen, "%s: cannot open directory: %s", dir, strerror(errno));
     char **names = NULL;
     size_t n = 0, cap = 0;
     int rc = -1;
@@ -515,7 +503,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
     if (n)
         qsort(names, n, sizeof *names, cmp_str);
     if (n == 0) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: no image files in the folder (subdirectories and dot files are not searched); "
              "a folder: data set is a directory of PNG/JPEG/BMP images",
              dir);
@@ -530,7 +518,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         int w, h, comp;
         if (!stbi_info(path, &w, &h, &comp)) {
-            fail(err, errlen,
+            hb_errorf(err, errlen,
                  "%s: not an image stb_image can read (%s); a folder: data set may hold only "
                  "PNG/JPEG/BMP/TGA/GIF/PNM images, move other files out",
                  path, stbi_failure_reason());
@@ -538,7 +526,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
         }
         int src_c = comp <= 2 ? 1 : 3;
         if (src_c != channels) {
-            fail(err, errlen,
+            hb_errorf(err, errlen,
                  "%s: a %s image (%d channel%s in the file) but the model wants %d channel%s; "
                  "convert the folder's images to %s",
                  path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s", channels,
@@ -547,7 +535,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
         }
         unsigned char *im = stbi_load(path, &w, &h, &comp, channels);
         if (!im) {
-            fail(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the image",
+            hb_errorf(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the image",
                  path, w, h, stbi_failure_reason());
             goto bad;
         }
@@ -555,7 +543,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
                             out->pixels + i * (size_t)channels * size * size);
         stbi_image_free(im);
         if (r) {
-            fail(err, errlen, "%s: out of memory resizing a %dx%d image", path, w, h);
+            hb_errorf(err, errlen, "%s: out of memory resizing a %dx%d image", path, w, h);
             goto bad;
         }
     }
@@ -595,7 +583,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
     char *hdr = NULL;
     const unsigned char *b = f.b;
     if (f.n < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
-        fail(err, errlen, "%s: %s", path,
+        hb_errorf(err, errlen, "%s: %s", path,
              f.n < 10 && (f.n < 6 || memcmp(b, "\x93NUMPY", 6) == 0)
                  ? "truncated: shorter than a .npy header"
                  : "wrong magic: not a .npy file (expected \\x93NUMPY; save with numpy.save)");
@@ -608,18 +596,18 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         hoff = 10;
     } else if (major == 2 || major == 3) {
         if (f.n < 12) {
-            fail(err, errlen, "%s: truncated: shorter than a .npy header", path);
+            hb_errorf(err, errlen, "%s: truncated: shorter than a .npy header", path);
             goto done;
         }
         hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
         hoff = 12;
     } else {
-        fail(err, errlen, "%s: .npy format version %d.%d is not supported (1.0, 2.0, 3.0 are)",
+        hb_errorf(err, errlen, "%s: .npy format version %d.%d is not supported (1.0, 2.0, 3.0 are)",
              path, major, b[7]);
         goto done;
     }
     if (hlen > f.n - hoff || hlen > (1u << 20)) {
-        fail(err, errlen, "%s: truncated: the .npy header claims %zu bytes, the file has %zu",
+        hb_errorf(err, errlen, "%s: truncated: the .npy header claims %zu bytes, the file has %zu",
              path, hlen, f.n - hoff);
         goto done;
     }
@@ -627,13 +615,13 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
     memcpy(hdr, b + hoff, hlen);
     hdr[hlen] = 0;
     if (strlen(hdr) != hlen) {
-        fail(err, errlen, "%s: the .npy header contains a NUL byte: corrupt", path);
+        hb_errorf(err, errlen, "%s: the .npy header contains a NUL byte: corrupt", path);
         goto done;
     }
     const char *descr = npy_key(hdr, "descr"), *fo = npy_key(hdr, "fortran_order"),
                *shp = npy_key(hdr, "shape");
     if (!descr || !fo || !shp || (*descr != '\'' && *descr != '"') || *shp != '(') {
-        fail(err, errlen, "%s: the .npy header lacks 'descr', 'fortran_order' or 'shape': %.80s",
+        hb_errorf(err, errlen, "%s: the .npy header lacks 'descr', 'fortran_order' or 'shape': %.80s",
              path, hdr);
         goto done;
     }
@@ -642,7 +630,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         const char *q = strchr(descr + 1, *descr);
         size_t l = q ? (size_t)(q - descr - 1) : 0;
         if (!q || l >= sizeof dt) {
-            fail(err, errlen, "%s: cannot read 'descr' in the .npy header: %.40s", path, descr);
+            hb_errorf(err, errlen, "%s: cannot read 'descr' in the .npy header: %.40s", path, descr);
             goto done;
         }
         memcpy(dt, descr + 1, l);
@@ -654,21 +642,21 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
     else if (!strcmp(dt, "<f4"))
         f32 = 1;
     else {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: unsupported dtype '%s'; save uint8 (0..255) or float32 already in [-1, 1], "
              "e.g. numpy.save(path, x.astype(numpy.uint8))",
              path, dt);
         goto done;
     }
     if (!strncmp(fo, "True", 4)) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: fortran_order is True; save a C-order array: numpy.save(path, "
              "numpy.ascontiguousarray(x))",
              path);
         goto done;
     }
     if (strncmp(fo, "False", 5)) {
-        fail(err, errlen, "%s: cannot read 'fortran_order' in the .npy header", path);
+        hb_errorf(err, errlen, "%s: cannot read 'fortran_order' in the .npy header", path);
         goto done;
     }
     uint64_t dims[8];
@@ -678,14 +666,14 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         while (*p == ' ' || *p == ',') p++;
         if (*p == ')') break;
         if (*p < '0' || *p > '9' || nd == 8) {
-            fail(err, errlen, "%s: cannot read 'shape' in the .npy header: %.40s", path, shp);
+            hb_errorf(err, errlen, "%s: cannot read 'shape' in the .npy header: %.40s", path, shp);
             goto done;
         }
         uint64_t v = 0;
         while (*p >= '0' && *p <= '9') {
             v = v * 10 + (uint64_t)(*p++ - '0');
             if (v > ((uint64_t)1 << 40)) {
-                fail(err, errlen, "%s: shape dimension too large: %.40s", path, shp);
+                hb_errorf(err, errlen, "%s: shape dimension too large: %.40s", path, shp);
                 goto done;
             }
         }
@@ -704,7 +692,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         for (int i = 0; i < nd; i++)
             snprintf(s + strlen(s), sizeof s - strlen(s), "%s%llu", i ? ", " : "",
                      (unsigned long long)dims[i]);
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: shape (%s) is not images: expected (n, h, w), (n, c, h, w) or (n, h, w, c) "
              "with c = 1 or 3 and square images",
              path, s);
@@ -717,13 +705,13 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         else count *= fac[i];
     }
     if (big) {
-        fail(err, errlen, "%s: %llu images of %llux%llu are more than 2^31 pixels; use a subset",
+        hb_errorf(err, errlen, "%s: %llu images of %llux%llu are more than 2^31 pixels; use a subset",
              path, (unsigned long long)n, (unsigned long long)h, (unsigned long long)w);
         goto done;
     }
     uint64_t need = count * (f32 ? 4 : 1), have = f.n - hoff - hlen;
     if (have != need) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: %s: shape and dtype need %llu bytes of data, the file has %llu%s", path,
              have < need ? "truncated" : "size mismatch", (unsigned long long)need,
              (unsigned long long)have, have < need ? "; save it again" : "");
@@ -748,7 +736,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
                         float v;
                         memcpy(&v, data + 4 * src, 4);
                         if (!(v >= -1.0f && v <= 1.0f)) {
-                            fail(err, errlen,
+                            hb_errorf(err, errlen,
                                  "%s: float32 value %g at image %zu is outside [-1, 1]; scale "
                                  "the data first (x / 127.5 - 1 for 0..255) or save uint8",
                                  path, (double)v, i);
@@ -769,10 +757,10 @@ int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, c
                     size_t errlen) {
     memset(out, 0, sizeof *out);
     if (err && errlen) err[0] = 0;
-    if (!spec) return fail(err, errlen, "no data set given");
+    if (!spec) return hb_errorf(err, errlen, "no data set given");
     const char *colon = strchr(spec, ':');
     if (!colon || !colon[1])
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "data set '%s': expected KIND:ARG with KIND fashion-mnist, mnist, idx, "
                     "cifar10, folder or npy (e.g. fashion-mnist:train)",
                     spec);
@@ -783,7 +771,7 @@ int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, c
     if (KIND("mnist")) return load_mnist(arg, size, channels, out, err, errlen);
     if (KIND("idx")) {
         char img[4096];
-        if (strlen(arg) >= sizeof img) return fail(err, errlen, "data set path too long");
+        if (strlen(arg) >= sizeof img) return hb_errorf(err, errlen, "data set path too long");
         strcpy(img, arg);
         char *comma = strchr(img, ',');
         if (comma) *comma++ = 0;
@@ -793,7 +781,7 @@ int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, c
     if (KIND("folder")) return load_folder(arg, size, channels, out, err, errlen);
     if (KIND("npy")) return load_npy(arg, size, channels, out, err, errlen);
 #undef KIND
-    return fail(err, errlen,
+    return hb_errorf(err, errlen,
                 "data set '%s': unknown kind '%.*s'; use fashion-mnist, mnist, idx, cifar10, "
                 "folder or npy",
                 spec, (int)kl, spec);

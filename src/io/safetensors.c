@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/safetensors.h"
 
+#include "io/files.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -17,17 +19,6 @@
 #endif
 
 /* Formats a one-line message into err (control characters from names or JSON become '?'). */
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                      ...) {
-    if (!err || !errlen) return -1;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (char *p = err; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
-    return -1;
-}
 
 static char *dupstr(const char *s) {
     size_t n = strlen(s) + 1;
@@ -92,18 +83,18 @@ static int kv_by_key(const void *a, const void *b) {
 
 static int parse_meta(const char *path, json_t *m, hb_st_file *out, char *err, size_t errlen) {
     if (!json_is_object(m))
-        return fail(err, errlen, "%s: \"__metadata__\": expected an object of strings, found %s",
+        return hb_errorf(err, errlen, "%s: \"__metadata__\": expected an object of strings, found %s",
                     path, json_kind(m));
     size_t n = json_object_size(m);
     kv *a = calloc(n ? n : 1, sizeof *a);
-    if (!a) return fail(err, errlen, "%s: out of memory", path);
+    if (!a) return hb_errorf(err, errlen, "%s: out of memory", path);
     const char *key;
     json_t *val;
     size_t i = 0;
     json_object_foreach(m, key, val) {
         if (!json_is_string(val)) {
             free(a);
-            return fail(err, errlen,
+            return hb_errorf(err, errlen,
                         "%s: \"__metadata__\" key " NAMEF ": expected a string, found %s", path,
                         key, json_kind(val));
         }
@@ -116,7 +107,7 @@ static int parse_meta(const char *path, json_t *m, hb_st_file *out, char *err, s
     out->meta_val = calloc(n ? n : 1, sizeof(char *));
     if (!out->meta_key || !out->meta_val) {
         free(a);
-        return fail(err, errlen, "%s: out of memory", path);
+        return hb_errorf(err, errlen, "%s: out of memory", path);
     }
     for (i = 0; i < n; i++) {
         out->meta_key[i] = dupstr(a[i].k);
@@ -124,7 +115,7 @@ static int parse_meta(const char *path, json_t *m, hb_st_file *out, char *err, s
         out->nmeta = (int)i + 1;
         if (!out->meta_key[i] || !out->meta_val[i]) {
             free(a);
-            return fail(err, errlen, "%s: out of memory", path);
+            return hb_errorf(err, errlen, "%s: out of memory", path);
         }
     }
     free(a);
@@ -137,7 +128,7 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
     char sb[200];
     e->name = name;
     if (!json_is_object(v))
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF
                     ": expected an object with dtype, shape and data_offsets, found %s",
                     path, name, json_kind(v));
@@ -145,20 +136,20 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
            *off = json_object_get(v, "data_offsets");
     const char *missing = !dt ? "dtype" : !sh ? "shape" : !off ? "data_offsets" : NULL;
     if (missing)
-        return fail(err, errlen, "%s: tensor " NAMEF ": expected a \"%s\" field, found none",
+        return hb_errorf(err, errlen, "%s: tensor " NAMEF ": expected a \"%s\" field, found none",
                     path, name, missing);
     if (!json_is_string(dt))
-        return fail(err, errlen, "%s: tensor " NAMEF ": dtype: expected a string, found %s", path,
+        return hb_errorf(err, errlen, "%s: tensor " NAMEF ": dtype: expected a string, found %s", path,
                     name, json_kind(dt));
     if (strcmp(json_string_value(dt), "F32") != 0)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": dtype: expected F32, found %.40s (not supported)",
                     path, name, json_string_value(dt));
     if (!json_is_array(sh))
-        return fail(err, errlen, "%s: tensor " NAMEF ": shape: expected an array, found %s", path,
+        return hb_errorf(err, errlen, "%s: tensor " NAMEF ": shape: expected an array, found %s", path,
                     name, json_kind(sh));
     if (json_array_size(sh) > HB_ST_MAX_DIMS)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": shape: expected at most %d dimensions, found %zu", path,
                     name, HB_ST_MAX_DIMS, json_array_size(sh));
     e->ndim = (int)json_array_size(sh);
@@ -166,7 +157,7 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
     for (int i = 0; i < e->ndim; i++) {
         json_t *d = json_array_get(sh, (size_t)i);
         if (!json_is_integer(d) || json_integer_value(d) < 0)
-            return fail(err, errlen,
+            return hb_errorf(err, errlen,
                         "%s: tensor " NAMEF
                         ": shape[%d]: expected a non-negative integer, found %s%s",
                         path, name, i, json_kind(d),
@@ -174,23 +165,23 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
         e->shape[i] = json_integer_value(d);
         uint64_t di = (uint64_t)e->shape[i];
         if (di && n > (SIZE_MAX / 4) / di)
-            return fail(err, errlen, "%s: tensor " NAMEF ": shape %s: too many elements", path,
+            return hb_errorf(err, errlen, "%s: tensor " NAMEF ": shape %s: too many elements", path,
                         name, shape_str(sb, sizeof sb, i + 1, e->shape));
         n *= di;
     }
     e->n = (size_t)n;
     if (!json_is_array(off) || json_array_size(off) != 2)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": data_offsets: expected an array [begin, end], found %s",
                     path, name,
                     json_is_array(off) ? "an array of the wrong length" : json_kind(off));
     json_t *b = json_array_get(off, 0), *en = json_array_get(off, 1);
     if (!json_is_integer(b) || !json_is_integer(en))
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": data_offsets: expected two integers, found %s and %s",
                     path, name, json_kind(b), json_kind(en));
     if (json_integer_value(b) < 0 || json_integer_value(en) < json_integer_value(b))
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF
                     ": data_offsets: expected 0 <= begin <= end, found [%lld, %lld]",
                     path, name, (long long)json_integer_value(b),
@@ -198,7 +189,7 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
     e->begin = (uint64_t)json_integer_value(b);
     e->end = (uint64_t)json_integer_value(en);
     if (e->end - e->begin != n * 4)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": data_offsets [%llu, %llu]: expected %llu bytes for "
                     "F32 shape %s, found %llu",
                     path, name, (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -214,16 +205,16 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     json_t *root = NULL;
     entry *ents = NULL;
     FILE *fp = fopen(path, "rb");
-    if (!fp) return fail(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (!fp) return hb_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fail(err, errlen, "%s: expected a regular file", path);
+        hb_errorf(err, errlen, "%s: expected a regular file", path);
         goto done;
     }
     uint64_t fsize = (uint64_t)st.st_size;
     unsigned char lb[8];
     if (fsize < 8 || fread(lb, 1, 8, fp) != 8) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: expected at least 8 bytes (the header length), found a %llu-byte file", path,
              (unsigned long long)fsize);
         goto done;
@@ -231,12 +222,12 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | lb[i];
     if (hlen > HB_ST_MAX_HEADER) {
-        fail(err, errlen, "%s: header length: expected at most %u bytes, found %llu", path,
+        hb_errorf(err, errlen, "%s: header length: expected at most %u bytes, found %llu", path,
              HB_ST_MAX_HEADER, (unsigned long long)hlen);
         goto done;
     }
     if (hlen > fsize - 8) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: header length: expected at most the %llu bytes after it, found %llu "
              "(truncated file, or not a safetensors file)",
              path, (unsigned long long)(fsize - 8), (unsigned long long)hlen);
@@ -244,29 +235,29 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     }
     hdr = malloc(hlen + 1);
     if (!hdr) {
-        fail(err, errlen, "%s: out of memory", path);
+        hb_errorf(err, errlen, "%s: out of memory", path);
         goto done;
     }
     if (fread(hdr, 1, hlen, fp) != hlen) {
-        fail(err, errlen, "%s: header: expected %llu bytes, read fewer", path,
+        hb_errorf(err, errlen, "%s: header: expected %llu bytes, read fewer", path,
              (unsigned long long)hlen);
         goto done;
     }
     json_error_t je;
     root = json_loadb(hdr, hlen, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!root) {
-        fail(err, errlen, "%s: header: expected JSON, found an error at byte %d: %s", path,
+        hb_errorf(err, errlen, "%s: header: expected JSON, found an error at byte %d: %s", path,
              je.position, je.text);
         goto done;
     }
     if (!json_is_object(root)) {
-        fail(err, errlen, "%s: header: expected a JSON object, found %s", path, json_kind(root));
+        hb_errorf(err, errlen, "%s: header: expected a JSON object, found %s", path, json_kind(root));
         goto done;
     }
     size_t nobj = json_object_size(root);
     ents = calloc(nobj ? nobj : 1, sizeof *ents);
     if (!ents) {
-        fail(err, errlen, "%s: out of memory", path);
+        hb_errorf(err, errlen, "%s: out of memory", path);
         goto done;
     }
     int count = 0;
@@ -287,7 +278,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     for (int i = 0; i < count; i++) {
         const entry *e = &ents[i];
         if (e->begin < pos) {
-            fail(err, errlen,
+            hb_errorf(err, errlen,
                  "%s: tensor " NAMEF ": data_offsets [%llu, %llu] overlap tensor " NAMEF
                  " (expected begin %llu)",
                  path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -295,7 +286,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
             goto done;
         }
         if (e->begin > pos) {
-            fail(err, errlen,
+            hb_errorf(err, errlen,
                  "%s: tensor " NAMEF ": data_offsets [%llu, %llu]: expected begin %llu, found a "
                  "gap of %llu bytes belonging to no tensor",
                  path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
@@ -305,13 +296,13 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
         pos = e->end;
     }
     if (pos > dsize) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: tensor " NAMEF ": data truncated: expected %llu bytes of data, found %llu",
              path, ents[count - 1].name, (unsigned long long)pos, (unsigned long long)dsize);
         goto done;
     }
     if (pos < dsize) {
-        fail(err, errlen,
+        hb_errorf(err, errlen,
              "%s: data section: expected %llu bytes (the tensors' extent), found %llu "
              "(trailing bytes belong to no tensor)",
              path, (unsigned long long)pos, (unsigned long long)dsize);
@@ -321,7 +312,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     out->path = dupstr(path);
     out->t = calloc(count ? (size_t)count : 1, sizeof *out->t);
     if (!out->path || !out->t) {
-        fail(err, errlen, "%s: out of memory", path);
+        hb_errorf(err, errlen, "%s: out of memory", path);
         goto done;
     }
     /* the data section follows the header directly: read it in offset order */
@@ -335,12 +326,12 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
         t->n = e->n;
         t->data = malloc(e->n ? e->n * 4 : 4);
         if (!t->name || !t->data) {
-            fail(err, errlen, "%s: tensor " NAMEF ": out of memory for %zu floats", path,
+            hb_errorf(err, errlen, "%s: tensor " NAMEF ": out of memory for %zu floats", path,
                  e->name, e->n);
             goto done;
         }
         if (fread(t->data, 4, e->n, fp) != e->n) {
-            fail(err, errlen, "%s: tensor " NAMEF ": expected %zu floats of data, read fewer",
+            hb_errorf(err, errlen, "%s: tensor " NAMEF ": expected %zu floats of data, read fewer",
                  path, e->name, e->n);
             goto done;
         }
@@ -370,13 +361,13 @@ int hb_st_expect(const hb_st_file *f, const char *name, int ndim, const int64_t 
     if (ndim < 0 || ndim > HB_ST_MAX_DIMS) ndim = ndim < 0 ? 0 : HB_ST_MAX_DIMS;
     shape_str(want, sizeof want, ndim, shape);
     if (!t)
-        return fail(err, errlen,
+        return hb_errorf(err, errlen,
                     "%s: tensor " NAMEF ": expected F32 shape %s, found no such tensor", path,
                     name, want);
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++) same = t->shape[i] == shape[i];
     if (!same)
-        return fail(err, errlen, "%s: tensor " NAMEF ": expected shape %s, found %s", path, name,
+        return hb_errorf(err, errlen, "%s: tensor " NAMEF ": expected shape %s, found %s", path, name,
                     want, shape_str(got, sizeof got, t->ndim, t->shape));
     return 0;
 }
@@ -531,7 +522,7 @@ static char *build_header(hb_st_writer *w, const char *path, size_t *len, char *
         for (int i = 0; i < w->nmeta; i++) {
             json_t *v = json_string(w->meta[i].v);
             if (!v || json_object_set_new(m, w->meta[i].k, v)) {
-                fail(err, errlen,
+                hb_errorf(err, errlen,
                      "%s: metadata '%.100s': expected a UTF-8 key and value, found invalid bytes",
                      path, w->meta[i].k);
                 goto fail;
@@ -554,7 +545,7 @@ static char *build_header(hb_st_writer *w, const char *path, size_t *len, char *
                 goto oom;
             }
         if (json_object_set_new(root, t->name, e)) {
-            fail(err, errlen, "%s: tensor '%.100s': expected a UTF-8 name, found invalid bytes",
+            hb_errorf(err, errlen, "%s: tensor '%.100s': expected a UTF-8 name, found invalid bytes",
                  path, t->name);
             goto fail;
         }
@@ -566,7 +557,7 @@ static char *build_header(hb_st_writer *w, const char *path, size_t *len, char *
     if (!s) goto oom;
     size_t n = strlen(s), padded = (n + 7) / 8 * 8;
     if (padded > HB_ST_MAX_HEADER) {
-        fail(err, errlen, "%s: header: expected at most %u bytes, found %zu", path,
+        hb_errorf(err, errlen, "%s: header: expected at most %u bytes, found %zu", path,
              HB_ST_MAX_HEADER, padded);
         goto fail;
     }
@@ -578,7 +569,7 @@ static char *build_header(hb_st_writer *w, const char *path, size_t *len, char *
     json_decref(root);
     return out;
 oom:
-    fail(err, errlen, "%s: out of memory building the header", path);
+    hb_errorf(err, errlen, "%s: out of memory building the header", path);
 fail:
     free(s);
     json_decref(m);
@@ -586,13 +577,30 @@ fail:
     return NULL;
 }
 
+struct file_parts {
+    const hb_st_writer *w;
+    const char *hdr;
+    size_t hlen;
+};
+
+/* Header length, header, then every tensor's data in name order. */
+static int write_parts(FILE *fp, void *user) {
+    const struct file_parts *p = user;
+    unsigned char lb[8];
+    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)p->hlen >> (8 * i));
+    int ok = fwrite(lb, 1, 8, fp) == 8 && fwrite(p->hdr, 1, p->hlen, fp) == p->hlen;
+    for (int i = 0; ok && i < p->w->count; i++)
+        ok = !p->w->t[i].n || fwrite(p->w->t[i].data, 4, p->w->t[i].n, fp) == p->w->t[i].n;
+    return ok ? 0 : -1;
+}
+
 int hb_st_write(hb_st_writer *w, const char *path, char *err, size_t errlen) {
-    if (!w || !path) return fail(err, errlen, "hb_st_write: expected a writer and a path");
-    if (w->bad[0]) return fail(err, errlen, "%s: %s; nothing written", path, w->bad);
+    if (!w || !path) return hb_errorf(err, errlen, "hb_st_write: expected a writer and a path");
+    if (w->bad[0]) return hb_errorf(err, errlen, "%s: %s; nothing written", path, w->bad);
     if (w->count) qsort(w->t, (size_t)w->count, sizeof *w->t, wt_by_name);
     for (int i = 1; i < w->count; i++)
         if (strcmp(w->t[i].name, w->t[i - 1].name) == 0)
-            return fail(err, errlen,
+            return hb_errorf(err, errlen,
                         "%s: tensor '%.100s': expected unique names, found it twice; nothing "
                         "written",
                         path, w->t[i].name);
@@ -600,71 +608,8 @@ int hb_st_write(hb_st_writer *w, const char *path, char *err, size_t errlen) {
     char *hdr = build_header(w, path, &hlen, err, errlen);
     if (!hdr) return -1;
 
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp) {
-        free(hdr);
-        return fail(err, errlen, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        free(hdr);
-        return fail(err, errlen, "%s: cannot create a temporary file next to it: %s", path,
-                    strerror(e));
-    }
-    mode_t um = umask(0);
-    umask(um);
-    int e = 0;
-    FILE *fp = NULL;
-    if (fchmod(fd, 0666 & ~um) != 0 || !(fp = fdopen(fd, "wb"))) {
-        e = errno;
-        close(fd);
-        goto failed;
-    }
-    unsigned char lb[8];
-    for (int i = 0; i < 8; i++) lb[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-    errno = 0;
-    int ok = fwrite(lb, 1, 8, fp) == 8 && fwrite(hdr, 1, hlen, fp) == hlen;
-    for (int i = 0; ok && i < w->count; i++)
-        ok = !w->t[i].n || fwrite(w->t[i].data, 4, w->t[i].n, fp) == w->t[i].n;
-    if (ok) ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0;
-    if (!ok) e = errno ? errno : EIO;
-    if (fclose(fp) != 0 && ok) {
-        ok = 0;
-        e = errno ? errno : EIO;
-    }
-    if (!ok) goto failed;
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        goto failed;
-    }
-    /* make the rename durable too (best effort) */
-    char *slash = strrchr(tmp, '/');
-    if (slash) {
-        *slash = 0;
-        int dfd = open(slash == tmp ? "/" : tmp, O_RDONLY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    } else {
-        int dfd = open(".", O_RDONLY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-    free(tmp);
+    struct file_parts parts = {w, hdr, hlen};
+    int rc = hb_atomic_write(path, write_parts, &parts, err, errlen);
     free(hdr);
-    return 0;
-failed:
-    unlink(tmp);
-    free(tmp);
-    free(hdr);
-    return fail(err, errlen, "%s: write failed: %s; the previous file, if any, is untouched",
-                path, strerror(e));
+    return rc;
 }

@@ -1,12 +1,12 @@
 /* Sample grids as PNG through stb_image_write. */
 #include "train/grid.h"
 
-#include <errno.h>
+#include "io/files.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <stb/stb_image_write.h>
 
@@ -14,6 +14,19 @@ static uint8_t to_byte(float v) {
     if (!(v > -1.0f)) v = -1.0f; /* NaN shows as black */
     if (v > 1.0f) v = 1.0f;
     return (uint8_t)((v + 1.0f) * 127.5f + 0.5f);
+}
+
+struct png {
+    const uint8_t *pixels;
+    int w, h, nch;
+};
+
+static void to_file(void *fp, void *data, int size) { fwrite(data, 1, (size_t)size, fp); }
+
+static int write_png(FILE *fp, void *user) {
+    const struct png *p = user;
+    int ok = stbi_write_png_to_func(to_file, fp, p->w, p->h, p->nch, p->pixels, p->w * p->nch);
+    return ok && !ferror(fp) ? 0 : -1;
 }
 
 int hb_write_grid(const char *path, const float *x, const float *g, const float *y, int n, int nch,
@@ -31,12 +44,8 @@ int hb_write_grid(const char *path, const float *x, const float *g, const float 
                         size_t o = ((size_t)(r * res + py) * W + (size_t)i * res + px) * nch + c;
                         img[o] = to_byte(v);
                     }
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int ok = stbi_write_png(tmp, W, H, nch, img, W * nch) != 0;
+    struct png png = {img, W, H, nch};
+    int rc = hb_atomic_write(path, write_png, &png, err, errlen);
     free(img);
-    if (ok && rename(tmp, path) == 0) return 0;
-    snprintf(err, errlen, "could not write %s: %s", path, strerror(errno ? errno : EIO));
-    unlink(tmp);
-    return -1;
+    return rc;
 }
