@@ -15,7 +15,7 @@ static char tmpdir[] = "/tmp/hatebm-test-models-XXXXXX";
 
 static int save(const hb_graph *g, const char *path, const char *prefix, const char *skip,
                 const char *extra) {
-    float *flat = hb_g_download_flat(g, 0);
+    float *flat = hb_g_download_flat(g, &g->weights);
     hb_st_writer *w = hb_st_writer_new();
     char name[160], err[512];
     for (int i = 0; i < g->nparams; i++) {
@@ -56,7 +56,7 @@ static void test_weight_files(hb_ctx *ctx) {
     hb_g_init_params(b, 12);
     tu_check(save(a, path, "hat.", NULL, NULL) == 0, "hat weights saved");
     const char *err = load(b, path, "hat.");
-    float *pa = hb_g_download_flat(a, 0), *pb = hb_g_download_flat(b, 0);
+    float *pa = hb_g_download_flat(a, &a->weights), *pb = hb_g_download_flat(b, &b->weights);
     tu_check(!*err && memcmp(pa, pb, a->nparam_floats * 4) == 0,
              "weights round-trip through safetensors bit for bit %s", err);
     free(pa), free(pb);
@@ -84,7 +84,7 @@ static hb_train_cfg tiny_cfg(void) {
                           .epsilon = 5e-4f, .mcmc_temp = 1e-8f, .max_langevin_norm_res = 2.5f,
                           .data_epsilon = 1e-3f, .lr_ebm = 1e-4f, .lr_gen = 1e-4f,
                           .gen_loss_factor_coop = 1000, .ema_decay = 0.9999f,
-                          .init_scale_latent = 1.0f, .seed = 5};
+                          .max_grad_norm = 1.0f, .init_scale_latent = 1.0f, .seed = 5};
 }
 
 /* The data batch of iteration i: a pure function of i, as the trainer's batcher is. */
@@ -108,7 +108,7 @@ static float *train(hb_ctx *ctx, int iters, float *x_out, hb_train_metrics *last
     }
     if (bytes_end) *bytes_end = hb_device_bytes(ctx);
     hb_trainer_samples(s, x_out, NULL, NULL);
-    float *w = hb_g_download_flat(hb_trainer_hat(s), 0);
+    float *w = hb_g_download_flat(hb_trainer_hat(s), &hb_trainer_hat(s)->weights);
     free(data);
     hb_trainer_free(s);
     return w;
@@ -204,7 +204,7 @@ static void test_resume(hb_ctx *ctx) {
         hb_trainer_step(b, data, cfg.lr_ebm, cfg.lr_gen, NULL);
     }
     hb_trainer_samples(b, x2, NULL, NULL);
-    float *w2 = hb_g_download_flat(hb_trainer_hat(b), 0);
+    float *w2 = hb_g_download_flat(hb_trainer_hat(b), &hb_trainer_hat(b)->weights);
     tu_check(memcmp(w1, w2, hb_trainer_hat(b)->nparam_floats * 4) == 0 && memcmp(x1, x2, n * 4) == 0,
              "a resumed run equals an uninterrupted one, bit for bit");
     hb_trainer_free(b);

@@ -33,8 +33,8 @@ void hb_g_free(hb_graph *g) {
         hb_free(g->ctx, g->nodes[i].val);
         hb_free(g->ctx, g->nodes[i].grad);
     }
-    hb_free(g->ctx, g->params_t);
-    hb_free(g->ctx, g->grads_t);
+    hb_g_flat_free(g, &g->weights);
+    hb_g_flat_free(g, &g->grads);
     hb_free(g->ctx, g->workspace);
     hb_free(g->ctx, g->temp);
     free(g->nodes);
@@ -160,13 +160,72 @@ static int backward_accumulates(hb_g_kind k) {
     return !(k == HB_G_UPSAMPLE || k == HB_G_TANH || k == HB_G_GAP || k == HB_G_SPHERE);
 }
 
+/* Parameters fill device chunks in order, each chunk at most what one buffer can bind.
+ * $HATEBM_PARAM_CHUNK_FLOATS asks for smaller chunks (a parameter larger than that gets one of
+ * its own), so the tests exercise the multi-chunk paths on any device. */
+static void assign_chunks(hb_graph *g) {
+    size_t hard = hb_max_tensor_floats(g->ctx), cap = hard;
+    const char *env = getenv("HATEBM_PARAM_CHUNK_FLOATS");
+    if (env && strtoull(env, NULL, 10) > 0 && strtoull(env, NULL, 10) < cap)
+        cap = strtoull(env, NULL, 10);
+    int c = 0;
+    g->chunk_base[0] = 0;
+    for (int i = 0; i < g->nparams; i++) {
+        hb_g_param_info *p = &g->params[i];
+        uint32_t end = i + 1 < g->nparams ? g->params[i + 1].off : g->nparam_floats;
+        if (end - p->off > hard)
+            hb_die(2, "%s: parameter %s (%u floats) exceeds what one buffer holds on this "
+                   "device (%zu floats)", g->name, p->name, p->n, hard);
+        if (end - g->chunk_base[c] > cap && p->off > g->chunk_base[c]) {
+            if (++c == HB_G_MAX_CHUNKS)
+                hb_die(2, "%s: %u parameters need more than %d buffers of %zu floats", g->name,
+                       g->nparam_floats, HB_G_MAX_CHUNKS, cap);
+            g->chunk_base[c] = p->off;
+        }
+        p->chunk = c;
+    }
+    g->chunk_base[c + 1] = g->nparam_floats;
+    g->weights.n = g->grads.n = c + 1;
+}
+
+hb_g_flat hb_g_flat_alloc(const hb_graph *g) {
+    hb_g_flat f = {.n = g->weights.n};
+    for (int c = 0; c < f.n; c++) {
+        uint32_t n = g->chunk_base[c + 1] - g->chunk_base[c];
+        f.t[c] = hb_alloc(g->ctx, n ? n : 1);
+    }
+    return f;
+}
+
+void hb_g_flat_free(const hb_graph *g, hb_g_flat *f) {
+    for (int c = 0; c < f->n; c++) hb_free(g->ctx, f->t[c]);
+    f->n = 0;
+}
+
+float *hb_g_download_flat(const hb_graph *g, const hb_g_flat *f) {
+    float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
+    for (int c = 0; c < f->n; c++)
+        if (g->chunk_base[c + 1] > g->chunk_base[c])
+            hb_download(g->ctx, hb_slice(f->t[c], 0, g->chunk_base[c + 1] - g->chunk_base[c]),
+                        flat + g->chunk_base[c]);
+    return flat;
+}
+
+void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host) {
+    for (int c = 0; c < f->n; c++)
+        if (g->chunk_base[c + 1] > g->chunk_base[c])
+            hb_upload(g->ctx, hb_slice(f->t[c], 0, g->chunk_base[c + 1] - g->chunk_base[c]),
+                      host + g->chunk_base[c]);
+}
+
 void hb_g_finalize(hb_graph *g, int max_batch) {
     if (max_batch < 1) hb_die(1, "%s: batch must be positive", g->name);
     g->max_batch = max_batch;
     g->output = g->nnodes - 1;
     hb_ctx *ctx = g->ctx;
-    g->params_t = hb_alloc(ctx, g->nparam_floats);
-    g->grads_t = hb_alloc(ctx, g->nparam_floats);
+    assign_chunks(g);
+    g->weights = hb_g_flat_alloc(g);
+    g->grads = hb_g_flat_alloc(g);
     size_t ws = 0, temp = 0;
     int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);
     for (int i = 0; i < g->nnodes; i++) {
@@ -217,7 +276,7 @@ void hb_g_init_params(hb_graph *g, uint64_t seed) {
                                                          : 0.0f;
         }
     }
-    hb_upload(g->ctx, g->params_t, flat);
+    hb_g_upload_flat(g, &g->weights, flat);
     free(flat);
 }
 
@@ -236,12 +295,12 @@ hb_tensor hb_g_grad(const hb_graph *g, int v, int batch) {
     return hb_slice(g->nodes[root(g, v)].grad, 0, (uint32_t)(batch * hb_g_size(g, v)));
 }
 
-hb_tensor hb_g_param(const hb_graph *g, int i) {
-    return hb_slice(g->params_t, g->params[i].off, g->params[i].n);
+static hb_tensor in_chunk(const hb_graph *g, const hb_g_flat *f, int i) {
+    const hb_g_param_info *p = &g->params[i];
+    return hb_slice(f->t[p->chunk], p->off - g->chunk_base[p->chunk], p->n);
 }
-hb_tensor hb_g_param_grad(const hb_graph *g, int i) {
-    return hb_slice(g->grads_t, g->params[i].off, g->params[i].n);
-}
+hb_tensor hb_g_param(const hb_graph *g, int i) { return in_chunk(g, &g->weights, i); }
+hb_tensor hb_g_param_grad(const hb_graph *g, int i) { return in_chunk(g, &g->grads, i); }
 static hb_tensor param_or_none(const hb_graph *g, int i) { return i >= 0 ? hb_g_param(g, i) : HB_NONE; }
 static hb_tensor grad_or_none(const hb_graph *g, int i) { return i >= 0 ? hb_g_param_grad(g, i) : HB_NONE; }
 
@@ -363,11 +422,6 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
     free(written);
 }
 
-float *hb_g_download_flat(const hb_graph *g, int grads) {
-    float *flat = malloc((g->nparam_floats ? g->nparam_floats : 1) * sizeof *flat);
-    hb_download(g->ctx, grads ? g->grads_t : g->params_t, flat);
-    return flat;
-}
 
 void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat) {
     char name[160];
@@ -378,7 +432,7 @@ void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, co
     }
 }
 
-int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, hb_tensor flat_dst,
+int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, const hb_g_flat *dst,
                    char *err, size_t errlen) {
     char name[160];
     size_t plen = strlen(prefix);
@@ -400,12 +454,12 @@ int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, hb_tens
         }
         memcpy(flat + p->off, hb_st_find(f, name)->data, (size_t)p->n * sizeof *flat);
     }
-    hb_upload(g->ctx, flat_dst, flat);
+    hb_g_upload_flat(g, dst, flat);
     free(flat);
     return 0;
 }
 
 int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
                      size_t errlen) {
-    return hb_g_load_into(g, f, prefix, g->params_t, err, errlen);
+    return hb_g_load_into(g, f, prefix, &g->weights, err, errlen);
 }

@@ -39,11 +39,23 @@ typedef struct {
     hb_tensor val, grad;    /* [max_batch x size]; a reshape shares its input's */
 } hb_g_node;
 
+#define HB_G_MAX_CHUNKS 64
+
+/* A vector in the graph's parameter layout (weights, gradients, Adam moments, EMA weights).
+ * On the host it is one flat array of nparam_floats; on the device it is split into chunks
+ * that each fit one buffer (maxTexelBufferElements floats: 2^27 on many GPUs, fewer than the
+ * 150M weights of the large ImageNet hat net). */
+typedef struct {
+    int n;
+    hb_tensor t[HB_G_MAX_CHUNKS];
+} hb_g_flat;
+
 typedef struct {
     char name[96];
     int ndim;
     int64_t shape[4];
-    uint32_t off, n; /* in the flat parameter tensor */
+    uint32_t off, n; /* in the host flat layout */
+    int chunk;       /* device chunk holding it, at off - chunk_base[chunk] */
     int init;        /* HB_INIT_* */
     float fan_in, fan_out;
 } hb_g_param_info;
@@ -59,7 +71,8 @@ typedef struct {
     int nparams, params_cap;
     uint32_t nparam_floats;
     int max_batch;
-    hb_tensor params_t, grads_t; /* flat */
+    hb_g_flat weights, grads;
+    uint32_t chunk_base[HB_G_MAX_CHUNKS + 1]; /* host offset where each chunk starts */
     hb_tensor workspace;          /* conv weight-gradient and sphere scratch */
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
@@ -103,17 +116,22 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);
 void hb_g_backward(hb_graph *g, hb_cmd *cmd, int batch, int want_param_grads,
                    int want_input_grad);
 
-/* Weights as safetensors tensors named like the PyTorch modules (with a prefix such as
- * "hat." or ""). hb_g_download_flat copies the flat parameters (or gradients) to the host;
- * hb_g_add_tensors adds each of them, pointing into that copy, to a writer. */
-float *hb_g_download_flat(const hb_graph *g, int grads);
+/* Vectors in the parameter layout: allocate one (zeroed), copy it to or from the host's flat
+ * array (nparam_floats floats; hb_g_download_flat mallocs it). */
+hb_g_flat hb_g_flat_alloc(const hb_graph *g);
+void hb_g_flat_free(const hb_graph *g, hb_g_flat *f);
+float *hb_g_download_flat(const hb_graph *g, const hb_g_flat *f);
+void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host);
+
+/* Weights as safetensors tensors named like the PyTorch modules (with a prefix such as "hat."
+ * or ""): hb_g_add_tensors adds each parameter of a host flat array to a writer. */
 void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat);
-/* Loads every parameter from f (names prefixed); refuses a missing or mis-shaped tensor with
- * a message naming it. 0 or -1. */
+/* Loads every parameter from f (names prefixed) into the weights, or into another vector of
+ * the same layout (EMA weights, say). Strict, like load_state_dict(strict=True): a missing,
+ * unexpected or mis-shaped tensor is refused with a message naming it. 0 or -1. */
 int hb_g_load_params(hb_graph *g, const hb_st_file *f, const char *prefix, char *err,
                      size_t errlen);
-/* The same, into another flat tensor of this graph's layout (EMA weights, say). */
-int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, hb_tensor flat_dst,
+int hb_g_load_into(hb_graph *g, const hb_st_file *f, const char *prefix, const hb_g_flat *dst,
                    char *err, size_t errlen);
 
 #endif

@@ -16,7 +16,9 @@
 enum { STREAM_Z = 1 << 20, STREAM_DATA_NOISE, STREAM_Y0, STREAM_BANK_INIT };
 
 typedef struct {
-    hb_tensor m, v, ema, hyper, sqnorm;
+    hb_g_flat m, v, ema;
+    hb_tensor hyper;
+    hb_tensor sqnorm; /* squared gradient norm per parameter chunk, then their sum */
     hb_adam_cfg cfg;
 } adam_state;
 
@@ -46,28 +48,35 @@ static double now_s(void) {
 }
 
 static void adam_init(hb_ctx *ctx, adam_state *a, hb_graph *g, float decay, float clip) {
-    a->m = hb_alloc(ctx, g->nparam_floats);
-    a->v = hb_alloc(ctx, g->nparam_floats);
-    a->ema = hb_alloc(ctx, g->nparam_floats);
+    a->m = hb_g_flat_alloc(g);
+    a->v = hb_g_flat_alloc(g);
+    a->ema = hb_g_flat_alloc(g);
     a->hyper = hb_alloc(ctx, 4);
-    a->sqnorm = hb_alloc(ctx, 1);
+    a->sqnorm = hb_alloc(ctx, (size_t)g->weights.n + 1);
     a->cfg = (hb_adam_cfg){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .ema_decay = decay,
                            .max_grad_norm = clip};
-    float *flat = hb_g_download_flat(g, 0); /* the EMA starts at the initial weights */
-    hb_upload(ctx, a->ema, flat);
+    float *flat = hb_g_download_flat(g, &g->weights); /* the EMA starts at the initial weights */
+    hb_g_upload_flat(g, &a->ema, flat);
     free(flat);
 }
 
-static void adam_free(hb_ctx *ctx, adam_state *a) {
-    hb_free(ctx, a->m), hb_free(ctx, a->v), hb_free(ctx, a->ema), hb_free(ctx, a->hyper);
-    hb_free(ctx, a->sqnorm);
+static void adam_free(hb_ctx *ctx, const hb_graph *g, adam_state *a) {
+    hb_g_flat_free(g, &a->m), hb_g_flat_free(g, &a->v), hb_g_flat_free(g, &a->ema);
+    hb_free(ctx, a->hyper), hb_free(ctx, a->sqnorm);
 }
 
 static void adam_record(hb_cmd *cmd, adam_state *a, hb_graph *g) {
+    int n = g->weights.n;
+    hb_tensor total = hb_slice(a->sqnorm, (uint32_t)n, 1);
     int clip = a->cfg.max_grad_norm > 0;
-    if (clip) hb_reduce_sumsq(cmd, a->sqnorm, g->grads_t, 1.0f);
-    hb_adam(cmd, g->params_t, g->grads_t, a->m, a->v, a->ema, a->hyper,
-            clip ? a->sqnorm : HB_NONE, &a->cfg);
+    if (clip) { /* the global norm over every chunk, as tf.clip_by_global_norm */
+        for (int c = 0; c < n; c++)
+            hb_reduce_sumsq(cmd, hb_slice(a->sqnorm, (uint32_t)c, 1), g->grads.t[c], 1.0f);
+        hb_reduce_sum(cmd, total, hb_slice(a->sqnorm, 0, (uint32_t)n), 1.0f);
+    }
+    for (int c = 0; c < n; c++)
+        hb_adam(cmd, g->weights.t[c], g->grads.t[c], a->m.t[c], a->v.t[c], a->ema.t[c], a->hyper,
+                clip ? total : HB_NONE, &a->cfg);
 }
 
 static void adam_hyper(hb_trainer *t, adam_state *a, float lr) {
@@ -298,9 +307,9 @@ void hb_trainer_free(hb_trainer *t) {
     hb_tensor ts[] = {t->x, t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
                       t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
-    if (t->hat) adam_free(ctx, &t->hat_opt);
-    if (t->enc) adam_free(ctx, &t->enc_opt);
-    if (t->cfg.mode != HB_MODE_JOINT) adam_free(ctx, &t->gen_opt);
+    if (t->hat) adam_free(ctx, t->hat, &t->hat_opt);
+    if (t->enc) adam_free(ctx, t->enc, &t->enc_opt);
+    if (t->cfg.mode != HB_MODE_JOINT) adam_free(ctx, t->gen, &t->gen_opt);
     hb_g_free(t->hat);
     hb_g_free(t->gen);
     hb_g_free(t->enc);
@@ -397,18 +406,18 @@ static float *download_new(hb_ctx *ctx, hb_tensor t) {
 }
 
 /* Weights as named tensors under prefix, EMA weights under "ema."+prefix, Adam moments flat. */
-static void add_net(hb_trainer *t, hb_st_writer *w, keep *k, hb_graph *g, adam_state *a,
+static void add_net(hb_st_writer *w, keep *k, hb_graph *g, adam_state *a,
                     const char *prefix) {
     char name[64];
-    hb_g_add_tensors(g, w, prefix, kept(k, hb_g_download_flat(g, 0)));
+    hb_g_add_tensors(g, w, prefix, kept(k, hb_g_download_flat(g, &g->weights)));
     if (!a) return;
     snprintf(name, sizeof name, "ema.%s", prefix);
-    hb_g_add_tensors(g, w, name, kept(k, download_new(t->ctx, a->ema)));
+    hb_g_add_tensors(g, w, name, kept(k, hb_g_download_flat(g, &a->ema)));
     int64_t n = g->nparam_floats;
     snprintf(name, sizeof name, "opt.%sm", prefix);
-    hb_st_add(w, name, 1, &n, kept(k, download_new(t->ctx, a->m)));
+    hb_st_add(w, name, 1, &n, kept(k, hb_g_download_flat(g, &a->m)));
     snprintf(name, sizeof name, "opt.%sv", prefix);
-    hb_st_add(w, name, 1, &n, kept(k, download_new(t->ctx, a->v)));
+    hb_st_add(w, name, 1, &n, kept(k, hb_g_download_flat(g, &a->v)));
 }
 
 int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
@@ -422,9 +431,9 @@ int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
     hb_st_meta(w, "step", buf);
     snprintf(buf, sizeof buf, "%" PRIu64, t->host_rng);
     hb_st_meta(w, "host_rng", buf);
-    if (t->hat) add_net(t, w, &k, t->hat, &t->hat_opt, "hat.");
-    add_net(t, w, &k, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.");
-    if (t->enc) add_net(t, w, &k, t->enc, &t->enc_opt, "enc.");
+    if (t->hat) add_net(w, &k, t->hat, &t->hat_opt, "hat.");
+    add_net(w, &k, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.");
+    if (t->enc) add_net(w, &k, t->enc, &t->enc_opt, "enc.");
     if (t->perm) {
         int M = t->cfg.persistent_size;
         int64_t zs[2] = {M, HB_NZ}, xs[4] = {M, t->cfg.nch, t->cfg.res, t->cfg.res}, ps[1] = {M};
@@ -440,26 +449,26 @@ int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
     return rc;
 }
 
-/* A flat tensor of exactly n floats from f into dst. */
-static int load_flat(const hb_st_file *f, const char *name, hb_ctx *ctx, hb_tensor dst, char *err,
-                     size_t errlen) {
-    int64_t n = dst.n;
+/* A vector of g's parameter layout, stored flat, from f into dst. */
+static int load_flat(const hb_st_file *f, const char *name, const hb_graph *g,
+                     const hb_g_flat *dst, char *err, size_t errlen) {
+    int64_t n = g->nparam_floats;
     if (hb_st_expect(f, name, 1, &n, err, errlen) != 0) return -1;
-    hb_upload(ctx, dst, hb_st_find(f, name)->data);
+    hb_g_upload_flat(g, dst, hb_st_find(f, name)->data);
     return 0;
 }
 
-static int load_net(hb_trainer *t, const hb_st_file *f, hb_graph *g, adam_state *a,
+static int load_net(const hb_st_file *f, hb_graph *g, adam_state *a,
                     const char *prefix, char *err, size_t errlen) {
     char name[64];
-    if (hb_g_load_into(g, f, prefix, g->params_t, err, errlen) != 0) return -1;
+    if (hb_g_load_into(g, f, prefix, &g->weights, err, errlen) != 0) return -1;
     if (!a) return 0;
     snprintf(name, sizeof name, "ema.%s", prefix);
-    if (hb_g_load_into(g, f, name, a->ema, err, errlen) != 0) return -1;
+    if (hb_g_load_into(g, f, name, &a->ema, err, errlen) != 0) return -1;
     snprintf(name, sizeof name, "opt.%sm", prefix);
-    if (load_flat(f, name, t->ctx, a->m, err, errlen) != 0) return -1;
+    if (load_flat(f, name, g, &a->m, err, errlen) != 0) return -1;
     snprintf(name, sizeof name, "opt.%sv", prefix);
-    return load_flat(f, name, t->ctx, a->v, err, errlen);
+    return load_flat(f, name, g, &a->v, err, errlen);
 }
 
 int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
@@ -479,11 +488,11 @@ int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
                  mode, modes[t->cfg.mode]);
         goto done;
     }
-    if (t->hat && load_net(t, &f, t->hat, &t->hat_opt, "hat.", err, errlen) != 0) goto done;
-    if (load_net(t, &f, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.", err,
+    if (t->hat && load_net(&f, t->hat, &t->hat_opt, "hat.", err, errlen) != 0) goto done;
+    if (load_net(&f, t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.", err,
                  errlen) != 0)
         goto done;
-    if (t->enc && load_net(t, &f, t->enc, &t->enc_opt, "enc.", err, errlen) != 0) goto done;
+    if (t->enc && load_net(&f, t->enc, &t->enc_opt, "enc.", err, errlen) != 0) goto done;
     if (t->perm) {
         int M = t->cfg.persistent_size;
         int64_t zs[2] = {M, HB_NZ}, xs[4] = {M, t->cfg.nch, t->cfg.res, t->cfg.res}, ps[1] = {M};
@@ -517,7 +526,7 @@ int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size
         return -1;
     }
     hb_st_writer *w = hb_st_writer_new();
-    float *ema = download_new(t->ctx, t->gen_opt.ema);
+    float *ema = hb_g_download_flat(t->gen, &t->gen_opt.ema);
     hb_g_add_tensors(t->gen, w, "", ema);
     hb_st_meta(w, "network", t->cfg.mode == HB_MODE_AE ? "decoder" : "gen_sngan");
     int rc = hb_st_write(w, path, err, errlen);

@@ -59,6 +59,8 @@ size_t hb_device_bytes(const hb_ctx *ctx);
 /* Allocates n floats (zeroed). Prints the reason and exits(2) if it cannot. */
 hb_tensor hb_alloc(hb_ctx *ctx, size_t n);
 void hb_free(hb_ctx *ctx, hb_tensor t);
+/* The largest tensor hb_alloc can make (one buffer bound whole as a texel view). */
+size_t hb_max_tensor_floats(const hb_ctx *ctx);
 /* Synchronous copies; the caller makes sure no submitted work still uses t. */
 void hb_upload(hb_ctx *ctx, hb_tensor t, const float *src);
 void hb_download(hb_ctx *ctx, hb_tensor t, float *dst);

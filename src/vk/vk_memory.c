@@ -117,6 +117,7 @@ void hb_memory_destroy(hb_ctx *ctx) {
 }
 
 size_t hb_device_bytes(const hb_ctx *ctx) { return ctx->device_bytes; }
+size_t hb_max_tensor_floats(const hb_ctx *ctx) { return ctx->max_block_floats; }
 
 static int take_from(hb_buffer *b, uint32_t n, uint32_t *off) {
     for (uint32_t i = 0; i < b->nfree; i++) {

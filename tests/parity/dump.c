@@ -39,9 +39,9 @@ static float *random_floats(size_t n, float lo, float hi) {
  * start at 0 and 1, are exercised too. */
 static void perturb(hb_graph *g, uint64_t seed) {
     hb_g_init_params(g, seed);
-    float *flat = hb_g_download_flat(g, 0);
+    float *flat = hb_g_download_flat(g, &g->weights);
     for (uint32_t i = 0; i < g->nparam_floats; i++) flat[i] += uniform(-0.1f, 0.1f);
-    hb_upload(g->ctx, g->params_t, flat);
+    hb_g_upload_flat(g, &g->weights, flat);
     free(flat);
 }
 
@@ -97,10 +97,10 @@ static void run_sngan(hb_ctx *ctx, const parity_case *pc, hb_st_writer *w, keep 
     add(w, "out.energy", kept(k, download(ctx, hb_g_value(hat, hat->output, N))), 1, N, 0, 0, 0);
     add(w, "out.dHdx", kept(k, download(ctx, hb_g_grad(hat, 0, N))), 4, N, C, R, R);
     add(w, "out.dHdz", kept(k, download(ctx, hb_g_grad(gen, 0, N))), 2, N, HB_NZ, 0, 0);
-    hb_g_add_tensors(hat, w, "hat.", kept(k, hb_g_download_flat(hat, 0)));
-    hb_g_add_tensors(gen, w, "gen.", kept(k, hb_g_download_flat(gen, 0)));
-    hb_g_add_tensors(hat, w, "grad.hat.", kept(k, hb_g_download_flat(hat, 1)));
-    hb_g_add_tensors(gen, w, "grad.gen.", kept(k, hb_g_download_flat(gen, 1)));
+    hb_g_add_tensors(hat, w, "hat.", kept(k, hb_g_download_flat(hat, &hat->weights)));
+    hb_g_add_tensors(gen, w, "gen.", kept(k, hb_g_download_flat(gen, &gen->weights)));
+    hb_g_add_tensors(hat, w, "grad.hat.", kept(k, hb_g_download_flat(hat, &hat->grads)));
+    hb_g_add_tensors(gen, w, "grad.gen.", kept(k, hb_g_download_flat(gen, &gen->grads)));
     hb_free(ctx, Y);
     hb_g_free(hat);
     hb_g_free(gen);
@@ -136,10 +136,10 @@ static void run_retrofit(hb_ctx *ctx, const parity_case *pc, hb_st_writer *w, ke
     add(w, "out.z", kept(k, download(ctx, hb_g_value(enc, enc->output, N))), 4, N, 1, 16, 16);
     add(w, "out.xr", kept(k, download(ctx, hb_g_value(dec, dec->output, N))), 4, N, C, 32, 32);
     add(w, "out.dLdx", kept(k, download(ctx, hb_g_grad(enc, 0, N))), 4, N, C, 32, 32);
-    hb_g_add_tensors(enc, w, "enc.", kept(k, hb_g_download_flat(enc, 0)));
-    hb_g_add_tensors(dec, w, "dec.", kept(k, hb_g_download_flat(dec, 0)));
-    hb_g_add_tensors(enc, w, "grad.enc.", kept(k, hb_g_download_flat(enc, 1)));
-    hb_g_add_tensors(dec, w, "grad.dec.", kept(k, hb_g_download_flat(dec, 1)));
+    hb_g_add_tensors(enc, w, "enc.", kept(k, hb_g_download_flat(enc, &enc->weights)));
+    hb_g_add_tensors(dec, w, "dec.", kept(k, hb_g_download_flat(dec, &dec->weights)));
+    hb_g_add_tensors(enc, w, "grad.enc.", kept(k, hb_g_download_flat(enc, &enc->grads)));
+    hb_g_add_tensors(dec, w, "grad.dec.", kept(k, hb_g_download_flat(dec, &dec->grads)));
     hb_g_free(enc);
     hb_g_free(dec);
 }
