@@ -27,7 +27,6 @@ typedef struct {
 
 /* Per-device choices the kernels are specialised on (see hb_ctx_tuning). */
 typedef struct {
-    uint32_t gemm_tile_m, gemm_tile_n; /* outputs per invocation of the GEMM-like kernels */
     uint32_t local_size;               /* invocations per workgroup of 1-D kernels */
     uint32_t reduce_local_size;        /* invocations per workgroup of reductions */
     /* Loop iterations one invocation may run (0: no limit). lavapipe silently ends an
@@ -58,6 +57,7 @@ size_t hb_device_bytes(const hb_ctx *ctx);
 /* ---- memory ---- */
 /* Allocates n floats (zeroed). Prints the reason and exits(2) if it cannot. */
 hb_tensor hb_alloc(hb_ctx *ctx, size_t n);
+/* Frees what hb_alloc returned (not a slice of it; that is a fatal error). */
 void hb_free(hb_ctx *ctx, hb_tensor t);
 /* The largest tensor hb_alloc can make (one buffer bound whole as a texel view). */
 size_t hb_max_tensor_floats(const hb_ctx *ctx);
@@ -112,7 +112,6 @@ void hb_cmd_zero(hb_cmd *cmd, hb_tensor t);
 void hb_cmd_copy(hb_cmd *cmd, hb_tensor dst, hb_tensor src);
 
 /* ---- profiler (HATEBM_PROFILE=1) ---- */
-int hb_profiling(const hb_ctx *ctx);
 /* Prints accumulated device time per op name to stderr and clears it. */
 void hb_profile_report(hb_ctx *ctx);
 /* Device milliseconds per op name accumulated so far; returns -1 for unknown names. */

@@ -264,7 +264,6 @@ void hb_cmd_copy(hb_cmd *c, hb_tensor dst, hb_tensor src) {
     vkCmdCopyBuffer(c->cb, src.buf->buf, dst.buf->buf, 1, &r);
 }
 
-int hb_profiling(const hb_ctx *ctx) { return ctx->profiling; }
 void hb_profile_enable(hb_ctx *ctx, int on) { ctx->profiling = on && ctx->timestamp_bits > 0; }
 void hb_profile_clear(hb_ctx *ctx) { ctx->nprofile = 0; }
 

@@ -270,7 +270,7 @@ int hb_list_devices(void) {
  * shared memory (../shared/reference/lavapipe-notes.md); GPUs are fine with the same tile
  * until a shared-memory variant is measured to pay. */
 static hb_tuning tuning_for(const VkPhysicalDeviceProperties *p) {
-    hb_tuning t = {.gemm_tile_m = 8, .gemm_tile_n = 8, .local_size = 64};
+    hb_tuning t = {.local_size = 64};
     if (p->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) t.local_size = 128;
     /* wide reductions: fewer iterations per invocation (lavapipe's loop guard) and fewer
      * passes; 1024 vec4 partials fit the 16 KiB of shared memory every device has */

@@ -161,6 +161,7 @@ hb_tensor hb_alloc(hb_ctx *ctx, size_t n) {
 void hb_free(hb_ctx *ctx, hb_tensor t) {
     (void)ctx;
     if (!t.buf) return;
+    if (t.off % ALIGN_FLOATS) hb_die(1, "hb_free: not an allocation (a slice at float %u)", t.off);
     hb_buffer *b = t.buf;
     uint32_t n = (t.n + ALIGN_FLOATS - 1) & ~(ALIGN_FLOATS - 1);
     if (n == 0) n = ALIGN_FLOATS;
