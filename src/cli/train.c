@@ -277,8 +277,9 @@ int cli_train(const char *device, int argc, char **argv) {
         double rate = (step - first) / (now_s() - start);
         if (step % cfg.log_every == 0 || step == cfg.num_training_steps) {
             fprintf(metrics, "{\"step\": %ld, \"ebm_loss\": %.9g, \"gen_loss\": %.9g, \"e_pos\": "
-                             "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"it_per_s\": %.4g}\n",
-                    step, m.ebm_loss, m.gen_loss, m.e_pos, m.e_neg, m.res_norm, rate);
+                             "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"langevin_grad_norm\": "
+                             "%.9g, \"it_per_s\": %.4g}\n",
+                    step, m.ebm_loss, m.gen_loss, m.e_pos, m.e_neg, m.res_norm, m.grad_norm, rate);
             fflush(metrics);
         }
         if (tty || now_s() - last_log > 30 || step % cfg.log_every == 0) {

@@ -34,7 +34,8 @@ struct hb_trainer {
     hb_tensor data, noise;    /* positive batch and its data_epsilon noise */
     hb_tensor counter;        /* iteration number (as a float): seeds every draw */
     hb_tensor bank_z, bank_x, bank_idx, bank_xb;
-    hb_tensor metrics;        /* e_pos, e_neg, gen or ae loss, mean squared residual norm */
+    hb_tensor metrics;        /* e_pos, e_neg, gen or ae loss, mean squared residual norm,
+                                 mean squared Langevin gradient norm */
     hb_cmd *iter, *chain;
     long iteration;
     uint64_t host_rng;
@@ -144,6 +145,9 @@ static void record_ebm_update(hb_trainer *t, hb_cmd *cmd) {
     hb_reduce_sum(cmd, hb_slice(t->metrics, 0, 1), hb_slice(e, 0, (uint32_t)B), 1.0f / B);
     hb_reduce_sum(cmd, hb_slice(t->metrics, 1, 1), hb_slice(e, (uint32_t)B, (uint32_t)B), 1.0f / B);
     hb_reduce_sumsq(cmd, hb_slice(t->metrics, 3, 1), t->y, 1.0f / B);
+    /* the last chain step's energy gradient dH/dx / T, per sample (before clipping) */
+    hb_sqnorm_rows(cmd, t->scratch, hb_g_grad(t->hat, 0, B), B, t->D);
+    hb_reduce_sum(cmd, hb_slice(t->metrics, 4, 1), t->scratch, 1.0f / (B * c->mcmc_temp * c->mcmc_temp));
     float w = 1.0f / ((float)B * c->mcmc_temp);
     hb_fill(cmd, hb_slice(ge, 0, (uint32_t)B), w);
     hb_fill(cmd, hb_slice(ge, (uint32_t)B, (uint32_t)B), -w);
@@ -281,7 +285,7 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
     t->data = hb_alloc(ctx, BD);
     t->noise = hb_alloc(ctx, BD);
     t->counter = hb_alloc(ctx, 1);
-    t->metrics = hb_alloc(ctx, 4);
+    t->metrics = hb_alloc(ctx, 5);
     t->bank_idx = hb_alloc(ctx, B);
     t->bank_xb = hb_alloc(ctx, BD);
     t->host_rng = c->seed ^ 0x5eed5eedull;
@@ -354,7 +358,7 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
     double t1 = now_s();
     hb_cmd_wait(t->iter);
     double t2 = now_s();
-    float v[4];
+    float v[5];
     hb_download(t->ctx, t->metrics, v);
     if (m) {
         m->e_pos = v[0];
@@ -362,6 +366,7 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
         m->ebm_loss = (v[0] - v[1]) / t->cfg.mcmc_temp;
         m->gen_loss = v[2];
         m->res_norm = sqrtf(v[3] > 0 ? v[3] : 0);
+        m->grad_norm = sqrtf(v[4] > 0 ? v[4] : 0);
         m->host_s = (t1 - t0) + (now_s() - t2);
         m->device_s = t2 - t1;
     }

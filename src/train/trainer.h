@@ -33,7 +33,8 @@ typedef struct {
     float e_pos, e_neg; /* mean energies of data and of samples X (not ae) */
     float ebm_loss;     /* (e_pos - e_neg) / mcmc_temp (not ae) */
     float gen_loss;     /* synth: gen_loss_factor_coop * MSE on the bank batch; ae: the loss */
-    float res_norm;     /* mean per-sample L2 norm of the residual Y_K */
+    float res_norm;     /* RMS over samples of the L2 norm of the residual Y_K */
+    float grad_norm;    /* RMS over samples of the L2 norm of dH/dx / T at the last step */
     double host_s;      /* host time: writing inputs, submitting, reading metrics */
     double device_s;    /* waiting for the device */
 } hb_train_metrics;
