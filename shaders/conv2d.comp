@@ -38,8 +38,10 @@ const uint KK = K * K;
 const uint CG = WMODE == 1u ? 4u : WMODE == 3u ? CG3 : 1u; // input channels per loop step
 const uint TV = TX / 4;     // vec4s per output row tile
 const uint WIN = TX + 2u;   // input row window (K <= 3)
-// rows outside the image: zero the window or the weights, whichever is fewer products
-const bool MASK_WIN = TC * K > WIN;
+// rows outside the image (none when K = 1): zero the window or the weights, whichever is
+// fewer products
+// (conditions on specialisation constants are written in the code: lavapipe rejects some
+// boolean specialisation constant expressions)
 
 layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform samplerBuffer Wt;
@@ -65,34 +67,6 @@ uint udiv(uint a, uint d) {
     int r = int(a) - int(q * d);
     return r < 0 ? q - 1u : r >= int(d) ? q + 1u : q;
 }
-
-// Stores the tile (rows, channels, pixels inside the output), adding Old when ACC.
-#define STORE_ALL(ACC)                                                                        \
-    {                                                                                         \
-        [[unroll]] for (uint r = 0; r < TY; r++) {                                            \
-            uint y = y0 + r;                                                                  \
-            [[unroll]] for (uint c = 0; c < TC; c++) {                                        \
-                uint co = co0 + c;                                                            \
-                if (y >= H || co >= cout) continue;                                           \
-                uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);                  \
-                if (VEC == 4) {                                                               \
-                    [[unroll]] for (uint j = 0; j < TV; j++) {                                \
-                        if (uint(x0) + 4u * j >= W) continue;                                 \
-                        vec4 v = acc[c][r][j];                                                \
-                        if (ACC) v += texelFetch(Old, int(o / 4u + j));                       \
-                        imageStore(Out, int(o / 4u + j), v);                                  \
-                    }                                                                         \
-                } else {                                                                      \
-                    [[unroll]] for (uint j = 0; j < TX; j++) {                                \
-                        if (uint(x0) + j >= W) continue;                                      \
-                        float v = acc[c][r][j / 4u][j % 4u];                                  \
-                        if (ACC) v += texelFetch(Old, int(o + j)).x;                          \
-                        imageStore(Out, int(o + j), vec4(v));                                 \
-                    }                                                                         \
-                }                                                                             \
-            }                                                                                 \
-        }                                                                                     \
-    }
 
 void main() {
     uint idx = hb_global_index();
@@ -145,7 +119,7 @@ void main() {
                         win[e] = x >= 0 && x < int(W) ? v : 0.0;
                     }
                 }
-                if (MASK_WIN)
+                if (K > 1u && TC * K > WIN)
                     [[unroll]] for (uint e = 0; e < WIN; e++) win[e] *= inside;
                 [[unroll]] for (uint r = 0; r < TY; r++) {
                     int ky = int(ri) - int(r);
@@ -167,7 +141,7 @@ void main() {
                                 uint e = c * S_O + j * S_I + (FLIP != 0u ? KK - 1u - tap : tap);
                                 wv = texelFetch(Wt, int(min(wbase4 + e / 4u, w_last4)))[e % 4u];
                             }
-                            if (!MASK_WIN) wv *= inside;
+                            if (K > 1u && TC * K <= WIN) wv *= inside;
                             [[unroll]] for (uint v = 0; v < TV; v++)
                                 acc[c][r][v] += wv * vec4(win[kx + 4 * v], win[kx + 4 * v + 1],
                                                           win[kx + 4 * v + 2], win[kx + 4 * v + 3]);
@@ -177,8 +151,28 @@ void main() {
             }
         }
     }
-    // The accumulate test is taken outside the per-lane conditions: a branch on a value all
-    // lanes share is a real branch on lavapipe, while one under a per-lane condition runs
-    // (masked) in every invocation, so Old would be fetched even when unused.
-    if (accumulate != 0u) STORE_ALL(true) else STORE_ALL(false)
+    [[unroll]] for (uint r = 0; r < TY; r++) {
+        uint y = y0 + r;
+        if (y >= H) break;
+        [[unroll]] for (uint c = 0; c < TC; c++) {
+            uint co = co0 + c;
+            if (co >= cout) break;
+            uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);
+            if (VEC == 4) {
+                [[unroll]] for (uint j = 0; j < TV; j++) {
+                    if (uint(x0) + 4u * j >= W) break;
+                    vec4 v = acc[c][r][j];
+                    if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
+                    imageStore(Out, int(o / 4u + j), v);
+                }
+            } else {
+                [[unroll]] for (uint j = 0; j < TX; j++) {
+                    if (uint(x0) + j >= W) break;
+                    float v = acc[c][r][j / 4u][j % 4u];
+                    if (accumulate != 0u) v += texelFetch(Old, int(o + j)).x;
+                    imageStore(Out, int(o + j), vec4(v));
+                }
+            }
+        }
+    }
 }
