@@ -204,6 +204,13 @@ int main(void) {
         {2, 12, 7, 4, 4, 1, 0, 0, 1},   {1, 36, 4, 5, 5, 3, 1, 0, 1},
         {2, 8, 20, 32, 32, 1, 1, 0, 0}, {2, 20, 8, 9, 9, 3, 0, 0, 0},
         {8, 64, 64, 16, 16, 3, 1, 0, 0}, /* SN-GAN sized */
+        /* stems (1..4 input channels: WCONST weights) and backward data into 1..4 channels
+         * (tiles of cout channels x 8 rows x 8 pixels): aligned and offset, partial tiles */
+        {4, 1, 32, 32, 32, 3, 1, 0, 0}, {4, 1, 32, 32, 32, 3, 1, 1, 0},
+        {4, 3, 32, 32, 32, 3, 1, 0, 0}, {4, 3, 32, 32, 32, 3, 0, 1, 0},
+        {3, 2, 20, 13, 13, 3, 1, 0, 1}, {2, 3, 9, 10, 20, 3, 1, 1, 1},
+        {2, 4, 8, 17, 20, 3, 0, 0, 0},  {2, 1, 16, 9, 12, 1, 1, 0, 1},
+        {2, 3, 17, 12, 12, 1, 1, 1, 1},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
     check_long_wgrad(ctx, &rng);

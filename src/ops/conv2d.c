@@ -12,7 +12,7 @@ typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate, w_last4;
+    uint32_t has_bias, accumulate, w_last4, yblocks;
 } conv_push;
 
 typedef struct {
@@ -28,11 +28,12 @@ static void check_k(const char *op, int k) {
     if (k != 1 && k != 3) hb_die(1, "%s: kernel size %d (only 1 and 3 are supported)", op, k);
 }
 
-enum { WSCALAR, WFORWARD, WBACKWARD }; /* weight read modes of shaders/conv2d.comp */
+enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/conv2d.comp */
 
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
- * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR. */
+ * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
+ * chosen here). */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                  hb_tensor b, int N, int cin, int cout, int H, int W, int k, uint32_t s_o,
                  uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
@@ -41,18 +42,35 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     hb_tensor big[2] = {in, out};
     uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[4] = {local, (uint32_t)k, vec, wmode};
+    uint32_t kk = (uint32_t)(k * k);
+    /* tile: 16 channels x 8 pixels for wide outputs. An output of 1..4 channels (backward data
+     * into an image) gets a tile of exactly those channels x 8 rows x 8 pixels: with 16 the
+     * rest was wasted, and the rows share each input row load (measured best of 4..32 x 4..32
+     * on lavapipe). */
+    uint32_t tc = 16, ty = 1, tx = 8;
+    if (cout <= 4) tc = (uint32_t)cout, ty = 8, tx = 8;
+    uint32_t coblocks = ((uint32_t)cout + tc - 1) / tc;
+    /* WCONST: a stem (cin <= 4, all input channels in one step): its strides as compile-time
+     * constants, so the tile's weights are read as vec4s (scalar reads cost as much as the
+     * products here) */
+    uint32_t cg = (uint32_t)cin;
+    if (wmode == WSCALAR && cin <= 4 && s_o <= 4 * kk && s_i <= 4 * kk && w.off % 4 == 0 &&
+        (coblocks == 1 || tc * s_o % 4 == 0))
+        wmode = WCONST;
+    int wc = wmode == WCONST;
+    uint32_t spec[11] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
+                         wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0};
     char sig[6] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
                    vec == 4 ? 'W' : 'w', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 4);
-    uint32_t nw = (uint32_t)(cin * cout * k * k);
-    uint32_t xblocks = ((uint32_t)W + 7) / 8, coblocks = ((uint32_t)cout + 15) / 16;
-    uint64_t total = (uint64_t)coblocks * N * H * xblocks;
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 11);
+    uint32_t nw = (uint32_t)cin * (uint32_t)cout * kk;
+    uint32_t xblocks = ((uint32_t)W + tx - 1) / tx, yblocks = ((uint32_t)H + ty - 1) / ty;
+    uint64_t total = (uint64_t)coblocks * N * yblocks * xblocks;
     if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
     conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
                     (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
                     s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate,
-                    (w.off + nw) / 4 - 1};
+                    (w.off + nw + 3) / 4 - 1, yblocks};
     /* absent bias and old value: stand-in bindings the kernel does not read */
     hb_tensor t[5] = {in, w, hb_or(b, w), accumulate ? out : in, out};
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
