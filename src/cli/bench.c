@@ -193,8 +193,11 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
     double t0 = now_s();
     hb_trainer_sample(s);
     double chain = now_s() - t0;
+    printf("  hatebm   %8.4f s per Langevin step\n", chain / steps);
+    fflush(stdout);
     hb_train_metrics m;
     hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
+    size_t after_first = hb_device_bytes(ctx);
     double host = 0, dev = 0;
     t0 = now_s();
     for (int i = 0; i < iters; i++) {
@@ -203,13 +206,14 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
         dev += m.device_s;
     }
     double iter = (now_s() - t0) / iters;
-    printf("  hatebm   %8.4f s per Langevin step   %8.3f s per iteration   (host %.2f%% of device "
-           "time; %.0f MiB of device memory)\n",
-           chain / steps, iter, 100 * host / dev, (hb_device_bytes(ctx) - before) / 1048576.0);
+    printf("  hatebm   %8.3f s per iteration (host %.3f%% of device time; device memory %.0f MiB "
+           "after iteration 1, %.0f MiB after iteration %d)\n",
+           iter, 100 * host / dev, (after_first - before) / 1048576.0,
+           (hb_device_bytes(ctx) - before) / 1048576.0, iters + 1);
     fflush(stdout);
     double pstep, piter;
     if (peer && torch_peer(lc->nch, lc->ngf, lc->batch, steps, iters, &pstep, &piter) == 0) {
-        printf("  pytorch  %8.4f s per Langevin step   %8.3f s per iteration   (CPU, 2 threads)\n",
+        printf("  pytorch  %8.4f s per Langevin step, %8.3f s per iteration (CPU, 2 threads)\n",
                pstep, piter);
         printf("  ratio hatebm/pytorch: %.2f per Langevin step, %.2f per iteration\n",
                chain / steps / pstep, iter / piter);
