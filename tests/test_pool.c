@@ -6,27 +6,8 @@
 #include "ref/ref.h"
 #include "testutil.h"
 
-typedef void (*fwd_fn)(double *y, const double *x, int N, int C, int H, int W);
-
 static void global_fwd(double *y, const double *x, int N, int C, int H, int W) {
     ref_global_avgpool(y, x, N, C, H * W);
-}
-
-typedef struct {
-    fwd_fn fwd;
-    const double *r;
-    int N, C, H, W;
-    size_t nout;
-} loss_ctx;
-
-/* L = sum(r * pool(x)): its gradient is the backward pass with gy = r */
-static double loss(void *u, const double *x) {
-    loss_ctx *c = u;
-    double *y = malloc(c->nout * sizeof *y), s = 0;
-    c->fwd(y, x, c->N, c->C, c->H, c->W);
-    for (size_t i = 0; i < c->nout; i++) s += c->r[i] * y[i];
-    free(y);
-    return s;
 }
 
 /* shift > 0 offsets every tensor so the push-constant offsets are exercised */
@@ -73,8 +54,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int global, int N, int C, in
     snprintf(what, sizeof what, "%s_backward N%d C%d %dx%d shift%u", name, N, C, H, W, shift);
     tu_close(what, got, want, nin, 1e-6, 1e-7);
     double *gotd = tu_to_double(got, nin);
-    loss_ctx lc = {global ? global_fwd : ref_avgpool2, gyd, N, C, H, W, nout};
-    tu_fd_check(what, loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-6);
+    tu_map_ctx lc = {global ? global_fwd : ref_avgpool2, gyd, N, C, H, W, nout};
+    tu_fd_check(what, tu_map_loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-6);
     free(got);
     free(gotd);
 

@@ -7,25 +7,6 @@
 #include "ref/ref.h"
 #include "testutil.h"
 
-typedef void (*fwd_fn)(double *y, const double *x, int N, int C, int H, int W);
-
-typedef struct {
-    fwd_fn fwd;
-    const double *r;
-    int N, C, H, W;
-    size_t nout;
-} loss_ctx;
-
-/* L = sum(r * up(x)): its gradient is the backward pass with gy = r */
-static double loss(void *u, const double *x) {
-    loss_ctx *c = u;
-    double *y = malloc(c->nout * sizeof *y), s = 0;
-    c->fwd(y, x, c->N, c->C, c->H, c->W);
-    for (size_t i = 0; i < c->nout; i++) s += c->r[i] * y[i];
-    free(y);
-    return s;
-}
-
 /* F.interpolate(torch.tensor([[[[1., 2.], [3., 4.]]]]), scale_factor=2, mode='bilinear',
  * align_corners=False); every weight is a multiple of 1/16, so float results are exact. */
 static void check_pytorch(hb_ctx *ctx) {
@@ -88,9 +69,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int bilinear, int N, int C, 
     snprintf(what, sizeof what, "%s_backward N%d C%d %dx%d shift%u", name, N, C, H, W, shift);
     tu_close(what, got, want, nin, 1e-6, 1e-6);
     double *gotd = tu_to_double(got, nin);
-    loss_ctx lc = {bilinear ? ref_upsample2_bilinear : ref_upsample2_nearest, gyd, N, C, H, W,
+    tu_map_ctx lc = {bilinear ? ref_upsample2_bilinear : ref_upsample2_nearest, gyd, N, C, H, W,
                    nout};
-    tu_fd_check(what, loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-5);
+    tu_fd_check(what, tu_map_loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-5);
 
     /* deterministic: a second run gives the same bits */
     if (bilinear) TU_RUN(ctx, cmd, hb_upsample2_bilinear_backward(cmd, GX, GY, N, C, H, W));

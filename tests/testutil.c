@@ -108,3 +108,12 @@ int tu_fd_check(const char *what, tu_fn f, void *user, double *x, size_t n, cons
     return tu_check(ok, "%s: finite differences at %zu points, max abs err %.3g", what,
                     (n + step - 1) / step, worst);
 }
+
+double tu_map_loss(void *user, const double *x) {
+    tu_map_ctx *c = user;
+    double *y = malloc(c->nout * sizeof *y), s = 0;
+    c->fwd(y, x, c->N, c->C, c->H, c->W);
+    for (size_t i = 0; i < c->nout; i++) s += c->r[i] * y[i];
+    free(y);
+    return s;
+}

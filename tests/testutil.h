@@ -36,6 +36,18 @@ double tu_fd(tu_fn f, void *user, double *x, size_t i, double h);
 int tu_fd_check(const char *what, tu_fn f, void *user, double *x, size_t n, const double *grad,
                 int samples, double h, double rtol, double atol);
 
+/* The usual loss for checking a backward pass on an NCHW map f: L = sum(r * f(x)), whose
+ * gradient is the backward pass with gy = r. Pass tu_map_loss as the tu_fn and a
+ * tu_map_ctx as user. */
+typedef void (*tu_map_fn)(double *y, const double *x, int N, int C, int H, int W);
+typedef struct {
+    tu_map_fn fwd;
+    const double *r;
+    int N, C, H, W;
+    size_t nout;
+} tu_map_ctx;
+double tu_map_loss(void *user, const double *x);
+
 /* Records ops into a fresh command buffer, runs it and waits. */
 #define TU_RUN(ctx, cmdvar, body)                                                          \
     do {                                                                                   \
