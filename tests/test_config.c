@@ -15,34 +15,14 @@
 
 #define CHECK tu_check /* host-only test: tu_summary() closes it */
 
-static char dir[64];
-
-static const char *at(const char *name) {
-    static char buf[4][256];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
 static const char *put(const char *name, const char *text) {
-    const char *path = at(name);
+    const char *path = tu_tmp_path(name);
     FILE *f = fopen(path, "wb");
     if (!f || fputs(text, f) < 0 || fclose(f)) {
         fprintf(stderr, "cannot write %s\n", path);
         exit(1);
     }
     return path;
-}
-
-static int temp_files(const char *d) {
-    DIR *dp = opendir(d);
-    int n = 0;
-    struct dirent *e;
-    while (dp && (e = readdir(dp)))
-        if (strstr(e->d_name, ".tmp-")) n++;
-    if (dp) closedir(dp);
-    return n;
 }
 
 static int same_float(float a, float b) {
@@ -72,11 +52,11 @@ static int same_config(const hb_config *a, const hb_config *b, char *what, size_
 /* write c, load it back, compare */
 static void round_trip(const char *what, const hb_config *c) {
     char err[512] = "", diff[128] = "";
-    const char *p = at("rt.ini");
+    const char *p = tu_tmp_path("rt.ini");
     int rc = hb_config_write(c, p, err, sizeof err);
     hb_config back;
     if (!rc) rc = hb_config_load(p, 0, NULL, &back, err, sizeof err);
-    CHECK(rc == 0 && same_config(c, &back, diff, sizeof diff) && temp_files(dir) == 0,
+    CHECK(rc == 0 && same_config(c, &back, diff, sizeof diff) && tu_temp_files(tu_tmpdir()) == 0,
           "round trip of %s: %s", what, rc ? err : diff);
 }
 
@@ -234,14 +214,14 @@ static void exact_floats(void) {
 
     /* write refuses an invalid struct and leaves the old file alone */
     char err[512] = "", diff[64] = "";
-    const char *p = at("keep.ini");
+    const char *p = tu_tmp_path("keep.ini");
     int rc = hb_config_write(&c, p, err, sizeof err);
     hb_config bad = c;
     bad.epsilon = NAN;
     rc |= !hb_config_write(&bad, p, err, sizeof err) ? 1 : 0;
     hb_config back;
     int rc2 = hb_config_load(p, 0, NULL, &back, err, sizeof err);
-    CHECK(rc == 0 && rc2 == 0 && same_config(&c, &back, diff, sizeof diff) && temp_files(dir) == 0,
+    CHECK(rc == 0 && rc2 == 0 && same_config(&c, &back, diff, sizeof diff) && tu_temp_files(tu_tmpdir()) == 0,
           "write refuses epsilon=nan and keeps the old file: %s", diff);
 
     /* hb_config_check on structs filled by hand */
@@ -270,7 +250,7 @@ static void exact_floats(void) {
     bad.mode = (hb_mode)7;
     rc = hb_config_check(&bad, err, sizeof err);
     CHECK(rc == -1 && strstr(err, "'mode'"), "check: mode 7: %s", err);
-    rc = hb_config_write(&c, at("no-such-dir/x.ini"), err, sizeof err);
+    rc = hb_config_write(&c, tu_tmp_path("no-such-dir/x.ini"), err, sizeof err);
     CHECK(rc == -1 && strstr(err, "no-such-dir"), "write into a missing directory: %s", err);
 }
 
@@ -440,11 +420,11 @@ static void errors(void) {
               "out of range", NULL);
 
     /* files */
-    rc = hb_config_load(at("missing.ini"), 0, NULL, &c, err, sizeof err);
+    rc = hb_config_load(tu_tmp_path("missing.ini"), 0, NULL, &c, err, sizeof err);
     CHECK(rc == -1 && strstr(err, "cannot open") && strstr(err, "missing.ini"),
           "refuses a missing file: %s", err);
-    rc = hb_config_load(dir, 0, NULL, &c, err, sizeof err);
-    CHECK(rc == -1 && strstr(err, dir), "refuses a directory: %s", err);
+    rc = hb_config_load(tu_tmpdir(), 0, NULL, &c, err, sizeof err);
+    CHECK(rc == -1 && strstr(err, tu_tmpdir()), "refuses a directory: %s", err);
 }
 
 static void lr_schedule(void) {
@@ -469,18 +449,10 @@ static void lr_schedule(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/hb_cfg_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     configs_dir();
     defaults_and_overrides();
     exact_floats();
     errors();
     lr_schedule();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return tu_summary();
 }

@@ -18,21 +18,11 @@
 
 #define CHECK tu_check /* host-only test: tu_summary() closes it */
 
-static char dir[64];
-
-static const char *at(const char *name) {
-    static char buf[8][256];
-    static int k;
-    char *p = buf[k++ & 7];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
 static const char *spec(const char *kind, const char *name) {
     static char buf[8][300];
     static int k;
     char *p = buf[k++ & 7];
-    snprintf(p, 300, "%s:%s/%s", kind, dir, name);
+    snprintf(p, 300, "%s:%s/%s", kind, tu_tmpdir(), name);
     return p;
 }
 
@@ -161,7 +151,7 @@ static void fashion_mnist(void) {
     refuse("Fashion-MNIST as 3 channels", "fashion-mnist:train", 32, 3, "1 channel", "wants 3");
     refuse("Fashion-MNIST at 64x64", "fashion-mnist:test", 64, 1, "28x28", "64x64");
     refuse("an unknown split", "fashion-mnist:valid", 32, 1, "fashion-mnist:test", NULL);
-    setenv("HATEBM_FMNIST_DIR", dir, 1);
+    setenv("HATEBM_FMNIST_DIR", tu_tmpdir(), 1);
     refuse("Fashion-MNIST in an empty HATEBM_FMNIST_DIR", "fashion-mnist:train", 32, 1,
            "dataset-fashion-mnist", "not found");
     if (env)
@@ -179,16 +169,16 @@ static void idx(void) {
     unsigned di[3] = {N, 28, 28}, dl[1] = {N};
     size_t ni, nl;
     unsigned char *bi = idx_bytes(3, di, img, &ni), *bl = idx_bytes(1, dl, lab, &nl);
-    put(at("a-images-idx3-ubyte"), bi, ni);
-    put(at("a-labels-idx1-ubyte"), bl, nl);
-    putgz(at("b-images-idx3-ubyte.gz"), bi, ni);
-    putgz(at("b-labels-idx1-ubyte.gz"), bl, nl);
+    put(tu_tmp_path("a-images-idx3-ubyte"), bi, ni);
+    put(tu_tmp_path("a-labels-idx1-ubyte"), bl, nl);
+    putgz(tu_tmp_path("b-images-idx3-ubyte.gz"), bi, ni);
+    putgz(tu_tmp_path("b-labels-idx1-ubyte.gz"), bl, nl);
 
     const char *specs[4];
     char s0[600], s1[600];
-    snprintf(s0, sizeof s0, "idx:%s,%s", at("a-images-idx3-ubyte"), at("a-labels-idx1-ubyte"));
-    snprintf(s1, sizeof s1, "idx:%s,%s", at("b-images-idx3-ubyte.gz"),
-             at("b-labels-idx1-ubyte.gz"));
+    snprintf(s0, sizeof s0, "idx:%s,%s", tu_tmp_path("a-images-idx3-ubyte"), tu_tmp_path("a-labels-idx1-ubyte"));
+    snprintf(s1, sizeof s1, "idx:%s,%s", tu_tmp_path("b-images-idx3-ubyte.gz"),
+             tu_tmp_path("b-labels-idx1-ubyte.gz"));
     specs[0] = s0;
     specs[1] = s1;
     specs[2] = spec("mnist", "a-images-idx3-ubyte");    /* labels found by name */
@@ -220,32 +210,32 @@ static void idx(void) {
 
     /* malformed */
     refuse("a missing file", spec("idx", "nothing-here"), 32, 1, "cannot open", "nothing-here");
-    put(at("trunc"), bi, ni - 5);
+    put(tu_tmp_path("trunc"), bi, ni - 5);
     refuse("a truncated IDX file", spec("idx", "trunc"), 32, 1, "truncated", "trunc");
-    put(at("trunc-hdr"), bi, 10);
+    put(tu_tmp_path("trunc-hdr"), bi, 10);
     refuse("a truncated IDX header", spec("idx", "trunc-hdr"), 32, 1, "truncated", NULL);
     unsigned char *bm = malloc(ni);
     memcpy(bm, bi, ni);
     bm[0] = 0x1f;
-    put(at("magic"), bm, ni);
+    put(tu_tmp_path("magic"), bm, ni);
     refuse("a wrong IDX magic", spec("idx", "magic"), 32, 1, "wrong magic", "magic");
     memcpy(bm, bi, ni);
     bm[2] = 0x0d;
-    put(at("float-idx"), bm, ni);
+    put(tu_tmp_path("float-idx"), bm, ni);
     refuse("an IDX of floats", spec("idx", "float-idx"), 32, 1, "0x0d", "unsigned bytes");
     memcpy(bm, bi, ni);
     bm[7] = N + 1;
-    put(at("count"), bm, ni);
+    put(tu_tmp_path("count"), bm, ni);
     refuse("an image count beyond the file", spec("idx", "count"), 32, 1, "truncated", NULL);
     memcpy(bm, bi, ni);
     bm[7] = N - 1;
-    put(at("count2"), bm, ni);
+    put(tu_tmp_path("count2"), bm, ni);
     refuse("an image count short of the file", spec("idx", "count2"), 32, 1, "do not match",
            NULL);
     memcpy(bm, bi, ni);
     bm[4] = bm[5] = bm[6] = bm[7] = 0xff;
     bm[8] = bm[9] = bm[10] = bm[11] = 0xff;
-    put(at("huge"), bm, ni);
+    put(tu_tmp_path("huge"), bm, ni);
     refuse("absurd IDX dimensions", spec("idx", "huge"), 32, 1, "2^31", NULL);
     free(bm);
     refuse("labels as images", spec("idx", "a-labels-idx1-ubyte"), 32, 1, "1 dimensions", NULL);
@@ -254,18 +244,18 @@ static void idx(void) {
         unsigned dl2[1] = {N - 1};
         size_t n2;
         unsigned char *b2 = idx_bytes(1, dl2, lab, &n2);
-        put(at("short-labels"), b2, n2);
+        put(tu_tmp_path("short-labels"), b2, n2);
         free(b2);
-        snprintf(s, sizeof s, "idx:%s,%s", at("a-images-idx3-ubyte"), at("short-labels"));
+        snprintf(s, sizeof s, "idx:%s,%s", tu_tmp_path("a-images-idx3-ubyte"), tu_tmp_path("short-labels"));
         refuse("2 labels for 3 images", s, 32, 1, "2 labels for 3 images", NULL);
     }
     /* a gzip file cut in the middle of the stream */
     {
-        FILE *f = fopen(at("b-images-idx3-ubyte.gz"), "rb");
+        FILE *f = fopen(tu_tmp_path("b-images-idx3-ubyte.gz"), "rb");
         unsigned char gz[8192];
         size_t n = fread(gz, 1, sizeof gz, f);
         fclose(f);
-        put(at("cut.gz"), gz, n / 2);
+        put(tu_tmp_path("cut.gz"), gz, n / 2);
         refuse("a truncated gzip stream", spec("idx", "cut.gz"), 32, 1, "truncated", "cut.gz");
         char e[512] = "";
         hb_dataset dd;
@@ -278,7 +268,7 @@ static void idx(void) {
     unsigned d20[3] = {2, 20, 20};
     size_t n20;
     unsigned char *b20 = idx_bytes(3, d20, img, &n20);
-    put(at("small"), b20, n20);
+    put(tu_tmp_path("small"), b20, n20);
     free(b20);
     refuse("20x20 images for a 32x32 model", spec("idx", "small"), 32, 1, "20x20", "only 28x28");
     refuse("1-channel data as 3 channels", spec("idx", "a-images-idx3-ubyte"), 32, 3, "1 channel",
@@ -312,22 +302,22 @@ static int cifar_exact(const hb_dataset *d, int first, int n) {
 
 static void cifar(void) {
     unsigned char *b = cifar_bytes(0, 4);
-    put(at("one.bin"), b, 4 * 3073);
+    put(tu_tmp_path("one.bin"), b, 4 * 3073);
     hb_dataset d;
     if (CHECK(load(spec("cifar10", "one.bin"), 32, 3, &d) == 0, "CIFAR file loads")) {
         CHECK(cifar_exact(&d, 0, 4), "CIFAR file: 4 images, labels and every pixel exact (CHW)");
         hb_dataset_free(&d);
     }
-    mkdir(at("cifar"), 0755);
+    mkdir(tu_tmp_path("cifar"), 0755);
     for (int i = 1; i <= 5; i++) {
         char name[64];
         snprintf(name, sizeof name, "cifar/data_batch_%d.bin", i);
         unsigned char *bb = cifar_bytes(2 * (i - 1), 2);
-        put(at(name), bb, 2 * 3073);
+        put(tu_tmp_path(name), bb, 2 * 3073);
         free(bb);
     }
     unsigned char *bt = cifar_bytes(100, 3);
-    put(at("cifar/test_batch.bin"), bt, 3 * 3073);
+    put(tu_tmp_path("cifar/test_batch.bin"), bt, 3 * 3073);
     free(bt);
     if (CHECK(load(spec("cifar10", "cifar"), 32, 3, &d) == 0, "CIFAR directory loads")) {
         CHECK(cifar_exact(&d, 0, 10), "CIFAR directory: data_batch_1..5 in order, exact");
@@ -337,16 +327,16 @@ static void cifar(void) {
         CHECK(cifar_exact(&d, 100, 3), "CIFAR ,test: test_batch.bin, exact");
         hb_dataset_free(&d);
     }
-    put(at("odd.bin"), b, 2 * 3073 + 5);
+    put(tu_tmp_path("odd.bin"), b, 2 * 3073 + 5);
     refuse("a CIFAR file of 2*3073+5 bytes", spec("cifar10", "odd.bin"), 32, 3, "3073",
            "odd.bin");
-    put(at("empty.bin"), b, 0);
+    put(tu_tmp_path("empty.bin"), b, 0);
     refuse("an empty CIFAR file", spec("cifar10", "empty.bin"), 32, 3, "3073", NULL);
     b[3073] = 57;
-    put(at("label.bin"), b, 4 * 3073);
+    put(tu_tmp_path("label.bin"), b, 4 * 3073);
     refuse("a CIFAR label of 57", spec("cifar10", "label.bin"), 32, 3, "label 57", NULL);
     refuse("CIFAR as 1 channel", spec("cifar10", "one.bin"), 32, 1, "3 channels", "wants 1");
-    remove(at("cifar/data_batch_4.bin"));
+    remove(tu_tmp_path("cifar/data_batch_4.bin"));
     refuse("a CIFAR directory without data_batch_4", spec("cifar10", "cifar"), 32, 3,
            "data_batch_4.bin", "cannot open");
     free(b);
@@ -355,14 +345,14 @@ static void cifar(void) {
 /* ---- image folders ---- */
 
 static void folder(void) {
-    mkdir(at("rgb"), 0755);
+    mkdir(tu_tmp_path("rgb"), 0755);
     enum { S = 8 };
     unsigned char im[3][S * S * 3];
     for (int i = 0; i < 3; i++) {
         for (int k = 0; k < S * S * 3; k++) im[i][k] = (unsigned char)((i * 50 + k * 5) % 256);
         char name[64];
         snprintf(name, sizeof name, "rgb/img%d.png", i);
-        CHECK(stbi_write_png(at(name), S, S, 3, im[i], S * 3) != 0, "wrote %s", name);
+        CHECK(stbi_write_png(tu_tmp_path(name), S, S, 3, im[i], S * 3) != 0, "wrote %s", name);
     }
     hb_dataset d;
     if (CHECK(load(spec("folder", "rgb"), S, 3, &d) == 0, "PNG folder loads")) {
@@ -377,10 +367,10 @@ static void folder(void) {
         hb_dataset_free(&d);
     }
     /* 12 wide x 8 high grey: center crop to columns 2..9, then 2x2 area average to 4x4 */
-    mkdir(at("grey"), 0755);
+    mkdir(tu_tmp_path("grey"), 0755);
     unsigned char g[8 * 12];
     for (int k = 0; k < 8 * 12; k++) g[k] = (unsigned char)((k * 37) % 256);
-    CHECK(stbi_write_png(at("grey/wide.png"), 12, 8, 1, g, 12) != 0, "wrote grey/wide.png");
+    CHECK(stbi_write_png(tu_tmp_path("grey/wide.png"), 12, 8, 1, g, 12) != 0, "wrote grey/wide.png");
     if (CHECK(load(spec("folder", "grey"), 4, 1, &d) == 0, "grey PNG folder loads")) {
         double worst = 0;
         for (int y = 0; y < 4; y++)
@@ -396,9 +386,9 @@ static void folder(void) {
         hb_dataset_free(&d);
     }
     /* 2x2 enlarged to 4x4: bilinear with pixel centers, clamped at the edges */
-    mkdir(at("tiny"), 0755);
+    mkdir(tu_tmp_path("tiny"), 0755);
     unsigned char t[4] = {0, 200, 100, 40};
-    CHECK(stbi_write_png(at("tiny/t.png"), 2, 2, 1, t, 2) != 0, "wrote tiny/t.png");
+    CHECK(stbi_write_png(tu_tmp_path("tiny/t.png"), 2, 2, 1, t, 2) != 0, "wrote tiny/t.png");
     if (CHECK(load(spec("folder", "tiny"), 4, 1, &d) == 0, "2x2 PNG loads at 4x4")) {
         const double f[4] = {0, 0.25, 0.75, 1}; /* source coordinate of each output */
         double worst = 0;
@@ -416,24 +406,24 @@ static void folder(void) {
            "wide.png");
     refuse("an RGB folder for a 1-channel model", spec("folder", "rgb"), 8, 1, "colour",
            "img0.png");
-    mkdir(at("mixed"), 0755);
-    CHECK(stbi_write_png(at("mixed/a.png"), S, S, 3, im[0], S * 3) != 0, "wrote mixed/a.png");
-    put(at("mixed/notes.txt"), "hello, not an image\n", 20);
+    mkdir(tu_tmp_path("mixed"), 0755);
+    CHECK(stbi_write_png(tu_tmp_path("mixed/a.png"), S, S, 3, im[0], S * 3) != 0, "wrote mixed/a.png");
+    put(tu_tmp_path("mixed/notes.txt"), "hello, not an image\n", 20);
     refuse("a folder with a text file", spec("folder", "mixed"), S, 3, "not an image",
            "notes.txt");
-    mkdir(at("empty"), 0755);
-    mkdir(at("empty/sub"), 0755);
-    put(at("empty/.hidden"), "x", 1);
+    mkdir(tu_tmp_path("empty"), 0755);
+    mkdir(tu_tmp_path("empty/sub"), 0755);
+    put(tu_tmp_path("empty/.hidden"), "x", 1);
     refuse("a folder with no images", spec("folder", "empty"), S, 3, "no image", NULL);
     refuse("a missing folder", spec("folder", "no-such-dir"), S, 3, "cannot open", NULL);
     /* a PNG cut short: stb_info reads the header, decoding fails */
     {
-        FILE *f = fopen(at("rgb/img0.png"), "rb");
+        FILE *f = fopen(tu_tmp_path("rgb/img0.png"), "rb");
         unsigned char png[4096];
         size_t n = fread(png, 1, sizeof png, f);
         fclose(f);
-        mkdir(at("cutpng"), 0755);
-        put(at("cutpng/c.png"), png, n > 60 ? 60 : n);
+        mkdir(tu_tmp_path("cutpng"), 0755);
+        put(tu_tmp_path("cutpng/c.png"), png, n > 60 ? 60 : n);
         refuse("a truncated PNG", spec("folder", "cutpng"), S, 3, "c.png", NULL);
     }
 }
@@ -467,7 +457,7 @@ static void npy(void) {
     for (int k = 0; k < N * S * S * 3; k++) u[k] = (unsigned char)((k * 11) % 256);
     hb_dataset d;
     /* uint8 NHWC */
-    npy_write(at("nhwc.npy"), 1, "|u1", "False", "(2, 4, 4, 3)", u, sizeof u);
+    npy_write(tu_tmp_path("nhwc.npy"), 1, "|u1", "False", "(2, 4, 4, 3)", u, sizeof u);
     if (CHECK(load(spec("npy", "nhwc.npy"), S, 3, &d) == 0, "npy uint8 NHWC loads")) {
         int exact = d.n == N && d.c == 3 && d.h == S && !d.labels;
         for (int i = 0; exact && i < N; i++)
@@ -480,7 +470,7 @@ static void npy(void) {
         hb_dataset_free(&d);
     }
     /* uint8 NCHW, version 2 header */
-    npy_write(at("nchw.npy"), 2, "|u1", "False", "(2, 3, 4, 4)", u, sizeof u);
+    npy_write(tu_tmp_path("nchw.npy"), 2, "|u1", "False", "(2, 3, 4, 4)", u, sizeof u);
     if (CHECK(load(spec("npy", "nchw.npy"), S, 3, &d) == 0, "npy v2 uint8 NCHW loads")) {
         int exact = d.n == N && d.c == 3;
         for (int k = 0; exact && k < N * 3 * S * S; k++) exact &= d.pixels[k] == px(u[k]);
@@ -490,7 +480,7 @@ static void npy(void) {
     /* float32 NCHW, 1 channel */
     float f[N * S * S];
     for (int k = 0; k < N * S * S; k++) f[k] = -1.0f + (float)k / (N * S * S - 1) * 2.0f;
-    npy_write(at("f32.npy"), 1, "<f4", "False", "(2, 1, 4, 4)", f, sizeof f);
+    npy_write(tu_tmp_path("f32.npy"), 1, "<f4", "False", "(2, 1, 4, 4)", f, sizeof f);
     if (CHECK(load(spec("npy", "f32.npy"), S, 1, &d) == 0, "npy float32 loads")) {
         CHECK(d.n == N && d.c == 1 && memcmp(d.pixels, f, sizeof f) == 0,
               "npy float32: values exactly as stored");
@@ -499,7 +489,7 @@ static void npy(void) {
     /* 3-D uint8 28x28 -> padded 32x32 */
     unsigned char m[N * 28 * 28];
     for (int k = 0; k < N * 28 * 28; k++) m[k] = (unsigned char)(k % 253);
-    npy_write(at("nhw.npy"), 1, "|u1", "False", "(2, 28, 28)", m, sizeof m);
+    npy_write(tu_tmp_path("nhw.npy"), 1, "|u1", "False", "(2, 28, 28)", m, sizeof m);
     if (CHECK(load(spec("npy", "nhw.npy"), 32, 1, &d) == 0, "npy (n, h, w) loads")) {
         int exact = d.n == N && d.c == 1 && d.h == 32;
         for (int i = 0; exact && i < N; i++)
@@ -513,31 +503,31 @@ static void npy(void) {
         hb_dataset_free(&d);
     }
     /* malformed */
-    npy_write(at("fortran.npy"), 1, "|u1", "True", "(2, 4, 4, 3)", u, sizeof u);
+    npy_write(tu_tmp_path("fortran.npy"), 1, "|u1", "True", "(2, 4, 4, 3)", u, sizeof u);
     refuse("npy in Fortran order", spec("npy", "fortran.npy"), S, 3, "fortran_order",
            "fortran.npy");
-    npy_write(at("f8.npy"), 1, "<f8", "False", "(1, 4, 4, 3)", u, sizeof u);
+    npy_write(tu_tmp_path("f8.npy"), 1, "<f8", "False", "(1, 4, 4, 3)", u, sizeof u);
     refuse("npy of float64", spec("npy", "f8.npy"), S, 3, "unsupported dtype '<f8'", NULL);
-    npy_write(at("i2.npy"), 1, "<i2", "False", "(2, 4, 4, 3)", u, sizeof u);
+    npy_write(tu_tmp_path("i2.npy"), 1, "<i2", "False", "(2, 4, 4, 3)", u, sizeof u);
     refuse("npy of int16", spec("npy", "i2.npy"), S, 3, "unsupported dtype", NULL);
-    npy_write(at("short.npy"), 1, "|u1", "False", "(2, 4, 4, 3)", u, sizeof u - 1);
+    npy_write(tu_tmp_path("short.npy"), 1, "|u1", "False", "(2, 4, 4, 3)", u, sizeof u - 1);
     refuse("npy with truncated data", spec("npy", "short.npy"), S, 3, "truncated", "short.npy");
-    npy_write(at("long.npy"), 1, "|u1", "False", "(1, 4, 4, 3)", u, sizeof u);
+    npy_write(tu_tmp_path("long.npy"), 1, "|u1", "False", "(1, 4, 4, 3)", u, sizeof u);
     refuse("npy with data beyond its shape", spec("npy", "long.npy"), S, 3, "size mismatch",
            NULL);
     f[5] = 1.5f;
-    npy_write(at("range.npy"), 1, "<f4", "False", "(2, 1, 4, 4)", f, sizeof f);
+    npy_write(tu_tmp_path("range.npy"), 1, "<f4", "False", "(2, 1, 4, 4)", f, sizeof f);
     refuse("npy float32 outside [-1, 1]", spec("npy", "range.npy"), S, 1, "outside [-1, 1]",
            NULL);
-    npy_write(at("shape.npy"), 1, "|u1", "False", "(2, 4, 12)", u, 96);
+    npy_write(tu_tmp_path("shape.npy"), 1, "|u1", "False", "(2, 4, 12)", u, 96);
     refuse("npy of non-square images", spec("npy", "shape.npy"), S, 1, "4x12", NULL);
-    npy_write(at("vec.npy"), 1, "|u1", "False", "(96,)", u, 96);
+    npy_write(tu_tmp_path("vec.npy"), 1, "|u1", "False", "(96,)", u, 96);
     refuse("npy of rank 1", spec("npy", "vec.npy"), S, 1, "not images", NULL);
-    npy_write(at("huge.npy"), 1, "|u1", "False", "(1000000000000, 3, 30000, 30000)", u, 9);
+    npy_write(tu_tmp_path("huge.npy"), 1, "|u1", "False", "(1000000000000, 3, 30000, 30000)", u, 9);
     refuse("npy of absurd shape", spec("npy", "huge.npy"), S, 3, "2^31", NULL);
-    put(at("magic.npy"), "PK\x03\x04 this is a zip", 18);
+    put(tu_tmp_path("magic.npy"), "PK\x03\x04 this is a zip", 18);
     refuse("npz passed as npy", spec("npy", "magic.npy"), S, 3, "wrong magic", NULL);
-    put(at("hdr.npy"), "\x93NUMPY\x01\x00\xff\x00{'descr'", 17);
+    put(tu_tmp_path("hdr.npy"), "\x93NUMPY\x01\x00\xff\x00{'descr'", 17);
     refuse("npy with a cut header", spec("npy", "hdr.npy"), S, 3, "truncated", NULL);
     refuse("npy NHWC RGB as 1 channel", spec("npy", "nhwc.npy"), S, 1, "3 channels", "wants 1");
     refuse("npy grey as 3 channels", spec("npy", "nhw.npy"), 32, 3, "1 channel", "wants 3");
@@ -642,11 +632,6 @@ static void batcher(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/hb_data_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     fashion_mnist();
     idx();
     cifar();
@@ -655,8 +640,5 @@ int main(void) {
     specs();
     batcher();
     hb_dataset_free(&fm_train);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return tu_summary();
 }

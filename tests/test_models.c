@@ -11,8 +11,6 @@
 #include "train/joint.h"
 #include "train/trainer.h"
 
-static char tmpdir[] = "/tmp/hatebm-test-models-XXXXXX";
-
 static int save(const hb_graph *g, const char *path, const char *prefix, const char *skip,
                 const char *extra) {
     float *flat = hb_g_download_flat(g, &g->weights);
@@ -48,7 +46,7 @@ static const char *load(hb_graph *g, const char *path, const char *prefix) {
 
 static void test_weight_files(hb_ctx *ctx) {
     char path[256];
-    snprintf(path, sizeof path, "%s/hat.safetensors", tmpdir);
+    snprintf(path, sizeof path, "%s/hat.safetensors", tu_tmpdir());
     hb_graph *a = hb_build_hat(ctx, 32, 1, 16), *b = hb_build_hat(ctx, 32, 1, 16),
              *wide = hb_build_hat(ctx, 32, 1, 32);
     hb_g_finalize(a, 1), hb_g_finalize(b, 1), hb_g_finalize(wide, 1);
@@ -186,7 +184,7 @@ static void test_resume(hb_ctx *ctx) {
     float *x1 = malloc(n * 4), *x2 = malloc(n * 4), *data = malloc(n * 4);
     float *w1 = train(ctx, 4, x1, NULL, NULL, NULL);
     char err[512], path[256];
-    snprintf(path, sizeof path, "%s/ckpt.safetensors", tmpdir);
+    snprintf(path, sizeof path, "%s/ckpt.safetensors", tu_tmpdir());
     hb_trainer *a = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
     for (long i = 0; i < 2; i++) {
         batch_of(i, data, n);
@@ -223,8 +221,8 @@ static void test_resume(hb_ctx *ctx) {
  * generator feeds a joint (refinement) run. */
 static void test_ae_and_joint(hb_ctx *ctx) {
     char err[512], dec[256], gen[256];
-    snprintf(dec, sizeof dec, "%s/decoder.safetensors", tmpdir);
-    snprintf(gen, sizeof gen, "%s/gen.safetensors", tmpdir);
+    snprintf(dec, sizeof dec, "%s/decoder.safetensors", tu_tmpdir());
+    snprintf(gen, sizeof gen, "%s/gen.safetensors", tu_tmpdir());
     hb_train_cfg cfg = tiny_cfg();
     size_t n = (size_t)cfg.batch_size * 32 * 32;
     float *data = malloc(n * 4);
@@ -281,13 +279,11 @@ static void test_ae_and_joint(hb_ctx *ctx) {
 }
 
 int main(void) {
-    if (!mkdtemp(tmpdir)) return 1;
     hb_ctx *ctx = tu_ctx();
     test_weight_files(ctx);
     test_synth_iteration(ctx);
     test_joint_chain(ctx);
     test_resume(ctx);
     test_ae_and_joint(ctx);
-    rmdir(tmpdir);
     return tu_finish(ctx);
 }

@@ -16,16 +16,6 @@
 
 #define CHECK tu_check /* host-only test: tu_summary() closes it */
 
-static char dir[64];
-
-static const char *at(const char *name) {
-    static char buf[4][256];
-    static int k;
-    char *p = buf[k++ & 3];
-    snprintf(p, 256, "%s/%s", dir, name);
-    return p;
-}
-
 static void put(const char *path, const void *bytes, size_t n) {
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(bytes, 1, n, f) != n || fclose(f)) {
@@ -66,20 +56,10 @@ static const char *make(const char *name, const char *header, const void *data, 
     for (int i = 0; i < 8; i++) b[i] = (unsigned char)((uint64_t)h >> (8 * i));
     memcpy(b + 8, header, h);
     if (ndata) memcpy(b + 8 + h, data, ndata);
-    const char *p = at(name);
+    const char *p = tu_tmp_path(name);
     put(p, b, 8 + h + ndata);
     free(b);
     return p;
-}
-
-/* entries of dir whose name contains ".tmp-" */
-static int temp_files(const char *d) {
-    DIR *dp = opendir(d);
-    int n = 0;
-    if (!dp) return 0;
-    for (struct dirent *e; (e = readdir(dp));) n += strstr(e->d_name, ".tmp-") != NULL;
-    closedir(dp);
-    return n;
 }
 
 /* load must fail with one line containing every non-NULL word */
@@ -137,15 +117,15 @@ static void round_trip(void) {
             hb_st_add(w, "conv.w", 4, s_w4, w4);
             hb_st_add(w, "vec", 1, s_vec, vec);
         }
-        int rc = hb_st_write(w, at(pass ? "b.safetensors" : "a.safetensors"), err, sizeof err);
+        int rc = hb_st_write(w, tu_tmp_path(pass ? "b.safetensors" : "a.safetensors"), err, sizeof err);
         CHECK(rc == 0, "write pass %d: %s", pass, rc ? err : "ok");
         hb_st_writer_free(w);
     }
-    CHECK(same_file(at("a.safetensors"), at("b.safetensors")),
+    CHECK(same_file(tu_tmp_path("a.safetensors"), tu_tmp_path("b.safetensors")),
           "writing the same tensors twice gives identical bytes");
 
     size_t n;
-    unsigned char *b = slurp(at("a.safetensors"), &n);
+    unsigned char *b = slurp(tu_tmp_path("a.safetensors"), &n);
     uint64_t h = 0;
     for (int i = 7; i >= 0; i--) h = h << 8 | b[i];
     CHECK(n >= 8 && h % 8 == 0 && b[8] == '{' &&
@@ -161,7 +141,7 @@ static void round_trip(void) {
     free(b);
 
     hb_st_file f;
-    int rc = hb_st_load(at("a.safetensors"), &f, err, sizeof err);
+    int rc = hb_st_load(tu_tmp_path("a.safetensors"), &f, err, sizeof err);
     CHECK(rc == 0 && f.count == 5, "load round trip: %d tensors: %s", f.count, rc ? err : "ok");
     CHECK(tensor_is(&f, "scalar", 0, NULL, &scalar, 1), "scalar: shape [], value");
     CHECK(tensor_is(&f, "vec", 1, s_vec, vec, 5), "vec: 1-D, exact bits (incl. -0, denormal)");
@@ -184,22 +164,22 @@ static void round_trip(void) {
 
     /* a file with nothing in it: "{}" and six spaces */
     hb_st_writer *w = hb_st_writer_new();
-    rc = hb_st_write(w, at("empty.safetensors"), err, sizeof err);
+    rc = hb_st_write(w, tu_tmp_path("empty.safetensors"), err, sizeof err);
     hb_st_writer_free(w);
-    b = slurp(at("empty.safetensors"), &n);
+    b = slurp(tu_tmp_path("empty.safetensors"), &n);
     CHECK(rc == 0 && n == 16 && !memcmp(b, "\x08\0\0\0\0\0\0\0{}      ", 16),
           "no tensors, no metadata: 16 bytes");
     free(b);
-    rc = hb_st_load(at("empty.safetensors"), &f, err, sizeof err);
+    rc = hb_st_load(tu_tmp_path("empty.safetensors"), &f, err, sizeof err);
     CHECK(rc == 0 && f.count == 0 && f.nmeta == 0, "load empty file: %s", rc ? err : "ok");
     hb_st_free(&f);
 
     /* metadata only */
     w = hb_st_writer_new();
     hb_st_meta(w, "k", "v");
-    rc = hb_st_write(w, at("meta.safetensors"), err, sizeof err);
+    rc = hb_st_write(w, tu_tmp_path("meta.safetensors"), err, sizeof err);
     hb_st_writer_free(w);
-    rc |= hb_st_load(at("meta.safetensors"), &f, err, sizeof err);
+    rc |= hb_st_load(tu_tmp_path("meta.safetensors"), &f, err, sizeof err);
     CHECK(rc == 0 && f.count == 0 && f.nmeta == 1 && !strcmp(hb_st_meta_get(&f, "k"), "v"),
           "metadata only: %s", rc ? err : "ok");
     hb_st_free(&f);
@@ -219,9 +199,9 @@ static const char REF[] =
 
 static void reference_file(void) {
     char err[512] = "";
-    put(at("ref.safetensors"), REF, sizeof REF - 1);
+    put(tu_tmp_path("ref.safetensors"), REF, sizeof REF - 1);
     hb_st_file f;
-    int rc = hb_st_load(at("ref.safetensors"), &f, err, sizeof err);
+    int rc = hb_st_load(tu_tmp_path("ref.safetensors"), &f, err, sizeof err);
     float bias[2] = {0.5f, -1}, weight[6] = {0, 1, 2, 3, 4, 5};
     int64_t sb[1] = {2}, sw[2] = {2, 3};
     CHECK(rc == 0 && f.count == 2 && tensor_is(&f, "bias", 1, sb, bias, 2) &&
@@ -234,18 +214,18 @@ static void reference_file(void) {
     hb_st_add(w, "weight", 2, sw, weight);
     hb_st_add(w, "bias", 1, sb, bias);
     hb_st_meta(w, "format", "pt");
-    rc = hb_st_write(w, at("ref2.safetensors"), err, sizeof err);
+    rc = hb_st_write(w, tu_tmp_path("ref2.safetensors"), err, sizeof err);
     hb_st_writer_free(w);
-    CHECK(rc == 0 && same_file(at("ref.safetensors"), at("ref2.safetensors")),
+    CHECK(rc == 0 && same_file(tu_tmp_path("ref.safetensors"), tu_tmp_path("ref2.safetensors")),
           "our writer produces the reference library's bytes");
 
     /* every truncation of a good file is refused; no crash, one line each */
     size_t n = sizeof REF - 1;
     int all = 1;
     for (size_t len = 0; len < n; len++) {
-        put(at("cut.safetensors"), REF, len);
+        put(tu_tmp_path("cut.safetensors"), REF, len);
         memset(&f, 0, sizeof f);
-        rc = hb_st_load(at("cut.safetensors"), &f, err, sizeof err);
+        rc = hb_st_load(tu_tmp_path("cut.safetensors"), &f, err, sizeof err);
         if (rc != -1 || !err[0] || strchr(err, '\n')) all = 0;
         hb_st_free(&f);
     }
@@ -258,9 +238,9 @@ static void reference_file(void) {
         for (int v = 0; v < 256; v += 17) {
             memcpy(b, REF, n);
             b[i] = (unsigned char)(b[i] ^ (v | 1));
-            put(at("flip.safetensors"), b, n);
+            put(tu_tmp_path("flip.safetensors"), b, n);
             err[0] = 0;
-            rc = hb_st_load(at("flip.safetensors"), &f, err, sizeof err);
+            rc = hb_st_load(tu_tmp_path("flip.safetensors"), &f, err, sizeof err);
             if (rc == -1) refused++;
             if (rc == -1 && (!err[0] || strchr(err, '\n'))) bad++;
             if (rc == 0 && f.count > 2) bad++;
@@ -274,19 +254,19 @@ static void malformed(void) {
     float d[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     const char *p;
 
-    put(at("short"), "\x04\0\0\0\0", 5);
-    refuse("a 5-byte file", at("short"), "8 bytes", "5", NULL);
-    put(at("zero"), "", 0);
-    refuse("an empty file", at("zero"), "8 bytes", NULL, NULL);
-    refuse("a missing file", at("does-not-exist"), "cannot open", NULL, NULL);
-    refuse("a directory", dir, "regular file", NULL, NULL);
+    put(tu_tmp_path("short"), "\x04\0\0\0\0", 5);
+    refuse("a 5-byte file", tu_tmp_path("short"), "8 bytes", "5", NULL);
+    put(tu_tmp_path("zero"), "", 0);
+    refuse("an empty file", tu_tmp_path("zero"), "8 bytes", NULL, NULL);
+    refuse("a missing file", tu_tmp_path("does-not-exist"), "cannot open", NULL, NULL);
+    refuse("a directory", tu_tmpdir(), "regular file", NULL, NULL);
 
-    put(at("hlen"), "\xe8\x03\0\0\0\0\0\0{}      ", 16);
-    refuse("header length larger than the file", at("hlen"), "1000", "8", NULL);
-    put(at("huge"), "\0\0\0\x10\0\0\0\0{}      ", 16);
-    refuse("header length over 100 MB", at("huge"), "at most", NULL, NULL);
-    put(at("huge2"), "\xff\xff\xff\xff\xff\xff\xff\xff{}      ", 16);
-    refuse("header length 2^64-1", at("huge2"), "at most", NULL, NULL);
+    put(tu_tmp_path("hlen"), "\xe8\x03\0\0\0\0\0\0{}      ", 16);
+    refuse("header length larger than the file", tu_tmp_path("hlen"), "1000", "8", NULL);
+    put(tu_tmp_path("huge"), "\0\0\0\x10\0\0\0\0{}      ", 16);
+    refuse("header length over 100 MB", tu_tmp_path("huge"), "at most", NULL, NULL);
+    put(tu_tmp_path("huge2"), "\xff\xff\xff\xff\xff\xff\xff\xff{}      ", 16);
+    refuse("header length 2^64-1", tu_tmp_path("huge2"), "at most", NULL, NULL);
 
     refuse("header not JSON", make("nojson", "{not json", NULL, 0), "JSON", NULL, NULL);
     refuse("empty header", make("nohdr", "", NULL, 0), "JSON", NULL, NULL);
@@ -298,8 +278,8 @@ static void malformed(void) {
         /* {"a<NUL>":1} padded to 16 bytes */
         unsigned char h[24] = {16, 0, 0, 0, 0, 0, 0, 0, '{', '"', 'a', 0, '"', ':', '1', '}'};
         memset(h + 16, ' ', 8);
-        put(at("nul"), h, sizeof h);
-        refuse("NUL byte in the header", at("nul"), "JSON", NULL, NULL);
+        put(tu_tmp_path("nul"), h, sizeof h);
+        refuse("NUL byte in the header", tu_tmp_path("nul"), "JSON", NULL, NULL);
     }
     refuse("entry not an object", make("notobj", "{\"w\":3}", NULL, 0), "'w'", "object", NULL);
 
@@ -425,8 +405,8 @@ static void malformed(void) {
 static void expect(void) {
     char err[512] = "";
     hb_st_file f;
-    put(at("ref.safetensors"), REF, sizeof REF - 1);
-    if (!CHECK(hb_st_load(at("ref.safetensors"), &f, err, sizeof err) == 0, "load for expect"))
+    put(tu_tmp_path("ref.safetensors"), REF, sizeof REF - 1);
+    if (!CHECK(hb_st_load(tu_tmp_path("ref.safetensors"), &f, err, sizeof err) == 0, "load for expect"))
         return;
     int64_t s32[2] = {3, 2}, s23[2] = {2, 3}, s6[1] = {6}, s2[1] = {2};
     int rc = hb_st_expect(&f, "weight", 2, s32, err, sizeof err);
@@ -465,34 +445,34 @@ static void atomic(void) {
 
     /* a directory that does not exist */
     w = big_writer(data, n);
-    rc = hb_st_write(w, at("nodir/x.safetensors"), err, sizeof err);
+    rc = hb_st_write(w, tu_tmp_path("nodir/x.safetensors"), err, sizeof err);
     hb_st_writer_free(w);
     struct stat st;
     CHECK(rc == -1 && strstr(err, "nodir/x.safetensors") && !strchr(err, '\n') &&
-              stat(at("nodir"), &st) != 0 && temp_files(dir) == 0,
+              stat(tu_tmp_path("nodir"), &st) != 0 && tu_temp_files(tu_tmpdir()) == 0,
           "non-existent directory refused, nothing left: %s", err);
 
     /* a "directory" that is a regular file */
-    put(at("afile"), "x", 1);
+    put(tu_tmp_path("afile"), "x", 1);
     w = big_writer(data, n);
-    rc = hb_st_write(w, at("afile/x.safetensors"), err, sizeof err);
+    rc = hb_st_write(w, tu_tmp_path("afile/x.safetensors"), err, sizeof err);
     hb_st_writer_free(w);
-    CHECK(rc == -1 && strstr(err, "afile/x.safetensors") && temp_files(dir) == 0,
+    CHECK(rc == -1 && strstr(err, "afile/x.safetensors") && tu_temp_files(tu_tmpdir()) == 0,
           "directory that is a file refused: %s", err);
 
     /* a good file to be overwritten by failing writers */
     char good[256];
-    snprintf(good, sizeof good, "%s", at("good.safetensors"));
+    snprintf(good, sizeof good, "%s", tu_tmp_path("good.safetensors"));
     put(good, REF, sizeof REF - 1);
 
     if (geteuid() != 0) {
-        chmod(dir, 0555);
+        chmod(tu_tmpdir(), 0555);
         w = big_writer(data, n);
         rc = hb_st_write(w, good, err, sizeof err);
         hb_st_writer_free(w);
-        chmod(dir, 0700);
+        chmod(tu_tmpdir(), 0700);
         CHECK(rc == -1 && strstr(err, "good.safetensors") &&
-                  same_file(good, at("ref.safetensors")) && temp_files(dir) == 0,
+                  same_file(good, tu_tmp_path("ref.safetensors")) && tu_temp_files(tu_tmpdir()) == 0,
               "read-only directory: refused, old file intact: %s", err);
     } else {
         printf("running as root: read-only directory test replaced by the file-size limit\n");
@@ -511,7 +491,7 @@ static void atomic(void) {
         hb_st_writer_free(w);
         setrlimit(RLIMIT_FSIZE, &old);
         CHECK(rc == -1 && strstr(err, "good.safetensors") && strstr(err, "untouched") &&
-                  same_file(good, at("ref.safetensors")) && temp_files(dir) == 0,
+                  same_file(good, tu_tmp_path("ref.safetensors")) && tu_temp_files(tu_tmpdir()) == 0,
               "write failing part way (file too large): refused, old file intact: %s", err);
     } else {
         CHECK(0, "setrlimit(RLIMIT_FSIZE): %s", strerror(errno));
@@ -542,8 +522,8 @@ static void atomic(void) {
         }
         rc = hb_st_write(w, good, err, sizeof err);
         hb_st_writer_free(w);
-        CHECK(rc == -1 && strstr(err, cases[i].word) && same_file(good, at("ref.safetensors")) &&
-                  temp_files(dir) == 0,
+        CHECK(rc == -1 && strstr(err, cases[i].word) && same_file(good, tu_tmp_path("ref.safetensors")) &&
+                  tu_temp_files(tu_tmpdir()) == 0,
               "writer refuses %s, old file intact: %s", cases[i].what, err);
     }
 
@@ -556,7 +536,7 @@ static void atomic(void) {
     mode_t um = umask(0);
     umask(um);
     int have = stat(good, &st) == 0;
-    CHECK(rc == 0 && f.count == 1 && f.t[0].n == n && temp_files(dir) == 0 && have &&
+    CHECK(rc == 0 && f.count == 1 && f.t[0].n == n && tu_temp_files(tu_tmpdir()) == 0 && have &&
               (st.st_mode & 0777) == (0666 & ~um),
           "overwrite succeeds, mode %o: %s", (unsigned)(st.st_mode & 0777), rc ? err : "ok");
     hb_st_free(&f);
@@ -564,18 +544,10 @@ static void atomic(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "/tmp/hb_st_XXXXXX");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 1;
-    }
     round_trip();
     reference_file();
     malformed();
     expect();
     atomic();
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return tu_summary();
 }

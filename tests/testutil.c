@@ -1,9 +1,12 @@
+#define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
 
 static int passed, failed;
 
@@ -21,7 +24,43 @@ int tu_finish(hb_ctx *ctx) {
     return tu_summary();
 }
 
+static char tmpdir[64];
+
+const char *tu_tmpdir(void) {
+    if (!tmpdir[0]) {
+        snprintf(tmpdir, sizeof tmpdir, "/tmp/hatebm-test-XXXXXX");
+        if (!mkdtemp(tmpdir)) {
+            perror("mkdtemp");
+            exit(1);
+        }
+    }
+    return tmpdir;
+}
+
+const char *tu_tmp_path(const char *name) {
+    static char buf[8][300];
+    static int k;
+    char *p = buf[k++ & 7];
+    snprintf(p, sizeof buf[0], "%s/%s", tu_tmpdir(), name);
+    return p;
+}
+
+int tu_temp_files(const char *dir) {
+    DIR *dp = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (dp && (e = readdir(dp)))
+        if (strstr(e->d_name, ".tmp-")) n++;
+    if (dp) closedir(dp);
+    return n;
+}
+
 int tu_summary(void) {
+    if (tmpdir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    }
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -17,6 +17,13 @@ int tu_finish(hb_ctx *ctx);
 /* For tests without a Vulkan context: prints "N passed, N failed" and returns the exit code. */
 int tu_summary(void);
 
+/* This test's scratch directory under /tmp, made on first use; tu_summary() removes it. */
+const char *tu_tmpdir(void);
+/* tu_tmpdir()/name, in one of 8 rotating buffers (a few may be in use at once). */
+const char *tu_tmp_path(const char *name);
+/* Entries of dir whose name contains ".tmp-": what a failed atomic write must not leave. */
+int tu_temp_files(const char *dir);
+
 /* Deterministic uniform floats in [lo, hi). */
 void tu_rand(uint64_t *state, float *x, size_t n, float lo, float hi);
 double *tu_to_double(const float *x, size_t n);
