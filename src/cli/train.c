@@ -300,7 +300,10 @@ int cli_train(const char *device, int argc, char **argv) {
         }
     }
     if (tty) fputc('\n', stderr);
-    if (rc == 0)
+    if (rc == 0 && first >= cfg.num_training_steps)
+        fprintf(stderr, "hatebm: %s is already at step %ld (num_training_steps %ld); raise it "
+                        "with num_training_steps=N to train on\n", dir, first, cfg.num_training_steps);
+    else if (rc == 0)
         fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
                 cfg.num_training_steps - first, (now_s() - start) / 60, dir);
     free(r.x), free(r.g), free(r.y);
