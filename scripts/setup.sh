@@ -14,6 +14,7 @@ PACKAGES=(
   dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
+  clang libclang-rt-14-dev                # libFuzzer harnesses (tests/fuzz/run.sh)
 )
 
 missing=()
