@@ -478,6 +478,127 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Largest image file and image decoded: a hostile header must not make stb_image allocate
+ * gigabytes. */
+#define MAX_IMAGE_FILE ((size_t)256 << 20)
+#define MAX_IMAGE_SIDE 16384
+#define MAX_IMAGE_PIXELS ((uint64_t)1 << 26)
+
+/* Byte p of b, 0 past the end (as stb_image's reader returns at end of file). */
+static unsigned at(const unsigned char *b, size_t n, size_t p) { return p < n ? b[p] : 0; }
+
+/* stb_image 2.27 (Debian 12) writes past its Huffman arrays when a JPEG's DHT table declares
+ * more than 256 codes; such files are refused before decoding. The walk follows the segments
+ * as stb_image does (lengths, fill bytes, markers without length, entropy-coded data between
+ * markers) and reads each table as it would, past the segment's end included. */
+static int jpeg_huffman_ok(const unsigned char *b, size_t n) {
+    size_t i = 2;
+    while (i + 1 < n) {
+        unsigned m = b[i + 1];
+        if (b[i] != 0xFF || m == 0xFF) { /* entropy-coded data, or a fill byte */
+            i++;
+            continue;
+        }
+        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) { /* no length */
+            i += 2;
+            continue;
+        }
+        long len = (long)(at(b, n, i + 2) << 8 | at(b, n, i + 3));
+        if (m == 0xC4)
+            for (long left = len - 2, p = (long)i + 4; left > 0;) {
+                unsigned q = at(b, n, (size_t)p), count = 0;
+                if (q >> 4 > 1 || (q & 15) > 3) break; /* stb_image refuses the table */
+                for (int k = 1; k <= 16; k++) count += at(b, n, (size_t)p + k);
+                if (count > 256) return 0;
+                p += 17 + count;
+                left -= 17 + count;
+            }
+        i += 2 + (size_t)len;
+    }
+    return 1;
+}
+
+/* The whole file, plain (no gzip), at most MAX_IMAGE_FILE bytes. */
+static int read_image_file(const char *path, blob *out, char *err, size_t errlen) {
+    out->b = NULL;
+    out->n = 0;
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f) return hb_errorf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0 || (uint64_t)st.st_size > MAX_IMAGE_FILE) {
+        fclose(f);
+        return hb_errorf(err, errlen, "%s: larger than %zu MiB; a folder: data set holds images "
+                         "of training size, downscale it", path, MAX_IMAGE_FILE >> 20);
+    }
+    out->b = malloc((size_t)st.st_size + 1);
+    out->n = out->b ? fread(out->b, 1, (size_t)st.st_size, f) : 0;
+    int bad = !out->b || ferror(f);
+    fclose(f);
+    if (bad) {
+        free(out->b);
+        out->b = NULL;
+        return hb_errorf(err, errlen, "%s: cannot read it", path);
+    }
+    return 0;
+}
+
+/* Decodes one image file into channels x size x size floats at dst. */
+static int load_image(const char *path, int size, int channels, float *dst, char *err,
+                      size_t errlen) {
+    blob f;
+    if (read_image_file(path, &f, err, errlen)) return -1;
+    int rc = -1, w, h, comp, len = (int)f.n;
+    int png = f.n >= 8 && memcmp(f.b, "\x89PNG\r\n\x1a\n", 8) == 0;
+    int jpeg = f.n >= 3 && memcmp(f.b, "\xff\xd8\xff", 3) == 0;
+    if (!png && !jpeg) {
+        hb_errorf(err, errlen, "%s: not an image (PNG or JPEG); a folder: data set may hold "
+                  "only PNG and JPEG images, move other files out", path);
+        goto done;
+    }
+    /* before stbi_info, which reads the tables too */
+    if (jpeg && !jpeg_huffman_ok(f.b, f.n)) {
+        hb_errorf(err, errlen, "%s: a corrupt JPEG (a Huffman table of more than 256 codes); "
+                  "re-save or remove it", path);
+        goto done;
+    }
+    if (!stbi_info_from_memory(f.b, len, &w, &h, &comp)) {
+        hb_errorf(err, errlen, "%s: a damaged %s image (stb_image: %s); re-save or remove it",
+                  path, png ? "PNG" : "JPEG", stbi_failure_reason());
+        goto done;
+    }
+    if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || (uint64_t)w * h > MAX_IMAGE_PIXELS) {
+        hb_errorf(err, errlen, "%s: %dx%d is larger than %d pixels on a side or %llu in all; "
+                  "downscale the images", path, w, h, MAX_IMAGE_SIDE,
+                  (unsigned long long)MAX_IMAGE_PIXELS);
+        goto done;
+    }
+    int src_c = comp <= 2 ? 1 : 3;
+    if (src_c != channels) {
+        hb_errorf(err, errlen,
+                  "%s: a %s image (%d channel%s in the file) but the model wants %d channel%s; "
+                  "convert the folder's images to %s",
+                  path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s", channels,
+                  channels == 1 ? "" : "s", channels == 1 ? "greyscale" : "RGB");
+        goto done;
+    }
+    unsigned char *im = stbi_load_from_memory(f.b, len, &w, &h, &comp, channels);
+    if (!im) {
+        hb_errorf(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the image",
+                  path, w, h, stbi_failure_reason());
+        goto done;
+    }
+    int r = crop_resize(im, w, h, channels, size, dst);
+    stbi_image_free(im);
+    if (r) {
+        hb_errorf(err, errlen, "%s: out of memory resizing a %dx%d image", path, w, h);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(f.b);
+    return rc;
+}
+
 static int load_folder(const char *dir, int size, int channels, hb_dataset *out, char *err,
                        size_t errlen) {
     DIR *dp = opendir(dir);
@@ -505,7 +626,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
     if (n == 0) {
         hb_errorf(err, errlen,
              "%s: no image files in the folder (subdirectories and dot files are not searched); "
-             "a folder: data set is a directory of PNG/JPEG/BMP images",
+             "a folder: data set is a directory of PNG/JPEG images",
              dir);
         goto done;
     }
@@ -516,41 +637,13 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        int w, h, comp;
-        if (!stbi_info(path, &w, &h, &comp)) {
-            hb_errorf(err, errlen,
-                 "%s: not an image stb_image can read (%s); a folder: data set may hold only "
-                 "PNG/JPEG/BMP/TGA/GIF/PNM images, move other files out",
-                 path, stbi_failure_reason());
-            goto bad;
-        }
-        int src_c = comp <= 2 ? 1 : 3;
-        if (src_c != channels) {
-            hb_errorf(err, errlen,
-                 "%s: a %s image (%d channel%s in the file) but the model wants %d channel%s; "
-                 "convert the folder's images to %s",
-                 path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s", channels,
-                 channels == 1 ? "" : "s", channels == 1 ? "greyscale" : "RGB");
-            goto bad;
-        }
-        unsigned char *im = stbi_load(path, &w, &h, &comp, channels);
-        if (!im) {
-            hb_errorf(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the image",
-                 path, w, h, stbi_failure_reason());
-            goto bad;
-        }
-        int r = crop_resize(im, w, h, channels, size,
-                            out->pixels + i * (size_t)channels * size * size);
-        stbi_image_free(im);
-        if (r) {
-            hb_errorf(err, errlen, "%s: out of memory resizing a %dx%d image", path, w, h);
-            goto bad;
+        if (load_image(path, size, channels, out->pixels + i * (size_t)channels * size * size,
+                       err, errlen)) {
+            hb_dataset_free(out);
+            goto done;
         }
     }
     rc = 0;
-    goto done;
-bad:
-    hb_dataset_free(out);
 done:
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
