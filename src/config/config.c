@@ -59,6 +59,7 @@ static const key_t_ keys[] = {
     INT(ngf_gen, 1, 8192),
     POS(gen_factor),
     {"generator", K_STR, OFF(generator), 0, 0, 0, 0, 0, 0, 0, NULL, 1},
+    {"eval_dataset", K_STR, OFF(eval_dataset), 0, 0, 0, 0, 0, 0, 0, NULL, 1},
     {"generator_kind", K_GENKIND, OFF(generator_kind), 0, 0, 0, 0, 0, 0, 0, NULL, 0},
     INT(batch_size, 1, 4096),
     LONG(num_training_steps, 1, BIG_LONG, 1),
@@ -89,11 +90,11 @@ static const key_t_ keys[] = {
 };
 #define NKEYS ((int)(sizeof keys / sizeof keys[0]))
 
-static const char *mode_names[] = {"synth", "joint", "ae"};
+static const char *mode_names[] = {"synth", "joint", "ae", "classifier"};
 static const char *kind_names[] = {"sngan", "decoder"};
 
 const char *hb_mode_name(hb_mode m) {
-    return (unsigned)m < 3 ? mode_names[m] : "?";
+    return (unsigned)m < 4 ? mode_names[m] : "?";
 }
 const char *hb_gen_kind_name(hb_gen_kind k) {
     return (unsigned)k < 2 ? kind_names[k] : "?";
@@ -229,7 +230,7 @@ static int parse_value(hb_config *c, const key_t_ *k, const char *v, char *r, si
     case K_MODE:
     case K_GENKIND: {
         const char **names = k->kind == K_MODE ? mode_names : kind_names;
-        int n = k->kind == K_MODE ? 3 : 2;
+        int n = k->kind == K_MODE ? 4 : 2;
         for (int i = 0; i < n; i++)
             if (strcmp(v, names[i]) == 0) {
                 if (k->kind == K_MODE)
@@ -239,7 +240,7 @@ static int parse_value(hb_config *c, const key_t_ *k, const char *v, char *r, si
                 return 0;
             }
         if (k->kind == K_MODE)
-            snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae)", sv);
+            snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae, classifier)", sv);
         else
             snprintf(r, rlen, "%s is not a generator kind (expected one of sngan, decoder)", sv);
         return -1;

@@ -23,18 +23,19 @@
 #define HB_CONFIG_STR 192      /* dataset, generator: at most 180 characters (lines <= 199) */
 #define HB_CONFIG_MAX_SCHED 16 /* lr_schedule_steps entries */
 
-typedef enum { HB_MODE_SYNTH = 0, HB_MODE_JOINT = 1, HB_MODE_AE = 2 } hb_mode;
+typedef enum { HB_MODE_SYNTH = 0, HB_MODE_JOINT = 1, HB_MODE_AE = 2, HB_MODE_CLASSIFIER = 3 } hb_mode;
 typedef enum { HB_GEN_SNGAN = 0, HB_GEN_DECODER = 1 } hb_gen_kind;
 
 typedef struct {
-    hb_mode mode;                  /* required: synth | joint | ae */
+    hb_mode mode;                  /* required: synth | joint | ae | classifier */
     char dataset[HB_CONFIG_STR];   /* required: data spec, e.g. "fashion-mnist:train" */
     int image_size;                /* 32 | 64 | 128 */
     int channels;                  /* 1 | 3 */
-    int ngf_hat;                   /* hat network width */
+    int ngf_hat;                   /* hat network width (classifier: its first stage's) */
     int ngf_gen;                   /* generator width */
     float gen_factor;              /* generator output scale (tanh * gen_factor), > 0 */
     char generator[HB_CONFIG_STR]; /* frozen generator (safetensors) for mode=joint; "" = none */
+    char eval_dataset[HB_CONFIG_STR]; /* classifier: held-out data for accuracy; "" = none */
     hb_gen_kind generator_kind;    /* sngan | decoder */
     int batch_size;                /* 1..4096 */
     long num_training_steps;       /* required, >= 1 */
@@ -44,7 +45,7 @@ typedef struct {
     float mcmc_temp;               /* energy divided by it, > 0 */
     float max_langevin_norm_res;   /* per-sample clip of the residual drift, >= 0; 0 = none */
     float data_epsilon;            /* noise added to positive samples, >= 0 */
-    float lr_ebm;                  /* Adam lr of the hat network, > 0 */
+    float lr_ebm;                  /* Adam lr of the hat network (or the classifier), > 0 */
     float lr_gen;                  /* Adam lr of the generator, >= 0 */
     int n_lr_schedule;             /* number of entries in lr_schedule_steps */
     long lr_schedule_steps[HB_CONFIG_MAX_SCHED]; /* strictly increasing, >= 1; unused = 0 */

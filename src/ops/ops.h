@@ -98,6 +98,14 @@ void hb_channel_sum(hb_cmd *cmd, hb_tensor out, hb_tensor x, hb_tensor y, int N,
  * loss[0] = factor * mean((a-b)^2); grad (unless HB_NONE) = d loss / d a. */
 void hb_mse(hb_cmd *cmd, hb_tensor loss, hb_tensor grad, hb_tensor a, hb_tensor b, float factor);
 
+/* ---- softmax cross-entropy (shaders/xent.comp, src/ops/xent.c) ----
+ * logits [N][C], labels [N] (class indices as floats, each in 0..C-1). Per row n: loss[n] =
+ * -log softmax(logits[n])[label], correct[n] = 1 when the first arg-max is the label else 0,
+ * and (unless grad is HB_NONE) grad[n] = scale * (softmax(logits[n]) - onehot(label)): the
+ * gradient of scale * sum(loss). */
+void hb_softmax_xent(hb_cmd *cmd, hb_tensor loss, hb_tensor correct, hb_tensor grad,
+                     hb_tensor logits, hb_tensor labels, int N, int C, float scale);
+
 /* ---- counter-based RNG (shaders/philox.glsl, shaders/randn.comp, src/ops/rng.c) ----
  * Philox4x32-10 keyed by seed; element i of draw (stream, counter) is a pure function of
  * (seed, stream, counter[0], i). counter: a device tensor whose element 0 holds a

@@ -52,6 +52,11 @@ void ref_sqnorm_rows(double *out, const double *x, int rows, int cols);
 void ref_channel_sum(double *out, const double *x, const double *y, int N, int C, int HW);
 double ref_mse(double *grad, const double *a, const double *b, size_t n, double factor);
 
+/* softmax cross-entropy (ref_xent.c): returns scale * sum of the row losses; loss, correct and
+ * grad (each may be NULL) as hb_softmax_xent */
+double ref_softmax_xent(double *loss, double *correct, double *grad, const double *logits,
+                        const int *labels, int N, int C, double scale);
+
 /* RNG (ref_rng.c): the same Philox4x32-10 and Box-Muller as shaders/philox.glsl */
 void ref_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 void ref_randn(float *out, size_t n, uint64_t seed, uint32_t stream, uint32_t counter);

@@ -9,24 +9,18 @@
 #include <time.h>
 
 #include "train/joint.h"
+#include "train/optim.h"
 
 #define CHECKPOINT_FORMAT "hatebm-checkpoint-1"
 
 /* RNG streams: Langevin step k uses streams below 2^20 (the joint chain 2k and 2k+1). */
 enum { STREAM_Z = 1 << 20, STREAM_DATA_NOISE, STREAM_Y0, STREAM_BANK_INIT };
 
-typedef struct {
-    hb_g_flat m, v, ema;
-    hb_tensor hyper;
-    hb_tensor sqnorm; /* squared gradient norm per parameter chunk, then their sum */
-    hb_adam_cfg cfg;
-} adam_state;
-
 struct hb_trainer {
     hb_ctx *ctx;
     hb_train_cfg cfg;
     hb_graph *hat, *gen, *enc; /* ae: gen is the decoder and there is no hat */
-    adam_state hat_opt, gen_opt, enc_opt;
+    hb_optim hat_opt, gen_opt, enc_opt;
     int D;                    /* floats per image */
     hb_tensor x, y, gz;       /* the chain's X = G(Z) + Y_K, residual Y, G(Z) */
     hb_tensor scratch;        /* per-sample norms */
@@ -42,48 +36,25 @@ struct hb_trainer {
     int *perm;
 };
 
+hb_train_cfg hb_train_cfg_from_config(const hb_config *c) {
+    return (hb_train_cfg){
+        .mode = c->mode, .res = c->image_size, .nch = c->channels, .ngf_hat = c->ngf_hat,
+        .ngf_gen = c->ngf_gen, .gen_factor = c->gen_factor,
+        .generator_is_decoder = c->generator_kind == HB_GEN_DECODER,
+        .batch_size = c->batch_size, .mcmc_steps = c->mcmc_steps,
+        .persistent_size = c->persistent_size, .update_latents = c->update_latents,
+        .epsilon = c->epsilon, .epsilon_latent = c->epsilon_latent, .mcmc_temp = c->mcmc_temp,
+        .max_langevin_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
+        .data_epsilon = c->data_epsilon, .init_scale_latent = c->init_scale_latent,
+        .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
+        .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
+        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed};
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void adam_init(hb_ctx *ctx, adam_state *a, hb_graph *g, float decay, float clip) {
-    a->m = hb_g_flat_alloc(g);
-    a->v = hb_g_flat_alloc(g);
-    a->ema = hb_g_flat_alloc(g);
-    a->hyper = hb_alloc(ctx, 4);
-    a->sqnorm = hb_alloc(ctx, (size_t)g->weights.n + 1);
-    a->cfg = (hb_adam_cfg){.beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f, .ema_decay = decay,
-                           .max_grad_norm = clip};
-    float *flat = hb_g_download_flat(g, &g->weights); /* the EMA starts at the initial weights */
-    hb_g_upload_flat(g, &a->ema, flat);
-    free(flat);
-}
-
-static void adam_free(hb_ctx *ctx, const hb_graph *g, adam_state *a) {
-    hb_g_flat_free(g, &a->m), hb_g_flat_free(g, &a->v), hb_g_flat_free(g, &a->ema);
-    hb_free(ctx, a->hyper), hb_free(ctx, a->sqnorm);
-}
-
-static void adam_record(hb_cmd *cmd, adam_state *a, hb_graph *g) {
-    int n = g->weights.n;
-    hb_tensor total = hb_slice(a->sqnorm, (uint32_t)n, 1);
-    int clip = a->cfg.max_grad_norm > 0;
-    if (clip) { /* the global norm over every chunk, as tf.clip_by_global_norm */
-        for (int c = 0; c < n; c++)
-            hb_reduce_sumsq(cmd, hb_slice(a->sqnorm, (uint32_t)c, 1), g->grads.t[c], 1.0f);
-        hb_reduce_sum(cmd, total, hb_slice(a->sqnorm, 0, (uint32_t)n), 1.0f);
-    }
-    for (int c = 0; c < n; c++)
-        hb_adam(cmd, g->weights.t[c], g->grads.t[c], a->m.t[c], a->v.t[c], a->ema.t[c], a->hyper,
-                clip ? total : HB_NONE, &a->cfg);
-}
-
-static void adam_hyper(hb_trainer *t, adam_state *a, float lr) {
-    float hyper[4];
-    hb_adam_hyper(hyper, &a->cfg, lr, (int)(t->iteration + 1));
-    hb_upload(t->ctx, a->hyper, hyper);
 }
 
 /* Z ~ N(0, I) * init_scale_latent in the generator's input, Y_0 = init_scale_res * N(0, I),
@@ -152,7 +123,7 @@ static void record_ebm_update(hb_trainer *t, hb_cmd *cmd) {
     hb_fill(cmd, hb_slice(ge, 0, (uint32_t)B), w);
     hb_fill(cmd, hb_slice(ge, (uint32_t)B, (uint32_t)B), -w);
     hb_g_backward(t->hat, cmd, 2 * B, 1, 0);
-    adam_record(cmd, &t->hat_opt, t->hat);
+    hb_optim_record(cmd, &t->hat_opt, t->hat);
 }
 
 /* Generator update on a bank batch (factor * MSE), then the batch's slots get the newest
@@ -168,7 +139,7 @@ static void record_gen_update(hb_trainer *t, hb_cmd *cmd) {
     hb_mse(cmd, hb_slice(t->metrics, 2, 1), hb_g_grad(t->gen, t->gen->output, B),
            hb_g_value(t->gen, t->gen->output, B), t->bank_xb, c->gen_loss_factor_coop);
     hb_g_backward(t->gen, cmd, B, 1, 0);
-    adam_record(cmd, &t->gen_opt, t->gen);
+    hb_optim_record(cmd, &t->gen_opt, t->gen);
     hb_scatter_rows(cmd, t->bank_z, t->z, t->bank_idx, B, HB_NZ, M);
     hb_scatter_rows(cmd, t->bank_x, t->x, t->bank_idx, B, t->D, M);
 }
@@ -190,8 +161,8 @@ static void record_ae(hb_trainer *t, hb_cmd *cmd) {
     hb_g_backward(t->gen, cmd, B, 1, 1);
     hb_cmd_copy(cmd, hb_g_grad(t->enc, t->enc->output, B), hb_g_grad(t->gen, 0, B));
     hb_g_backward(t->enc, cmd, B, 1, 0);
-    adam_record(cmd, &t->gen_opt, t->gen);
-    adam_record(cmd, &t->enc_opt, t->enc);
+    hb_optim_record(cmd, &t->gen_opt, t->gen);
+    hb_optim_record(cmd, &t->enc_opt, t->enc);
     hb_cmd_copy(cmd, t->x, xr);
     hb_cmd_copy(cmd, t->gz, t->data);
     hb_cmd_copy(cmd, t->y, xr); /* the grids' "residual" row: reconstruction - input */
@@ -241,6 +212,10 @@ static int load_generator(hb_graph *gen, const char *path, char *err, size_t err
 
 hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *generator,
                            char *err, size_t errlen) {
+    if (cfg->mode == HB_MODE_CLASSIFIER) {
+        snprintf(err, errlen, "mode classifier is trained by hb_classifier, not the EBM trainer");
+        return NULL;
+    }
     hb_trainer *t = calloc(1, sizeof *t);
     t->ctx = ctx;
     t->cfg = *cfg;
@@ -268,14 +243,14 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
         t->enc = hb_build_encoder(ctx, c->nch, c->ngf_gen);
         hb_g_finalize(t->enc, B);
         hb_g_init_params(t->enc, c->seed + 2);
-        adam_init(ctx, &t->enc_opt, t->enc, c->ema_decay, 0);
+        hb_optim_init(ctx, &t->enc_opt, t->enc, c->ema_decay, 0);
     } else {
         t->hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
         hb_g_finalize(t->hat, 2 * B);
         hb_g_init_params(t->hat, c->seed);
-        adam_init(ctx, &t->hat_opt, t->hat, c->ema_decay, c->max_grad_norm);
+        hb_optim_init(ctx, &t->hat_opt, t->hat, c->ema_decay, c->max_grad_norm);
     }
-    if (c->mode != HB_MODE_JOINT) adam_init(ctx, &t->gen_opt, t->gen, c->ema_decay, 0);
+    if (c->mode != HB_MODE_JOINT) hb_optim_init(ctx, &t->gen_opt, t->gen, c->ema_decay, 0);
     size_t BD = (size_t)B * t->D;
     t->x = hb_alloc(ctx, BD);
     t->y = hb_alloc(ctx, BD);
@@ -311,9 +286,9 @@ void hb_trainer_free(hb_trainer *t) {
     hb_tensor ts[] = {t->x, t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
                       t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
-    if (t->hat) adam_free(ctx, t->hat, &t->hat_opt);
-    if (t->enc) adam_free(ctx, t->enc, &t->enc_opt);
-    if (t->cfg.mode != HB_MODE_JOINT) adam_free(ctx, t->gen, &t->gen_opt);
+    if (t->hat) hb_optim_free(ctx, t->hat, &t->hat_opt);
+    if (t->enc) hb_optim_free(ctx, t->enc, &t->enc_opt);
+    if (t->cfg.mode != HB_MODE_JOINT) hb_optim_free(ctx, t->gen, &t->gen_opt);
     hb_g_free(t->hat);
     hb_g_free(t->gen);
     hb_g_free(t->enc);
@@ -333,9 +308,9 @@ static void write_iteration_inputs(hb_trainer *t, float lr_ebm, float lr_gen) {
     const hb_train_cfg *c = &t->cfg;
     float counter = (float)t->iteration;
     hb_upload(t->ctx, t->counter, &counter);
-    if (t->hat) adam_hyper(t, &t->hat_opt, lr_ebm);
-    if (c->mode != HB_MODE_JOINT) adam_hyper(t, &t->gen_opt, lr_gen);
-    if (t->enc) adam_hyper(t, &t->enc_opt, lr_gen);
+    if (t->hat) hb_optim_hyper(t->ctx, &t->hat_opt, lr_ebm, t->iteration + 1);
+    if (c->mode != HB_MODE_JOINT) hb_optim_hyper(t->ctx, &t->gen_opt, lr_gen, t->iteration + 1);
+    if (t->enc) hb_optim_hyper(t->ctx, &t->enc_opt, lr_gen, t->iteration + 1);
     if (c->mode != HB_MODE_SYNTH) return;
     int B = c->batch_size, M = c->persistent_size;
     float *idx = malloc((size_t)B * sizeof *idx);
@@ -411,7 +386,7 @@ static float *download_new(hb_ctx *ctx, hb_tensor t) {
 }
 
 /* Weights as named tensors under prefix, EMA weights under "ema."+prefix, Adam moments flat. */
-static void add_net(hb_st_writer *w, keep *k, hb_graph *g, adam_state *a,
+static void add_net(hb_st_writer *w, keep *k, hb_graph *g, hb_optim *a,
                     const char *prefix) {
     char name[64];
     hb_g_add_tensors(g, w, prefix, kept(k, hb_g_download_flat(g, &g->weights)));
@@ -426,12 +401,11 @@ static void add_net(hb_st_writer *w, keep *k, hb_graph *g, adam_state *a,
 }
 
 int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
-    static const char *modes[] = {"synth", "joint", "ae"};
     hb_st_writer *w = hb_st_writer_new();
     keep k = {.n = 0};
     char buf[32];
     hb_st_meta(w, "format", CHECKPOINT_FORMAT);
-    hb_st_meta(w, "mode", modes[t->cfg.mode]);
+    hb_st_meta(w, "mode", hb_mode_name(t->cfg.mode));
     snprintf(buf, sizeof buf, "%ld", t->iteration);
     hb_st_meta(w, "step", buf);
     snprintf(buf, sizeof buf, "%" PRIu64, t->host_rng);
@@ -463,7 +437,7 @@ static int load_flat(const hb_st_file *f, const char *name, const hb_graph *g,
     return 0;
 }
 
-static int load_net(const hb_st_file *f, hb_graph *g, adam_state *a,
+static int load_net(const hb_st_file *f, hb_graph *g, hb_optim *a,
                     const char *prefix, char *err, size_t errlen) {
     char name[64];
     if (hb_g_load_into(g, f, prefix, &g->weights, err, errlen) != 0) return -1;
@@ -477,7 +451,6 @@ static int load_net(const hb_st_file *f, hb_graph *g, adam_state *a,
 }
 
 int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
-    static const char *modes[] = {"synth", "joint", "ae"};
     hb_st_file f;
     if (hb_st_load(path, &f, err, errlen) != 0) return -1;
     int rc = -1;
@@ -488,9 +461,9 @@ int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
                  "missing)", path);
         goto done;
     }
-    if (strcmp(mode, modes[t->cfg.mode]) != 0) {
+    if (strcmp(mode, hb_mode_name(t->cfg.mode)) != 0) {
         snprintf(err, errlen, "%s: a checkpoint of mode %s, but the config says mode %s", path,
-                 mode, modes[t->cfg.mode]);
+                 mode, hb_mode_name(t->cfg.mode));
         goto done;
     }
     if (t->hat && load_net(&f, t->hat, &t->hat_opt, "hat.", err, errlen) != 0) goto done;

@@ -39,6 +39,9 @@ typedef struct {
     double device_s;    /* waiting for the device */
 } hb_train_metrics;
 
+/* The trainer's settings from a run's config. */
+hb_train_cfg hb_train_cfg_from_config(const hb_config *c);
+
 typedef struct hb_trainer hb_trainer;
 
 /* joint: `generator` is a safetensors file with the frozen generator's weights (names as the
