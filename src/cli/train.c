@@ -4,11 +4,14 @@
  * logged step), samples/grid_STEP.png (rows X, G(Z), 5*Y), checkpoint.safetensors (everything
  * needed to continue bit for bit), gen.safetensors (synth/ae: the EMA generator or decoder,
  * for joint runs). Files are replaced atomically; a failure never destroys the last good one. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "data/dataset.h"
+#include "io/files.h"
 #include "train/grid.h"
 #include "train/trainer.h"
 
@@ -56,23 +60,69 @@ static int mkdir_p(const char *path) {
     return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* On resume, metrics past the checkpoint are dropped so the file reads like one run. */
-static void trim_metrics(const char *path, long last_step) {
-    FILE *in = fopen(path, "r");
-    if (!in) return;
-    char tmp[1200], line[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *out = fopen(tmp, "w");
-    if (!out) {
-        fclose(in);
-        return;
+/* Exclusive lock on DIR/.lock for the whole run, so two trainers never write one run
+ * directory; the kernel drops it when the process dies, even by SIGKILL. The descriptor, or
+ * -1 after printing why not. */
+static int lock_run_dir(const char *dir) {
+    char path[1100];
+    join(path, sizeof path, dir, ".lock");
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "hatebm: error: cannot create %s: %s; check the run directory's "
+                        "permissions\n", path, strerror(errno));
+        return -1;
     }
-    while (fgets(line, sizeof line, in)) {
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        fprintf(stderr, "hatebm: error: another hatebm train is using %s; wait for it to end or "
+                        "choose another --run-dir\n", dir);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Temporary files (NAME.tmp-XXXXXX, see hb_atomic_write) that a killed run left in dir. */
+static void remove_stale_temps(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[1400];
+    while ((e = readdir(d))) {
+        const char *t = strstr(e->d_name, ".tmp-");
+        if (!t || strlen(t) != 11) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+typedef struct {
+    const char *path;
+    long last_step;
+} trim_job;
+
+/* Complete lines of metrics.jsonl up to last_step: a line a kill cut short is dropped. */
+static int write_trimmed(FILE *out, void *user) {
+    const trim_job *j = user;
+    FILE *in = fopen(j->path, "r");
+    if (!in) return errno == ENOENT ? 0 : -1;
+    char line[4096];
+    int ok = 1;
+    while (ok && fgets(line, sizeof line, in)) {
         const char *s = strstr(line, "\"step\": ");
-        if (s && strtol(s + 8, NULL, 10) <= last_step) fputs(line, out);
+        size_t n = strlen(line);
+        if (s && n && line[n - 1] == '\n' && strtol(s + 8, NULL, 10) <= j->last_step)
+            ok = fputs(line, out) >= 0;
     }
+    ok = ok && !ferror(in);
     fclose(in);
-    if (fclose(out) == 0) rename(tmp, path);
+    return ok ? 0 : -1;
+}
+
+/* On resume, metrics past the checkpoint are dropped so the file reads like one run. */
+static int trim_metrics(const char *path, long last_step, char *err, size_t errlen) {
+    trim_job j = {path, last_step};
+    return hb_atomic_write(path, write_trimmed, &j, err, errlen);
 }
 
 typedef struct {
@@ -82,10 +132,12 @@ typedef struct {
     float *x, *g, *y;
 } run;
 
-static int save_checkpoint(run *r, char *err, size_t errlen) {
+/* The checkpoint, then the generator; *last_good becomes step once the checkpoint is in. */
+static int save_checkpoint(run *r, long step, long *last_good, char *err, size_t errlen) {
     char path[1100];
     join(path, sizeof path, r->dir, "checkpoint.safetensors");
     if (hb_trainer_save(r->t, path, err, errlen) != 0) return -1;
+    *last_good = step;
     if (r->cfg->mode == HB_MODE_JOINT) return 0;
     join(path, sizeof path, r->dir, "gen.safetensors");
     return hb_trainer_export_generator(r->t, path, err, errlen);
@@ -197,10 +249,6 @@ int cli_train(const char *device, int argc, char **argv) {
     }
     char ckpt[1100];
     join(ckpt, sizeof ckpt, dir, "checkpoint.safetensors");
-    if (resume && !file_exists(ckpt)) {
-        fprintf(stderr, "hatebm: error: %s has no checkpoint.safetensors to resume from\n", dir);
-        return 2;
-    }
     if (!resume && file_exists(ckpt)) {
         fprintf(stderr, "hatebm: error: %s already holds a run; continue it with --resume %s or "
                         "choose another --run-dir\n", dir, dir);
@@ -222,9 +270,17 @@ int cli_train(const char *device, int argc, char **argv) {
         hb_dataset_free(&data);
         return 2;
     }
+    int lock = lock_run_dir(dir);
+    if (lock < 0) {
+        hb_dataset_free(&data);
+        return 2;
+    }
+    remove_stale_temps(dir);
+    remove_stale_temps(path);
     join(path, sizeof path, dir, "config.ini");
     if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
+        close(lock);
         hb_dataset_free(&data);
         return 2;
     }
@@ -235,22 +291,33 @@ int cli_train(const char *device, int argc, char **argv) {
     hb_trainer *t = hb_trainer_new(ctx, &tc, cfg.generator, err, sizeof err);
     if (!t) {
         fprintf(stderr, "hatebm: error: %s\n", err);
+        close(lock);
         hb_ctx_destroy(ctx);
         hb_dataset_free(&data);
         return 2;
     }
     join(path, sizeof path, dir, "metrics.jsonl");
-    if (resume) {
-        if (hb_trainer_load(t, ckpt, err, sizeof err) != 0) {
-            fprintf(stderr, "hatebm: error: %s\n", err);
-            hb_trainer_free(t);
-            hb_ctx_destroy(ctx);
-            hb_dataset_free(&data);
-            return 2;
-        }
-        trim_metrics(path, hb_trainer_iteration(t));
-        fprintf(stderr, "hatebm: resuming %s at step %ld\n", dir, hb_trainer_iteration(t));
+    /* a run killed before its first checkpoint starts again from step 0 */
+    if (resume && file_exists(ckpt) && hb_trainer_load(t, ckpt, err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s; the checkpoint is damaged: resume from a copy, or "
+                        "train again into a new --run-dir\n", err);
+        close(lock);
+        hb_trainer_free(t);
+        hb_ctx_destroy(ctx);
+        hb_dataset_free(&data);
+        return 2;
     }
+    if (resume && trim_metrics(path, hb_trainer_iteration(t), err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        close(lock);
+        hb_trainer_free(t);
+        hb_ctx_destroy(ctx);
+        hb_dataset_free(&data);
+        return 2;
+    }
+    if (resume)
+        fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", dir, hb_trainer_iteration(t),
+                file_exists(ckpt) ? "" : " (it stopped before its first checkpoint)");
     FILE *metrics = fopen(path, "a");
     hb_batcher *batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
     if (!metrics || !batches) {
@@ -288,7 +355,13 @@ int cli_train(const char *device, int argc, char **argv) {
                              "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"langevin_grad_norm\": "
                              "%.9g, \"it_per_s\": %.4g}\n",
                     step, m.ebm_loss, m.gen_loss, m.e_pos, m.e_neg, m.res_norm, m.grad_norm, rate);
-            fflush(metrics);
+            if (fflush(metrics) != 0 || ferror(metrics)) {
+                fprintf(stderr, "%shatebm: error: cannot append to %s/metrics.jsonl: %s; the last "
+                                "checkpoint (step %ld) is intact: free space and --resume %s\n",
+                        tty ? "\n" : "", dir, strerror(errno), last_good, dir);
+                rc = 2;
+                break;
+            }
         }
         if (tty || now_s() - last_log > 30 || step % cfg.log_every == 0) {
             if (tty || step % cfg.log_every == 0) progress(&cfg, step, rate, &m, tty);
@@ -298,13 +371,13 @@ int cli_train(const char *device, int argc, char **argv) {
             save_grid(&r, step, err, sizeof err) != 0)
             fprintf(stderr, "%shatebm: warning: %s\n", tty ? "\n" : "", err);
         if (step % cfg.checkpoint_every == 0 || step == cfg.num_training_steps) {
-            if (save_checkpoint(&r, err, sizeof err) != 0) {
-                fprintf(stderr, "%shatebm: error: %s; the previous checkpoint (step %ld) is "
-                                "intact\n", tty ? "\n" : "", err, last_good);
+            if (save_checkpoint(&r, step, &last_good, err, sizeof err) != 0) {
+                fprintf(stderr, "%shatebm: error: %s; the checkpoint of step %ld is intact: free "
+                                "space or fix permissions and --resume %s\n", tty ? "\n" : "",
+                        err, last_good, dir);
                 rc = 2;
                 break;
             }
-            last_good = step;
         }
     }
     if (tty) fputc('\n', stderr);
@@ -317,6 +390,7 @@ int cli_train(const char *device, int argc, char **argv) {
     free(r.x), free(r.g), free(r.y);
 out:
     if (metrics) fclose(metrics);
+    close(lock);
     hb_batcher_free(batches);
     hb_trainer_free(t);
     hb_ctx_destroy(ctx);
