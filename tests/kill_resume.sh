@@ -63,6 +63,7 @@ check "metrics.jsonl equals the uninterrupted run's ($(wc -l <ref.metrics) lines
 same_grids=1
 for f in ref/samples/*.png; do cmp -s "$f" "run/samples/${f##*/}" || same_grids=0; done
 check "sample grids equal the uninterrupted run's" "[ $same_grids -eq 1 ] && [ \$(ls run/samples | wc -l) -eq \$(ls ref/samples | wc -l) ]"
+check "no validation messages from any run" "! grep -h 'validation:' ref.log run.log"
 check "no temporary files are left" "! ls run/*.tmp-* run/samples/*.tmp-* >/dev/null 2>&1"
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -393,6 +393,12 @@ out:
     close(lock);
     hb_batcher_free(batches);
     hb_trainer_free(t);
+    /* with HATEBM_VALIDATE=1 the tests need any validation message to fail the run */
+    if (hb_validation_messages(ctx) && rc == 0) {
+        fprintf(stderr, "hatebm: error: the Vulkan validation layer reported %u message(s)\n",
+                hb_validation_messages(ctx));
+        rc = 1;
+    }
     hb_ctx_destroy(ctx);
     hb_dataset_free(&data);
     return rc;
