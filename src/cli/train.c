@@ -96,6 +96,12 @@ static void remove_stale_temps(const char *dir) {
     closedir(d);
 }
 
+static long first_nonfinite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return (long)i;
+    return -1;
+}
+
 typedef struct {
     const char *path;
     long last_step;
@@ -315,17 +321,28 @@ int cli_train(const char *device, int argc, char **argv) {
         hb_dataset_free(&data);
         return 2;
     }
+    char what[200];
+    if (resume && hb_trainer_check_finite(t, what, sizeof what) != 0) {
+        fprintf(stderr, "hatebm: error: step %ld: %s in %s is not finite (NaN or Inf); stopped "
+                        "before training, the file is untouched: resume from an earlier copy of "
+                        "the run or train again\n", hb_trainer_iteration(t), what, ckpt);
+        close(lock);
+        hb_trainer_free(t);
+        hb_ctx_destroy(ctx);
+        hb_dataset_free(&data);
+        return 3;
+    }
     if (resume)
         fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", dir, hb_trainer_iteration(t),
                 file_exists(ckpt) ? "" : " (it stopped before its first checkpoint)");
     FILE *metrics = fopen(path, "a");
+    size_t img = (size_t)cfg.batch_size * cfg.channels * cfg.image_size * cfg.image_size;
     hb_batcher *batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
     if (!metrics || !batches) {
         fprintf(stderr, "hatebm: error: cannot open %s or start the data thread\n", path);
         rc = 2;
         goto out;
     }
-    size_t img = (size_t)cfg.batch_size * cfg.channels * cfg.image_size * cfg.image_size;
     run r = {&cfg, dir, t, malloc(img * 4), malloc(img * 4), malloc(img * 4)};
     int tty = isatty(2);
     double start = now_s(), last_log = start;
@@ -334,18 +351,32 @@ int cli_train(const char *device, int argc, char **argv) {
     while (hb_trainer_iteration(t) < cfg.num_training_steps) {
         long step = hb_trainer_iteration(t);
         hb_train_metrics m;
-        hb_trainer_step(t, hb_batcher_next(batches), hb_config_lr(&cfg, cfg.lr_ebm, step),
+        const float *batch = hb_batcher_next(batches);
+        long bad_pixel = first_nonfinite(batch, img);
+        if (bad_pixel >= 0) { /* the loaders refuse such data; this guards the copy in memory */
+            fprintf(stderr, "%shatebm: error: step %ld: the data batch (image %ld of it) is not "
+                            "finite (NaN or Inf); stopped before the step. The last good "
+                            "checkpoint (step %ld) is in %s; check the data set and --resume\n",
+                    tty ? "\n" : "", step + 1, bad_pixel / (long)(img / cfg.batch_size),
+                    last_good, dir);
+            rc = 3;
+            break;
+        }
+        hb_trainer_step(t, batch, hb_config_lr(&cfg, cfg.lr_ebm, step),
                         hb_config_lr(&cfg, cfg.lr_gen, step), &m);
         step++;
         const char *bad = !isfinite(m.e_pos) ? "the mean energy of the data"
                           : !isfinite(m.e_neg) ? "the mean energy of the samples"
                           : !isfinite(m.gen_loss) ? (cfg.mode == HB_MODE_AE ? "the autoencoder loss" : "the generator loss")
-                          : !isfinite(m.res_norm) ? "the residual Y" : NULL;
+                          : !isfinite(m.res_norm) ? "the residual Y"
+                          : !isfinite(m.state_sum) ? "a weight or a sample" : NULL;
+        int bad_state = bad ? hb_trainer_check_finite(t, what, sizeof what) != 0 : 0;
         if (bad) {
-            fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); stopped. "
-                            "The last good checkpoint (step %ld) is in %s; lower the learning "
-                            "rates or epsilon and --resume\n", tty ? "\n" : "", step, bad,
-                    last_good, dir);
+            fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf)%s%s%s; "
+                            "stopped. The last good checkpoint (step %ld) is in %s; lower the "
+                            "learning rates or epsilon and --resume\n", tty ? "\n" : "", step,
+                    bad, bad_state ? ", nor is " : "", bad_state ? what : "",
+                    bad_state ? " (the first such tensor)" : "", last_good, dir);
             rc = 3;
             break;
         }
@@ -371,6 +402,14 @@ int cli_train(const char *device, int argc, char **argv) {
             save_grid(&r, step, err, sizeof err) != 0)
             fprintf(stderr, "%shatebm: warning: %s\n", tty ? "\n" : "", err);
         if (step % cfg.checkpoint_every == 0 || step == cfg.num_training_steps) {
+            if (hb_trainer_check_finite(t, what, sizeof what) != 0) {
+                fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); "
+                                "stopped without saving. The last good checkpoint (step %ld) is "
+                                "in %s; lower the learning rates or epsilon and --resume\n",
+                        tty ? "\n" : "", step, what, last_good, dir);
+                rc = 3;
+                break;
+            }
             if (save_checkpoint(&r, step, &last_good, err, sizeof err) != 0) {
                 fprintf(stderr, "%shatebm: error: %s; the checkpoint of step %ld is intact: free "
                                 "space or fix permissions and --resume %s\n", tty ? "\n" : "",

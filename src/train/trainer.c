@@ -1,6 +1,7 @@
 /* The synth, joint and ae trainers: one recorded command buffer per iteration, replayed. */
 #include "train/trainer.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ struct hb_trainer {
     hb_tensor counter;        /* iteration number (as a float): seeds every draw */
     hb_tensor bank_z, bank_x, bank_idx, bank_xb;
     hb_tensor metrics;        /* e_pos, e_neg, gen or ae loss, mean squared residual norm,
-                                 mean squared Langevin gradient norm */
+                                 mean squared Langevin gradient norm, state sum */
+    hb_tensor partials;       /* partial sums of the state sum */
     hb_cmd *iter, *chain;
     long iteration;
     uint64_t host_rng;
@@ -169,14 +171,49 @@ static void record_ae(hb_trainer *t, hb_cmd *cmd) {
     hb_axpby(cmd, t->y, xin, -1.0f, 1.0f);
 }
 
+#define SUM_ROW 4096u /* floats per partial sum: rows are summed in parallel */
+
+/* The tensors the state sum covers: every weight (after the update) and the samples X. A NaN
+ * or Inf in them need not reach the energies (ReLU and tanh can swallow it), so the sum is
+ * what catches it in the step it appears. */
+static int state_tensors(const hb_trainer *t, hb_tensor *out) {
+    int n = 0;
+    const hb_graph *nets[3] = {t->hat, t->gen, t->enc};
+    for (int k = 0; k < 3; k++)
+        for (int c = 0; nets[k] && c < nets[k]->weights.n; c++) out[n++] = nets[k]->weights.t[c];
+    out[n++] = t->x;
+    return n;
+}
+
+static uint32_t sum_slots(hb_tensor x) { return x.n / SUM_ROW + 1; }
+
+/* metrics[5] = the sum of every state tensor, through t->partials. */
+static void record_state_sum(hb_trainer *t, hb_cmd *cmd) {
+    hb_tensor ts[3 * HB_G_MAX_CHUNKS + 1];
+    int n = state_tensors(t, ts);
+    uint32_t at = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t rows = ts[i].n / SUM_ROW, tail = ts[i].n % SUM_ROW;
+        if (rows)
+            hb_channel_sum(cmd, hb_slice(t->partials, at, rows), hb_slice(ts[i], 0, rows * SUM_ROW),
+                           HB_NONE, 1, (int)rows, (int)SUM_ROW);
+        if (tail)
+            hb_reduce_sum(cmd, hb_slice(t->partials, at + rows, 1),
+                          hb_slice(ts[i], rows * SUM_ROW, tail), 1.0f);
+        at += sum_slots(ts[i]);
+    }
+    hb_reduce_sum(cmd, hb_slice(t->metrics, 5, 1), t->partials, 1.0f);
+}
+
 static void record_iteration(hb_trainer *t, hb_cmd *cmd) {
     if (t->cfg.mode == HB_MODE_AE) {
         record_ae(t, cmd);
-        return;
+    } else {
+        record_chain(t, cmd);
+        record_ebm_update(t, cmd);
+        if (t->cfg.mode == HB_MODE_SYNTH) record_gen_update(t, cmd);
     }
-    record_chain(t, cmd);
-    record_ebm_update(t, cmd);
-    if (t->cfg.mode == HB_MODE_SYNTH) record_gen_update(t, cmd);
+    record_state_sum(t, cmd);
 }
 
 /* The bank starts as (Z, G(Z)) for Z ~ N(0, I) under the initial generator. */
@@ -260,7 +297,7 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
     t->data = hb_alloc(ctx, BD);
     t->noise = hb_alloc(ctx, BD);
     t->counter = hb_alloc(ctx, 1);
-    t->metrics = hb_alloc(ctx, 5);
+    t->metrics = hb_alloc(ctx, 6);
     t->bank_idx = hb_alloc(ctx, B);
     t->bank_xb = hb_alloc(ctx, BD);
     t->host_rng = c->seed ^ 0x5eed5eedull;
@@ -271,6 +308,10 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
         for (int i = 0; i < M; i++) t->perm[i] = i;
         init_bank(t);
     }
+    hb_tensor ts[3 * HB_G_MAX_CHUNKS + 1];
+    uint32_t slots = 0;
+    for (int i = 0, n = state_tensors(t, ts); i < n; i++) slots += sum_slots(ts[i]);
+    t->partials = hb_alloc(ctx, slots);
     t->iter = hb_cmd_create(ctx);
     hb_cmd_begin(t->iter);
     record_iteration(t, t->iter);
@@ -284,7 +325,7 @@ void hb_trainer_free(hb_trainer *t) {
     hb_cmd_destroy(t->iter);
     hb_cmd_destroy(t->chain);
     hb_tensor ts[] = {t->x, t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
-                      t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics};
+                      t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics, t->partials};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
     if (t->hat) hb_optim_free(ctx, t->hat, &t->hat_opt);
     if (t->enc) hb_optim_free(ctx, t->enc, &t->enc_opt);
@@ -333,7 +374,7 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
     double t1 = now_s();
     hb_cmd_wait(t->iter);
     double t2 = now_s();
-    float v[5];
+    float v[6];
     hb_download(t->ctx, t->metrics, v);
     if (m) {
         m->e_pos = v[0];
@@ -342,6 +383,7 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
         m->gen_loss = v[2];
         m->res_norm = sqrtf(v[3] > 0 ? v[3] : 0);
         m->grad_norm = sqrtf(v[4] > 0 ? v[4] : 0);
+        m->state_sum = v[5];
         m->host_s = (t1 - t0) + (now_s() - t2);
         m->device_s = t2 - t1;
     }
@@ -428,6 +470,54 @@ int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
     return rc;
 }
 
+/* First non-finite value of x[0..n), or -1. */
+static long nonfinite_at(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return (long)i;
+    return -1;
+}
+
+/* Names in what the first of g's weights, EMA weights and Adam moments (a may be NULL) that
+ * holds NaN or Inf, by its checkpoint name; 0 when all are finite. */
+static int check_net(hb_graph *g, hb_optim *a, const char *prefix, char *what, size_t len) {
+    const hb_g_flat *vec[4] = {&g->weights, a ? &a->ema : NULL, a ? &a->m : NULL,
+                               a ? &a->v : NULL};
+    static const char *fmt[4] = {"%s%s", "ema.%s%s", "opt.%sm (Adam's first moment of %s%s)",
+                                 "opt.%sv (Adam's second moment of %s%s)"};
+    for (int k = 0; k < 4 && vec[k]; k++) {
+        float *flat = hb_g_download_flat(g, vec[k]);
+        for (int i = 0; i < g->nparams; i++) {
+            const hb_g_param_info *p = &g->params[i];
+            if (nonfinite_at(flat + p->off, p->n) < 0) continue;
+            snprintf(what, len, fmt[k], prefix, k < 2 ? p->name : prefix, p->name);
+            free(flat);
+            return -1;
+        }
+        free(flat);
+    }
+    return 0;
+}
+
+int hb_trainer_check_finite(hb_trainer *t, char *what, size_t len) {
+    if (t->hat && check_net(t->hat, &t->hat_opt, "hat.", what, len)) return -1;
+    if (check_net(t->gen, t->cfg.mode == HB_MODE_JOINT ? NULL : &t->gen_opt, "gen.", what, len))
+        return -1;
+    if (t->enc && check_net(t->enc, &t->enc_opt, "enc.", what, len)) return -1;
+    if (!t->perm) return 0;
+    hb_tensor bank[2] = {t->bank_z, t->bank_x};
+    for (int k = 0; k < 2; k++) {
+        float *x = download_new(t->ctx, bank[k]);
+        long at = nonfinite_at(x, bank[k].n);
+        free(x);
+        if (at >= 0) {
+            snprintf(what, len, "bank.%s (sample %ld of the historical bank)", k ? "x" : "z",
+                     at / (k ? t->D : HB_NZ));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* A vector of g's parameter layout, stored flat, from f into dst. */
 static int load_flat(const hb_st_file *f, const char *name, const hb_graph *g,
                      const hb_g_flat *dst, char *err, size_t errlen) {
@@ -481,17 +571,31 @@ int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen) {
         hb_upload(t->ctx, t->bank_z, hb_st_find(&f, "bank.z")->data);
         hb_upload(t->ctx, t->bank_x, hb_st_find(&f, "bank.x")->data);
         const float *perm = hb_st_find(&f, "bank.perm")->data;
+        char *seen = calloc((size_t)M, 1); /* a permutation: duplicate slots would race */
         for (int i = 0; i < M; i++) {
-            if (!(perm[i] >= 0 && perm[i] < M)) {
-                snprintf(err, errlen, "%s: tensor 'bank.perm' holds %g, expected a slot in 0..%d",
-                         path, perm[i], M - 1);
+            if (!(perm[i] >= 0 && perm[i] < M) || seen[(int)perm[i]]) {
+                snprintf(err, errlen, "%s: tensor 'bank.perm' holds %g at %d, expected a "
+                         "permutation of 0..%d", path, perm[i], i, M - 1);
+                free(seen);
                 goto done;
             }
+            seen[(int)perm[i]] = 1;
             t->perm[i] = (int)perm[i];
         }
+        free(seen);
     }
-    t->iteration = strtol(step, NULL, 10);
-    t->host_rng = strtoull(rng, NULL, 10);
+    char *end;
+    errno = 0;
+    long it = strtol(step, &end, 10);
+    int bad_step = errno || end == step || *end || it < 0;
+    uint64_t hr = strtoull(rng, &end, 10);
+    if (bad_step || errno || end == rng || *end || rng[0] == '-') {
+        snprintf(err, errlen, "%s: metadata step '%.20s' or host_rng '%.24s' is not a whole "
+                 "number: not a hatebm checkpoint", path, step, rng);
+        goto done;
+    }
+    t->iteration = it;
+    t->host_rng = hr;
     rc = 0;
 done:
     hb_st_free(&f);

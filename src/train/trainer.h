@@ -35,6 +35,8 @@ typedef struct {
     float gen_loss;     /* synth: gen_loss_factor_coop * MSE on the bank batch; ae: the loss */
     float res_norm;     /* RMS over samples of the L2 norm of the residual Y_K */
     float grad_norm;    /* RMS over samples of the L2 norm of dH/dx / T at the last step */
+    float state_sum;    /* sum of every weight (after the update) and of the samples X: not
+                           finite as soon as one of them is not */
     double host_s;      /* host time: writing inputs, submitting, reading metrics */
     double device_s;    /* waiting for the device */
 } hb_train_metrics;
@@ -65,6 +67,11 @@ void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
  * weights, Adam moments, the bank, the host RNG and the step), written atomically. */
 int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen);
 int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen);
+/* 0 when every weight, EMA weight, Adam moment and bank value is finite; else -1 and the
+ * first tensor holding NaN or Inf, by its checkpoint name ("hat.b.0.c1.weight", "ema.gen.*",
+ * "opt.hat.m (...)", "bank.x (...)"), in what. Downloads the whole state: for load, save and
+ * after a failed step, not every iteration. */
+int hb_trainer_check_finite(hb_trainer *t, char *what, size_t len);
 /* The generator (synth) or decoder (ae) with EMA weights, names as the PyTorch module. */
 int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen);
 
