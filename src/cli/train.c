@@ -291,9 +291,21 @@ int cli_train(const char *device, int argc, char **argv) {
         return 2;
     }
 
-    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
     hb_ctx *ctx = hb_ctx_create(&o);
     hb_train_cfg tc = hb_train_cfg_from_config(&cfg);
+    const char *source;
+    size_t need = hb_trainer_plan_bytes(ctx, &tc), budget = hb_device_budget(ctx, &source);
+    if (need > budget) {
+        fprintf(stderr, "hatebm: error: this config needs about %.1f GiB of device memory but %s "
+                        "has %.1f GiB (%s); lower batch_size, persistent_size, ngf_hat or "
+                        "ngf_gen\n", need / 1073741824.0, hb_ctx_device_name(ctx),
+                budget / 1073741824.0, source);
+        close(lock);
+        hb_ctx_destroy(ctx);
+        hb_dataset_free(&data);
+        return 2;
+    }
     hb_trainer *t = hb_trainer_new(ctx, &tc, cfg.generator, err, sizeof err);
     if (!t) {
         fprintf(stderr, "hatebm: error: %s\n", err);
@@ -332,6 +344,7 @@ int cli_train(const char *device, int argc, char **argv) {
         hb_dataset_free(&data);
         return 3;
     }
+    hb_ctx_announce(ctx);
     if (resume)
         fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", dir, hb_trainer_iteration(t),
                 file_exists(ckpt) ? "" : " (it stopped before its first checkpoint)");

@@ -218,6 +218,45 @@ void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host) 
                       host + g->chunk_base[c]);
 }
 
+/* The largest conv weight-gradient / sphere workspace and accumulation temporary that
+ * batches up to max_batch need. */
+static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *temp) {
+    *ws = *temp = 0;
+    int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);
+    for (int i = 0; i < g->nnodes; i++) {
+        const hb_g_node *n = &g->nodes[i];
+        if (n->in0 >= 0) consumers[root(g, n->in0)]++;
+        if (n->in1 >= 0) consumers[root(g, n->in1)]++;
+        hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
+        size_t need = 0;
+        if (n->kind == HB_G_CONV)
+            need = hb_conv2d_backward_weight_workspace(g->ctx, max_batch, in.c, n->shape.c, in.h,
+                                                       in.w, n->k);
+        if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
+        if (need > *ws) *ws = need;
+    }
+    for (int i = 0; i < g->nnodes; i++) {
+        const hb_g_node *n = &g->nodes[i];
+        if (n->in0 >= 0 && !backward_accumulates(n->kind) && consumers[root(g, n->in0)] > 1) {
+            size_t size = (size_t)max_batch * hb_g_size(g, n->in0);
+            if (size > *temp) *temp = size;
+        }
+    }
+    free(consumers);
+}
+
+/* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
+static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
+
+size_t hb_g_plan_floats(const hb_graph *g, int max_batch) {
+    size_t ws, temp, total = 2 * alloc_floats(g->nparam_floats);
+    scratch_sizes(g, max_batch, &ws, &temp);
+    for (int i = 0; i < g->nnodes; i++)
+        if (!is_alias(&g->nodes[i]))
+            total += 2 * alloc_floats((size_t)max_batch * shape_size(g->nodes[i].shape));
+    return total + alloc_floats(ws) + alloc_floats(temp);
+}
+
 void hb_g_finalize(hb_graph *g, int max_batch) {
     if (max_batch < 1) hb_die(1, "%s: batch must be positive", g->name);
     g->max_batch = max_batch;
@@ -226,32 +265,15 @@ void hb_g_finalize(hb_graph *g, int max_batch) {
     assign_chunks(g);
     g->weights = hb_g_flat_alloc(g);
     g->grads = hb_g_flat_alloc(g);
-    size_t ws = 0, temp = 0;
-    int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);
     for (int i = 0; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
-        if (n->in0 >= 0) consumers[root(g, n->in0)]++;
-        if (n->in1 >= 0) consumers[root(g, n->in1)]++;
         if (is_alias(n)) continue;
         size_t size = (size_t)max_batch * shape_size(n->shape);
         n->val = hb_alloc(ctx, size);
         n->grad = hb_alloc(ctx, size);
-        hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
-        size_t need = 0;
-        if (n->kind == HB_G_CONV)
-            need = hb_conv2d_backward_weight_workspace(ctx, max_batch, in.c, n->shape.c, in.h,
-                                                       in.w, n->k);
-        if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
-        if (need > ws) ws = need;
     }
-    for (int i = 0; i < g->nnodes; i++) {
-        hb_g_node *n = &g->nodes[i];
-        if (n->in0 >= 0 && !backward_accumulates(n->kind) && consumers[root(g, n->in0)] > 1) {
-            size_t size = (size_t)max_batch * hb_g_size(g, n->in0);
-            if (size > temp) temp = size;
-        }
-    }
-    free(consumers);
+    size_t ws, temp;
+    scratch_sizes(g, max_batch, &ws, &temp);
     g->workspace = hb_alloc(ctx, ws ? ws : 1);
     g->temp = hb_alloc(ctx, temp ? temp : 1);
 }

@@ -247,6 +247,34 @@ static int load_generator(hb_graph *gen, const char *path, char *err, size_t err
     return rc;
 }
 
+static int uses_decoder(const hb_train_cfg *c) {
+    return c->mode == HB_MODE_AE || (c->mode == HB_MODE_JOINT && c->generator_is_decoder);
+}
+
+static hb_graph *build_gen(hb_ctx *ctx, const hb_train_cfg *c) {
+    return uses_decoder(c) ? hb_build_decoder(ctx, c->nch, c->ngf_gen, c->gen_factor)
+                           : hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
+}
+
+size_t hb_trainer_plan_bytes(hb_ctx *ctx, const hb_train_cfg *c) {
+    size_t B = (size_t)c->batch_size, D = (size_t)c->nch * c->res * c->res;
+    size_t M = c->mode == HB_MODE_SYNTH ? (size_t)c->persistent_size : 0;
+    hb_graph *gen = build_gen(ctx, c);
+    hb_graph *other = c->mode == HB_MODE_AE ? hb_build_encoder(ctx, c->nch, c->ngf_gen)
+                                            : hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+    /* the networks; Adam's m, v and the EMA of each trained one */
+    size_t floats = hb_g_plan_floats(gen, (int)B) +
+                    hb_g_plan_floats(other, c->mode == HB_MODE_AE ? (int)B : 2 * (int)B) +
+                    3 * (size_t)other->nparam_floats +
+                    (c->mode != HB_MODE_JOINT ? 3 * (size_t)gen->nparam_floats : 0);
+    /* X, Y, G(Z), data, noise, the bank batch; Z; the bank; the state sum's partials */
+    floats += 6 * B * D + B * HB_NZ + M * (HB_NZ + D) +
+              (gen->nparam_floats + other->nparam_floats + B * D) / SUM_ROW;
+    hb_g_free(gen);
+    hb_g_free(other);
+    return floats * sizeof(float);
+}
+
 hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *generator,
                            char *err, size_t errlen) {
     if (cfg->mode == HB_MODE_CLASSIFIER) {
@@ -259,16 +287,14 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
     const hb_train_cfg *c = &t->cfg;
     int B = c->batch_size, M = c->mode == HB_MODE_SYNTH ? c->persistent_size : 0;
     t->D = c->nch * c->res * c->res;
-    if (c->mode == HB_MODE_AE || (c->mode == HB_MODE_JOINT && c->generator_is_decoder)) {
+    if (uses_decoder(c)) {
         if (c->res != 32) {
             snprintf(err, errlen, "the retrofit autoencoder is defined at 32x32 (image_size %d)", c->res);
             free(t);
             return NULL;
         }
-        t->gen = hb_build_decoder(ctx, c->nch, c->ngf_gen, c->gen_factor);
-    } else {
-        t->gen = hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
     }
+    t->gen = build_gen(ctx, c);
     hb_g_finalize(t->gen, B);
     hb_g_init_params(t->gen, c->seed + 1);
     if (c->mode == HB_MODE_JOINT && load_generator(t->gen, generator, err, errlen) != 0) {

@@ -52,6 +52,9 @@ typedef struct hb_trainer hb_trainer;
 hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *generator,
                            char *err, size_t errlen);
 void hb_trainer_free(hb_trainer *t);
+/* Device memory hb_trainer_new will allocate for cfg, in bytes (within a few percent: small
+ * tensors and allocation rounding aside), computed without allocating anything. */
+size_t hb_trainer_plan_bytes(hb_ctx *ctx, const hb_train_cfg *cfg);
 /* One iteration on the data batch [batch_size][nch][res][res] in [-1, 1], learning rates as
  * given (schedules are the caller's). */
 void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_gen,

@@ -44,6 +44,9 @@ typedef struct {
 /* Creates instance and device. On failure prints one line saying what to do and returns NULL. */
 hb_ctx *hb_ctx_create(const hb_ctx_opts *opts);
 void hb_ctx_destroy(hb_ctx *ctx);
+/* Prints "hatebm: using DEVICE" as hb_ctx_create does unless quiet (a command that may still
+ * refuse its input creates the context quiet and announces it once the input is accepted). */
+void hb_ctx_announce(const hb_ctx *ctx);
 /* Lists the Vulkan devices (hatebm devices). Returns 0, or 2 when there are none. */
 int hb_list_devices(void);
 const char *hb_ctx_device_name(const hb_ctx *ctx);
@@ -53,6 +56,9 @@ const hb_tuning *hb_ctx_tuning(const hb_ctx *ctx);
 uint32_t hb_validation_messages(const hb_ctx *ctx);
 /* Bytes of device memory held in blocks; constant in steady state. */
 size_t hb_device_bytes(const hb_ctx *ctx);
+/* Device memory this process may use: the heap budget (VK_EXT_memory_budget) or else the heap
+ * size; for a CPU device the machine's memory when larger. *source says which, for messages. */
+size_t hb_device_budget(const hb_ctx *ctx, const char **source);
 
 /* ---- memory ---- */
 /* Allocates n floats (zeroed). Prints the reason and exits(2) if it cannot. */

@@ -320,10 +320,13 @@ hb_ctx *hb_ctx_create(const hb_ctx_opts *opts) {
     ctx->profiling = env_flag("HATEBM_PROFILE") && ctx->timestamp_bits > 0;
     hb_memory_init(ctx);
     hb_pipelines_init(ctx);
-    if (!ctx->quiet)
-        fprintf(stderr, "hatebm: using %s (%s)%s\n", ctx->props.deviceName,
-                type_name(ctx->props.deviceType), validate ? ", validation on" : "");
+    if (!ctx->quiet) hb_ctx_announce(ctx);
     return ctx;
+}
+
+void hb_ctx_announce(const hb_ctx *ctx) {
+    fprintf(stderr, "hatebm: using %s (%s)%s\n", ctx->props.deviceName,
+            type_name(ctx->props.deviceType), ctx->messenger ? ", validation on" : "");
 }
 
 void hb_ctx_destroy(hb_ctx *ctx) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vk/vk_internal.h"
 
@@ -117,6 +118,39 @@ void hb_memory_destroy(hb_ctx *ctx) {
 }
 
 size_t hb_device_bytes(const hb_ctx *ctx) { return ctx->device_bytes; }
+
+size_t hb_device_budget(const hb_ctx *ctx, const char **source) {
+    VkPhysicalDeviceMemoryBudgetPropertiesEXT budget = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT};
+    VkPhysicalDeviceMemoryProperties2 mp = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2};
+    uint32_t n = 0;
+    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, NULL);
+    VkExtensionProperties *ext = calloc(n ? n : 1, sizeof *ext);
+    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, ext);
+    int has_budget = 0;
+    for (uint32_t i = 0; i < n; i++)
+        has_budget |= strcmp(ext[i].extensionName, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME) == 0;
+    free(ext);
+    if (has_budget) mp.pNext = &budget;
+    vkGetPhysicalDeviceMemoryProperties2(ctx->phys, &mp);
+    uint32_t heap = mp.memoryProperties.memoryTypes[ctx->mem_type].heapIndex;
+    size_t bytes = mp.memoryProperties.memoryHeaps[heap].size;
+    *source = "its memory heap";
+    if (has_budget) {
+        bytes = budget.heapBudget[heap];
+        *source = "its memory budget";
+    }
+    /* a CPU device (lavapipe) allocates from the machine's memory and does not hold to the
+     * heap size it reports (2 GiB) */
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU && pages > 0 && page > 0 &&
+        (size_t)pages * (size_t)page > bytes) {
+        bytes = (size_t)pages * (size_t)page;
+        *source = "this machine's memory: the device is the CPU";
+    }
+    return bytes;
+}
 size_t hb_max_tensor_floats(const hb_ctx *ctx) { return ctx->max_block_floats; }
 
 static int take_from(hb_buffer *b, uint32_t n, uint32_t *off) {
