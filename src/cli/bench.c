@@ -88,12 +88,19 @@ static void bench_other(hb_ctx *ctx, int N, int C, int H, int reps) {
     hb_free(ctx, a), hb_free(ctx, b), hb_free(ctx, big), hb_free(ctx, small), hb_free(ctx, one);
 }
 
+/* A whole number in 0..1e6 from the whole string, else -1. */
+static int count_arg(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    return *s >= '0' && *s <= '9' && !*end && v <= 1000000 ? (int)v : -1;
+}
+
 static int bench_ops(const char *device, int argc, char **argv) {
     int reps = 3, batch = 64;
     const char *widths = "64,256";
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
+        if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = count_arg(argv[++i]);
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = count_arg(argv[++i]);
         else if (strcmp(argv[i], "--widths") == 0 && i + 1 < argc) widths = argv[++i];
         else {
             fprintf(stderr, "hatebm: error: unknown bench ops option '%s'; options: --reps N "
@@ -102,7 +109,24 @@ static int bench_ops(const char *device, int argc, char **argv) {
         }
     }
     if (reps < 1 || batch < 1) {
-        fprintf(stderr, "hatebm: error: --reps and --batch must be positive\n");
+        fprintf(stderr, "hatebm: error: --reps and --batch take a whole number from 1 to "
+                        "1000000\n");
+        return 2;
+    }
+    int widths_c[16], nw = 0; /* checked before any work */
+    char *list = strdup(widths);
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        int C = count_arg(tok);
+        if (C < 1 || nw == 16) {
+            nw = 0;
+            break;
+        }
+        widths_c[nw++] = C;
+    }
+    free(list);
+    if (!nw) {
+        fprintf(stderr, "hatebm: error: --widths '%s': expected 1 to 16 channel counts from 1 to "
+                        "1000000 separated by commas, e.g. 64,256\n", widths);
         return 2;
     }
     hb_ctx_opts o = {.device = device, .validate = -1};
@@ -118,22 +142,14 @@ static int bench_ops(const char *device, int argc, char **argv) {
     printf("%-24s %-12s %4s %4s %4s %-7s %2s %10s %9s\n", "op", "layer", "N", "cin", "cout", "HxW",
            "k", "ms", "GFLOP/s");
     double t0 = now_s();
-    char *list = strdup(widths);
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-        int C = atoi(tok);
-        if (C < 1) {
-            fprintf(stderr, "hatebm: error: bad width '%s' in --widths\n", tok);
-            free(list);
-            hb_ctx_destroy(ctx);
-            return 2;
-        }
+    for (int w = 0; w < nw; w++) {
+        int C = widths_c[w];
         conv_shape shapes[] = {{"stem 1->C", 1, C, 32, 3},  {"block 32x32", C, C, 32, 3},
                                {"block 16x16", C, C, 16, 3}, {"block 8x8", C, C, 8, 3},
                                {"shortcut1x1", C, C, 16, 1}};
         for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
             bench_conv(ctx, batch, &shapes[s], reps);
     }
-    free(list);
     printf("\nmemory-bound ops at [%d][64][32][32]\n", batch);
     bench_other(ctx, batch, 64, 32, reps);
     printf("\nwall time %.1f s\n", now_s() - t0);
@@ -229,12 +245,12 @@ static int bench_langevin(const char *device, int argc, char **argv) {
     int steps = 20, iters = 2, peer = 1, ngf = 0, batch = 0;
     const char *which = "all";
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) iters = atoi(argv[++i]);
+        if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = count_arg(argv[++i]);
+        else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc) iters = count_arg(argv[++i]);
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) which = argv[++i];
         else if (strcmp(argv[i], "--no-peer") == 0) peer = 0;
-        else if (strcmp(argv[i], "--ngf") == 0 && i + 1 < argc) ngf = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--ngf") == 0 && i + 1 < argc) ngf = count_arg(argv[++i]);
+        else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = count_arg(argv[++i]);
         else {
             fprintf(stderr, "hatebm: error: unknown bench langevin option '%s'; options: "
                             "--steps K --iters N --config fmnist|cifar|all --ngf N --batch N --no-peer\n",
@@ -242,8 +258,13 @@ static int bench_langevin(const char *device, int argc, char **argv) {
             return 2;
         }
     }
-    if (steps < 1 || iters < 1 || ngf < 0 || batch < 0) {
-        fprintf(stderr, "hatebm: error: --steps, --iters, --ngf and --batch must be positive\n");
+    if (steps < 1 || iters < 1 || ngf < 0 || ngf > 8192 || batch < 0 || batch > 4096) {
+        fprintf(stderr, "hatebm: error: --steps and --iters take a whole number from 1 to "
+                        "1000000, --ngf 1 to 8192, --batch 1 to 4096\n");
+        return 2;
+    }
+    if (strcmp(which, "all") != 0 && strcmp(which, "fmnist") != 0 && strcmp(which, "cifar") != 0) {
+        fprintf(stderr, "hatebm: error: unknown --config '%s'; use fmnist, cifar or all\n", which);
         return 2;
     }
     langevin_config configs[] = {{"fmnist", 1, 64, 64}, {"cifar", 3, 256, 128}};
@@ -251,21 +272,15 @@ static int bench_langevin(const char *device, int argc, char **argv) {
         if (ngf) configs[c].ngf = ngf;
         if (batch) configs[c].batch = batch;
     }
-    int any = 0;
     hb_ctx_opts o = {.device = device, .validate = -1};
     hb_ctx *ctx = hb_ctx_create(&o);
     printf("hatebm bench langevin on %s: conditional Hat EBM (Algorithm 1), hat net and generator "
            "SN-GAN 32x32\n", hb_ctx_device_name(ctx));
     for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
         if (strcmp(which, "all") != 0 && strcmp(which, configs[c].name) != 0) continue;
-        any = 1;
         bench_langevin_config(ctx, &configs[c], steps, iters, peer);
     }
     hb_ctx_destroy(ctx);
-    if (!any) {
-        fprintf(stderr, "hatebm: error: unknown --config '%s'; use fmnist, cifar or all\n", which);
-        return 2;
-    }
     return 0;
 }
 

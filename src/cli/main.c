@@ -38,6 +38,11 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *cmd = argv[i];
+    if ((strcmp(cmd, "devices") == 0 || strcmp(cmd, "selfcheck") == 0) && i + 1 < argc) {
+        fprintf(stderr, "hatebm: error: %s takes no arguments (got '%s'); see 'hatebm --help'\n",
+                cmd, argv[i + 1]);
+        return 2;
+    }
     if (strcmp(cmd, "devices") == 0) {
         if (device) { /* validate the choice the same way every command does */
             hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
