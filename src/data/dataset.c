@@ -519,6 +519,20 @@ static int jpeg_huffman_ok(const unsigned char *b, size_t n) {
     return 1;
 }
 
+/* stb_image 2.27 offsets a null pointer (undefined behaviour) when a PNG's first IDAT chunk
+ * is empty; such files are refused. The walk reads chunks as stb_image does, up to IEND. */
+static int png_first_idat_ok(const unsigned char *b, size_t n) {
+    for (uint64_t p = 8; p + 8 <= n;) {
+        uint64_t len = (uint64_t)at(b, n, p) << 24 | at(b, n, p + 1) << 16 |
+                       at(b, n, p + 2) << 8 | at(b, n, p + 3);
+        const unsigned char *type = b + p + 4;
+        if (memcmp(type, "IDAT", 4) == 0) return len > 0;
+        if (memcmp(type, "IEND", 4) == 0) break;
+        p += 12 + len;
+    }
+    return 1;
+}
+
 /* The whole file, plain (no gzip), at most MAX_IMAGE_FILE bytes. */
 static int read_image_file(const char *path, blob *out, char *err, size_t errlen) {
     out->b = NULL;
@@ -560,6 +574,11 @@ static int load_image(const char *path, int size, int channels, float *dst, char
     if (jpeg && !jpeg_huffman_ok(f.b, f.n)) {
         hb_errorf(err, errlen, "%s: a corrupt JPEG (a Huffman table of more than 256 codes); "
                   "re-save or remove it", path);
+        goto done;
+    }
+    if (png && !png_first_idat_ok(f.b, f.n)) {
+        hb_errorf(err, errlen, "%s: a PNG whose first image data chunk is empty, which "
+                  "stb_image cannot read safely; re-save the image", path);
         goto done;
     }
     if (!stbi_info_from_memory(f.b, len, &w, &h, &comp)) {
