@@ -8,7 +8,7 @@ expect() { # expect "what" "pattern" command...
     err=$("$@" 2>&1 >/dev/null)
     rc=$?
     lines=$(printf '%s\n' "$err" | grep -c .)
-    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q "$pattern"; then
+    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$pattern"; then
         echo "ok: $what"
     else
         echo "FAIL: $what (exit $rc, $lines line(s)): $err"
@@ -22,5 +22,13 @@ expect "unknown command" "unknown command 'frobnicate'" "$hatebm" frobnicate
 expect "unknown option" "unknown option '--bogus'" "$hatebm" --bogus devices
 expect "unknown bench" "usage: hatebm bench" "$hatebm" bench nonsense
 expect "no Vulkan driver" "mesa-vulkan-drivers" env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$hatebm" devices
-echo "$(( 7 - fails )) passed, $fails failed"
+expect "selfcheck with an argument" "selfcheck takes no arguments" "$hatebm" selfcheck now
+expect "devices with an argument" "devices takes no arguments" "$hatebm" devices all
+expect "bench ops: a count that is not a number" "whole number" "$hatebm" bench ops --reps 5x
+expect "bench ops: a bad width" "--widths '64,abc'" "$hatebm" bench ops --widths 64,abc
+expect "bench ops: unknown option" "unknown bench ops option '--fast'" "$hatebm" bench ops --fast
+expect "bench langevin: unknown config" "unknown --config 'mnist'" "$hatebm" bench langevin --config mnist
+expect "bench langevin: negative width" "--ngf 1 to 8192" "$hatebm" bench langevin --ngf -3
+expect "bench with an unknown device" "no Vulkan device matches 'nope'" "$hatebm" --device nope bench ops
+echo "$(( 15 - fails )) passed, $fails failed"
 [ "$fails" -eq 0 ]

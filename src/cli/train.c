@@ -283,13 +283,6 @@ int cli_train(const char *device, int argc, char **argv) {
     }
     remove_stale_temps(dir);
     remove_stale_temps(path);
-    join(path, sizeof path, dir, "config.ini");
-    if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
-        fprintf(stderr, "hatebm: error: %s\n", err);
-        close(lock);
-        hb_dataset_free(&data);
-        return 2;
-    }
 
     hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
     hb_ctx *ctx = hb_ctx_create(&o);
@@ -314,43 +307,42 @@ int cli_train(const char *device, int argc, char **argv) {
         hb_dataset_free(&data);
         return 2;
     }
-    join(path, sizeof path, dir, "metrics.jsonl");
+    FILE *metrics = NULL;
+    hb_batcher *batches = NULL;
+    char what[200];
+    rc = 2;
     /* a run killed before its first checkpoint starts again from step 0 */
     if (resume && file_exists(ckpt) && hb_trainer_load(t, ckpt, err, sizeof err) != 0) {
-        fprintf(stderr, "hatebm: error: %s; the checkpoint is damaged: resume from a copy, or "
-                        "train again into a new --run-dir\n", err);
-        close(lock);
-        hb_trainer_free(t);
-        hb_ctx_destroy(ctx);
-        hb_dataset_free(&data);
-        return 2;
+        fprintf(stderr, "hatebm: error: %s; the checkpoint does not fit this config or is "
+                        "damaged: drop overrides that change the networks, or train again into a "
+                        "new --run-dir\n", err);
+        goto out;
     }
-    if (resume && trim_metrics(path, hb_trainer_iteration(t), err, sizeof err) != 0) {
-        fprintf(stderr, "hatebm: error: %s\n", err);
-        close(lock);
-        hb_trainer_free(t);
-        hb_ctx_destroy(ctx);
-        hb_dataset_free(&data);
-        return 2;
-    }
-    char what[200];
     if (resume && hb_trainer_check_finite(t, what, sizeof what) != 0) {
         fprintf(stderr, "hatebm: error: step %ld: %s in %s is not finite (NaN or Inf); stopped "
                         "before training, the file is untouched: resume from an earlier copy of "
                         "the run or train again\n", hb_trainer_iteration(t), what, ckpt);
-        close(lock);
-        hb_trainer_free(t);
-        hb_ctx_destroy(ctx);
-        hb_dataset_free(&data);
-        return 3;
+        rc = 3;
+        goto out;
+    }
+    /* the run is accepted: only now are its config and metrics touched */
+    join(path, sizeof path, dir, "config.ini");
+    if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        goto out;
+    }
+    join(path, sizeof path, dir, "metrics.jsonl");
+    if (resume && trim_metrics(path, hb_trainer_iteration(t), err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        goto out;
     }
     hb_ctx_announce(ctx);
     if (resume)
         fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", dir, hb_trainer_iteration(t),
                 file_exists(ckpt) ? "" : " (it stopped before its first checkpoint)");
-    FILE *metrics = fopen(path, "a");
+    metrics = fopen(path, "a");
     size_t img = (size_t)cfg.batch_size * cfg.channels * cfg.image_size * cfg.image_size;
-    hb_batcher *batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
+    batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
     if (!metrics || !batches) {
         fprintf(stderr, "hatebm: error: cannot open %s or start the data thread\n", path);
         rc = 2;
