@@ -4,7 +4,8 @@
 #ifndef HB_FUZZ_COMMON_H
 #define HB_FUZZ_COMMON_H
 
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static char fz_own_dir[128]; /* the directory fz_dir made itself, removed at exit */
+
+static inline int fz_remove(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static inline void fz_cleanup(void) { nftw(fz_own_dir, fz_remove, 8, FTW_DEPTH | FTW_PHYS); }
 
 /* This process's scratch directory, made on first use. */
 static inline const char *fz_dir(void) {
@@ -25,6 +35,8 @@ static inline const char *fz_dir(void) {
         const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
         snprintf(dir, sizeof dir, "%s/hatebm-fuzz-%ld", base, (long)getpid());
         if (mkdir(dir, 0700) != 0 && access(dir, W_OK) != 0) abort();
+        memcpy(fz_own_dir, dir, sizeof dir);
+        atexit(fz_cleanup);
     }
     return dir;
 }
