@@ -15,6 +15,7 @@ PACKAGES=(
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
   clang libclang-rt-14-dev                # libFuzzer harnesses (tests/fuzz/run.sh)
+  libjpeg-dev                             # JPEG images of folder: data sets (libjpeg-turbo)
 )
 
 missing=()

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <jpeglib.h>
 #include <stb/stb_image_write.h>
 
 #include "data/dataset.h"
@@ -344,6 +345,29 @@ static void cifar(void) {
 
 /* ---- image folders ---- */
 
+/* A one-component JPEG (stb_image_write always writes three). */
+static void write_grey_jpeg(const char *path, const unsigned char *px, int w, int h) {
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    FILE *f = fopen(path, "wb");
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_start_compress(&c, TRUE);
+    for (int y = 0; y < h; y++) {
+        JSAMPROW row = (JSAMPROW)(px + (size_t)y * w);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    fclose(f);
+}
+
 static void folder(void) {
     mkdir(tu_tmp_path("rgb"), 0755);
     enum { S = 8 };
@@ -425,6 +449,33 @@ static void folder(void) {
         mkdir(tu_tmp_path("cutpng"), 0755);
         put(tu_tmp_path("cutpng/c.png"), png, n > 60 ? 60 : n);
         refuse("a truncated PNG", spec("folder", "cutpng"), S, 3, "c.png", NULL);
+    }
+    /* JPEG (libjpeg-turbo): a smooth 16x16 RGB gradient survives quality 100 within a few
+     * levels; a grey JPEG for an RGB model and a JPEG cut short are refused */
+    mkdir(tu_tmp_path("jpeg"), 0755);
+    unsigned char grad[16 * 16 * 3];
+    for (int k = 0; k < 16 * 16 * 3; k++) grad[k] = (unsigned char)(40 + (k / 3 % 16) * 8 + k % 3 * 20);
+    CHECK(stbi_write_jpg(tu_tmp_path("jpeg/a.jpg"), 16, 16, 3, grad, 100) != 0, "wrote jpeg/a.jpg");
+    if (CHECK(load(spec("folder", "jpeg"), 16, 3, &d) == 0, "RGB JPEG folder loads")) {
+        double worst = 0;
+        for (int c = 0; c < 3; c++)
+            for (int k = 0; k < 256; k++)
+                worst = fmax(worst, fabs(d.pixels[c * 256 + k] - px(grad[k * 3 + c])));
+        CHECK(worst < 6 * 2.0 / 255, "JPEG pixels within 6 levels of the original (worst %.1f)",
+              worst * 255 / 2);
+        hb_dataset_free(&d);
+    }
+    mkdir(tu_tmp_path("greyjpeg"), 0755);
+    write_grey_jpeg(tu_tmp_path("greyjpeg/g.jpg"), g, 12, 8);
+    refuse("a grey JPEG for a 3-channel model", spec("folder", "greyjpeg"), 8, 3, "grey", "g.jpg");
+    {
+        FILE *f = fopen(tu_tmp_path("jpeg/a.jpg"), "rb");
+        unsigned char jpg[8192];
+        size_t n = fread(jpg, 1, sizeof jpg, f);
+        fclose(f);
+        mkdir(tu_tmp_path("cutjpeg"), 0755);
+        put(tu_tmp_path("cutjpeg/c.jpg"), jpg, n / 2);
+        refuse("a truncated JPEG", spec("folder", "cutjpeg"), 16, 3, "damaged JPEG", "c.jpg");
     }
 }
 

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <jpeglib.h>
+#include <setjmp.h>
 #include <stb/stb_image.h>
 
 #define FMNIST_DIR "/usr/share/datasets/fashion-mnist"
@@ -488,37 +490,6 @@ static int cmp_str(const void *a, const void *b) {
 /* Byte p of b, 0 past the end (as stb_image's reader returns at end of file). */
 static unsigned at(const unsigned char *b, size_t n, size_t p) { return p < n ? b[p] : 0; }
 
-/* stb_image 2.27 (Debian 12) writes past its Huffman arrays when a JPEG's DHT table declares
- * more than 256 codes; such files are refused before decoding. The walk follows the segments
- * as stb_image does (lengths, fill bytes, markers without length, entropy-coded data between
- * markers) and reads each table as it would, past the segment's end included. */
-static int jpeg_huffman_ok(const unsigned char *b, size_t n) {
-    size_t i = 2;
-    while (i + 1 < n) {
-        unsigned m = b[i + 1];
-        if (b[i] != 0xFF || m == 0xFF) { /* entropy-coded data, or a fill byte */
-            i++;
-            continue;
-        }
-        if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) { /* no length */
-            i += 2;
-            continue;
-        }
-        long len = (long)(at(b, n, i + 2) << 8 | at(b, n, i + 3));
-        if (m == 0xC4)
-            for (long left = len - 2, p = (long)i + 4; left > 0;) {
-                unsigned q = at(b, n, (size_t)p), count = 0;
-                if (q >> 4 > 1 || (q & 15) > 3) break; /* stb_image refuses the table */
-                for (int k = 1; k <= 16; k++) count += at(b, n, (size_t)p + k);
-                if (count > 256) return 0;
-                p += 17 + count;
-                left -= 17 + count;
-            }
-        i += 2 + (size_t)len;
-    }
-    return 1;
-}
-
 /* stb_image 2.27 offsets a null pointer (undefined behaviour) when a PNG's first IDAT chunk
  * is empty; such files are refused. The walk reads chunks as stb_image does, up to IEND. */
 static int png_first_idat_ok(const unsigned char *b, size_t n) {
@@ -558,63 +529,136 @@ static int read_image_file(const char *path, blob *out, char *err, size_t errlen
 }
 
 /* Decodes one image file into channels x size x size floats at dst. */
+typedef struct {
+    const char *path;
+    int channels;
+    char *err;
+    size_t errlen;
+} image_rules;
+
+/* The folder's rules for an image header: a bounded size, the model's channel count. */
+static int check_image(int w, int h, int comp, const image_rules *r) {
+    if (w < 1 || h < 1 || w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE ||
+        (uint64_t)w * h > MAX_IMAGE_PIXELS)
+        return hb_errorf(r->err, r->errlen, "%s: %dx%d is empty or larger than %d pixels on a "
+                         "side or %llu in all; downscale the images", r->path, w, h,
+                         MAX_IMAGE_SIDE, (unsigned long long)MAX_IMAGE_PIXELS);
+    if (comp < 1 || comp > 3)
+        return hb_errorf(r->err, r->errlen, "%s: %d colour components (CMYK?); convert the "
+                         "folder's images to %s", r->path, comp,
+                         r->channels == 1 ? "greyscale" : "RGB");
+    int src_c = comp <= 2 ? 1 : 3;
+    if (src_c != r->channels)
+        return hb_errorf(r->err, r->errlen,
+                         "%s: a %s image (%d channel%s in the file) but the model wants %d "
+                         "channel%s; convert the folder's images to %s",
+                         r->path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s",
+                         r->channels, r->channels == 1 ? "" : "s",
+                         r->channels == 1 ? "greyscale" : "RGB");
+    return 0;
+}
+
+/* libjpeg-turbo reports errors by a longjmp out of the decoder. Its warnings (corrupt data it
+ * would paper over with grey) are errors here too. */
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    char msg[JMSG_LENGTH_MAX];
+} jpeg_err;
+
+static void jpeg_fail(j_common_ptr c) {
+    jpeg_err *e = (jpeg_err *)c->err;
+    c->err->format_message(c, e->msg);
+    longjmp(e->jump, 1);
+}
+
+static void jpeg_message(j_common_ptr c, int level) {
+    if (level < 0) jpeg_fail(c);
+}
+
+/* A JPEG in memory as HWC bytes with r->channels per pixel (malloc'ed), its size in *w, *h;
+ * NULL with a one-line message. */
+static unsigned char *decode_jpeg(const unsigned char *b, size_t n, const image_rules *r, int *w,
+                                  int *h) {
+    struct jpeg_decompress_struct c;
+    jpeg_err e;
+    unsigned char *volatile im = NULL;
+    c.err = jpeg_std_error(&e.pub);
+    e.pub.error_exit = jpeg_fail;
+    e.pub.emit_message = jpeg_message;
+    if (setjmp(e.jump)) {
+        hb_errorf(r->err, r->errlen, "%s: a damaged JPEG (libjpeg: %s); re-save or remove it",
+                  r->path, e.msg);
+        jpeg_destroy_decompress(&c);
+        free(im);
+        return NULL;
+    }
+    jpeg_create_decompress(&c);
+    jpeg_mem_src(&c, b, (unsigned long)n);
+    jpeg_read_header(&c, TRUE);
+    if (check_image((int)c.image_width, (int)c.image_height, c.num_components, r)) {
+        jpeg_destroy_decompress(&c);
+        return NULL;
+    }
+    c.out_color_space = r->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_start_decompress(&c);
+    size_t row = (size_t)c.output_width * r->channels;
+    if (!(im = malloc(row * c.output_height))) {
+        hb_errorf(r->err, r->errlen, "%s: out of memory decoding it", r->path);
+        jpeg_destroy_decompress(&c);
+        return NULL;
+    }
+    while (c.output_scanline < c.output_height) {
+        JSAMPROW at_row = im + row * c.output_scanline;
+        jpeg_read_scanlines(&c, &at_row, 1);
+    }
+    jpeg_finish_decompress(&c);
+    *w = (int)c.output_width;
+    *h = (int)c.output_height;
+    jpeg_destroy_decompress(&c);
+    return im;
+}
+
+/* Decodes one image file (PNG through stb_image, JPEG through libjpeg-turbo) into channels x
+ * size x size floats at dst. */
 static int load_image(const char *path, int size, int channels, float *dst, char *err,
                       size_t errlen) {
     blob f;
     if (read_image_file(path, &f, err, errlen)) return -1;
-    int rc = -1, w, h, comp, len = (int)f.n;
-    int png = f.n >= 8 && memcmp(f.b, "\x89PNG\r\n\x1a\n", 8) == 0;
-    int jpeg = f.n >= 3 && memcmp(f.b, "\xff\xd8\xff", 3) == 0;
-    if (!png && !jpeg) {
+    int rc = -1, w = 0, h = 0, comp;
+    image_rules rules = {path, channels, err, errlen};
+    unsigned char *im = NULL;
+    if (f.n >= 8 && memcmp(f.b, "\x89PNG\r\n\x1a\n", 8) == 0) {
+        if (!png_first_idat_ok(f.b, f.n)) {
+            hb_errorf(err, errlen, "%s: a PNG whose first image data chunk is empty, which "
+                      "stb_image cannot read safely; re-save the image", path);
+            goto done;
+        }
+        if (!stbi_info_from_memory(f.b, (int)f.n, &w, &h, &comp)) {
+            hb_errorf(err, errlen, "%s: a damaged PNG (stb_image: %s); re-save or remove it",
+                      path, stbi_failure_reason());
+            goto done;
+        }
+        if (check_image(w, h, comp, &rules)) goto done;
+        if (!(im = stbi_load_from_memory(f.b, (int)f.n, &w, &h, &comp, channels))) {
+            hb_errorf(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the "
+                      "image", path, w, h, stbi_failure_reason());
+            goto done;
+        }
+    } else if (f.n >= 3 && memcmp(f.b, "\xff\xd8\xff", 3) == 0) {
+        if (!(im = decode_jpeg(f.b, f.n, &rules, &w, &h))) goto done;
+    } else {
         hb_errorf(err, errlen, "%s: not an image (PNG or JPEG); a folder: data set may hold "
                   "only PNG and JPEG images, move other files out", path);
         goto done;
     }
-    /* before stbi_info, which reads the tables too */
-    if (jpeg && !jpeg_huffman_ok(f.b, f.n)) {
-        hb_errorf(err, errlen, "%s: a corrupt JPEG (a Huffman table of more than 256 codes); "
-                  "re-save or remove it", path);
-        goto done;
-    }
-    if (png && !png_first_idat_ok(f.b, f.n)) {
-        hb_errorf(err, errlen, "%s: a PNG whose first image data chunk is empty, which "
-                  "stb_image cannot read safely; re-save the image", path);
-        goto done;
-    }
-    if (!stbi_info_from_memory(f.b, len, &w, &h, &comp)) {
-        hb_errorf(err, errlen, "%s: a damaged %s image (stb_image: %s); re-save or remove it",
-                  path, png ? "PNG" : "JPEG", stbi_failure_reason());
-        goto done;
-    }
-    if (w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE || (uint64_t)w * h > MAX_IMAGE_PIXELS) {
-        hb_errorf(err, errlen, "%s: %dx%d is larger than %d pixels on a side or %llu in all; "
-                  "downscale the images", path, w, h, MAX_IMAGE_SIDE,
-                  (unsigned long long)MAX_IMAGE_PIXELS);
-        goto done;
-    }
-    int src_c = comp <= 2 ? 1 : 3;
-    if (src_c != channels) {
-        hb_errorf(err, errlen,
-                  "%s: a %s image (%d channel%s in the file) but the model wants %d channel%s; "
-                  "convert the folder's images to %s",
-                  path, src_c == 1 ? "grey" : "colour", comp, comp == 1 ? "" : "s", channels,
-                  channels == 1 ? "" : "s", channels == 1 ? "greyscale" : "RGB");
-        goto done;
-    }
-    unsigned char *im = stbi_load_from_memory(f.b, len, &w, &h, &comp, channels);
-    if (!im) {
-        hb_errorf(err, errlen, "%s: %dx%d, but stb_image cannot decode it (%s); re-save the image",
-                  path, w, h, stbi_failure_reason());
-        goto done;
-    }
-    int r = crop_resize(im, w, h, channels, size, dst);
-    stbi_image_free(im);
-    if (r) {
+    if (crop_resize(im, w, h, channels, size, dst)) {
         hb_errorf(err, errlen, "%s: out of memory resizing a %dx%d image", path, w, h);
         goto done;
     }
     rc = 0;
 done:
+    free(im); /* stb_image allocates with malloc too */
     free(f.b);
     return rc;
 }

@@ -15,10 +15,10 @@
  *        CIFAR-10 binary version: records of 1 label byte + 3072 bytes (3x32x32, CHW); a
  *        directory means data_batch_1..5.bin, or test_batch.bin with ",test"
  *   folder:DIR            every regular file in DIR (not subdirectories, not dot files) is a
- *                         PNG or JPEG image (stb_image decodes them; at most 16384 pixels on a
- *                         side and 2^26 in all), in name order; each is center-cropped to a
- *                         square and resized to size x size (area average when shrinking,
- *                         bilinear when enlarging)
+ *                         PNG (decoded by stb_image) or JPEG (libjpeg-turbo) image of at most
+ *                         16384 pixels on a side and 2^26 in all, in name order; each is
+ *                         center-cropped to a square and resized to size x size (area average
+ *                         when shrinking, bilinear when enlarging)
  *   npy:FILE              a .npy array (v1/v2/v3 header, C order): uint8 0..255 or float32
  *                         already in [-1, 1]; shape (n, h, w) = 1 channel, (n, c, h, w) or
  *                         (n, h, w, c) with c = 1 or 3
