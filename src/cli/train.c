@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "data/dataset.h"
+#include "io/files.h"
 #include "train/grid.h"
 #include "train/trainer.h"
 
@@ -42,18 +43,6 @@ static void default_run_dir(const char *config, char *out, size_t size) {
     base = base ? base + 1 : config;
     size_t n = strcspn(base, ".");
     snprintf(out, size, "runs/%.*s", (int)n, base);
-}
-
-static int mkdir_p(const char *path) {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 /* On resume, metrics past the checkpoint are dropped so the file reads like one run. */
@@ -184,7 +173,7 @@ int cli_train(const char *device, int argc, char **argv) {
                             "--run-dir\n", dir);
             return 2;
         }
-        if (mkdir_p(dir) != 0) {
+        if (hb_mkdir_p(dir) != 0) {
             fprintf(stderr, "hatebm: error: cannot create %s: %s\n", dir, strerror(errno));
             return 2;
         }
@@ -217,7 +206,7 @@ int cli_train(const char *device, int argc, char **argv) {
         return 2;
     }
     join(path, sizeof path, dir, "samples");
-    if (mkdir_p(path) != 0) {
+    if (hb_mkdir_p(path) != 0) {
         fprintf(stderr, "hatebm: error: cannot create %s: %s\n", path, strerror(errno));
         hb_dataset_free(&data);
         return 2;

@@ -65,7 +65,8 @@ void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
  * weights, Adam moments, the bank, the host RNG and the step), written atomically. */
 int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen);
 int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen);
-/* The generator (synth) or decoder (ae) with EMA weights, names as the PyTorch module. */
+/* The generator (synth) or decoder (ae) with EMA weights (debiased: hb_ema_debias), names as
+ * the PyTorch module. */
 int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen);
 
 hb_graph *hb_trainer_hat(hb_trainer *t);
