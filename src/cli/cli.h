@@ -13,7 +13,8 @@ int cli_ood(const char *device, int argc, char **argv);
 /* $HATEBM_CLASSIFIER, else the shipped assets/fmnist_classifier.safetensors */
 const char *cli_default_classifier(void);
 /* An image set given as a .npy file, an image folder or a data set spec (fashion-mnist:test),
- * loaded at size x size with `channels`; max > 0 keeps the first max images. 0 or -1 + err. */
+ * loaded at size x size with `channels`; max > 0 keeps max images evenly spaced over the set.
+ * 0 or -1 + err. */
 int cli_load_images(const char *arg, int size, int channels, int max, hb_dataset *out, char *err,
                     size_t errlen);
 #endif

@@ -64,7 +64,7 @@ int cli_fid(const char *device, int argc, char **argv) {
     }
     if (nsets != 2) return usage();
     char err[1024];
-    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1}; /* errors stay one line */
     hb_ctx *ctx = hb_ctx_create(&o);
     hb_classifier *c = hb_classifier_load(ctx, classifier, 250, err, sizeof err);
     if (!c) {
@@ -77,11 +77,13 @@ int cli_fid(const char *device, int argc, char **argv) {
     int n[2] = {0, 0}, rc = set_stats(c, sets[0], (int)max, &st[0], &n[0]);
     if (!rc) rc = set_stats(c, sets[1], (int)max, &st[1], &n[1]);
     if (!rc) {
+        fprintf(stderr, "hatebm: features computed on %s\n", hb_ctx_device_name(ctx));
         double fid = hb_fid_distance(&st[0], &st[1]);
         if (fid != fid) {
             fprintf(stderr, "hatebm: error: the matrix square root failed (LAPACK dsyevd)\n");
             rc = 2;
         } else {
+            if (fid < 0) fid = 0; /* a distance; below zero only by rounding */
             printf("FID, FMNIST-classifier features: %.4f  (%s: %d images; %s: %d images)\n", fid,
                    sets[0], n[0], sets[1], n[1]);
         }

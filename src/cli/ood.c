@@ -94,7 +94,7 @@ int cli_ood(const char *device, int argc, char **argv) {
         return 2;
     }
     char err[1024];
-    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1}; /* errors stay one line */
     hb_ctx *ctx = hb_ctx_create(&o);
     hb_config cfg;
     hb_sampler *s = hb_sampler_new(ctx, run, 256, weights[0] == 'e', &cfg, err, sizeof err);
@@ -116,8 +116,8 @@ int cli_ood(const char *device, int argc, char **argv) {
     double mean_in = 0;
     for (int i = 0; i < in.n; i++) mean_in += e_in[i] = ef[i];
     free(ef);
-    printf("OOD detection by energy H(x) (higher = more out-of-distribution), %s, %s weights\n",
-           run, weights);
+    printf("OOD detection by energy H(x) (higher = more out-of-distribution), %s, %s weights, "
+           "on %s\n", run, weights, hb_ctx_device_name(ctx));
     printf("%-28s %8s %12s %8s\n", "set", "images", "mean H(x)", "AUROC");
     printf("%-28s %8d %12.5g %8s\n", in_spec, in.n, mean_in / in.n, "(in)");
     rc = 0;

@@ -102,7 +102,7 @@ int cli_sample(const char *device, int argc, char **argv) {
         return 2;
     }
     if (!batch) batch = n < 100 ? n : 100;
-    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1}; /* errors stay one line */
     hb_ctx *ctx = hb_ctx_create(&o);
     hb_config cfg;
     hb_sampler *s = hb_sampler_new(ctx, run, (int)batch, weights[0] == 'e', &cfg, err, sizeof err);
@@ -112,6 +112,7 @@ int cli_sample(const char *device, int argc, char **argv) {
         return 2;
     }
     if (steps < 0) steps = cfg.mcmc_steps;
+    fprintf(stderr, "hatebm: using %s\n", hb_ctx_device_name(ctx));
     long snap[MAX_SNAPSHOTS];
     int nsnap = 0, rc = 2;
     size_t D = (size_t)cfg.channels * cfg.image_size * cfg.image_size, B = (size_t)batch;
