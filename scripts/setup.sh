@@ -14,6 +14,8 @@ PACKAGES=(
   dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
+  libsdl2-dev fonts-dejavu-core           # hatebm-view: window and text
+  xvfb xauth                              # hatebm-view's window test (a virtual X server)
 )
 
 missing=()

@@ -306,7 +306,8 @@ static vr_scene scene(viewer *v) {
         sc.help = "space new chains \u00b7 p pause \u00b7 n step \u00b7 +/- Y magnification \u00b7 "
                   "[ ] step size \u00b7 s save PNG \u00b7 q quit";
         sc.nplots = 1;
-        sc.plots[0] = (vr_plot){.title = "mean energy H(X) over the chain (band: min-max)", .ns = 1,
+        sc.plots[0] = (vr_plot){.title = "mean energy H(X) over the chain (band: min-max)",
+                                .xlabel = "chain step", .ns = 1,
                                 .s = {{v->h.step, v->h.mean, v->h.lo, v->h.hi, v->h.n, 0xf0b429, NULL}}};
         return sc;
     }
@@ -334,13 +335,14 @@ static vr_scene scene(viewer *v) {
     }
     int synth = strcmp(t->mode, "joint") != 0;
     sc.nplots = 3;
-    sc.plots[0] = (vr_plot){.title = "mean H(X) over the chain", .ns = 1,
+    sc.plots[0] = (vr_plot){.title = "mean H(X) over the chain", .xlabel = "chain step", .ns = 1,
                             .s = {{v->snap_step, v->snap_mean, v->snap_lo, v->snap_hi,
                                    t->S ? v->snap + 1 : 0, 0xf0b429, NULL}}};
-    sc.plots[1] = (vr_plot){.title = "energies vs training step", .ns = 2,
+    sc.plots[1] = (vr_plot){.title = "mean energies H", .xlabel = "training step", .ns = 2,
                             .s = {{m->step, m->e_pos, NULL, NULL, m->n, 0x4fc3f7, "data"},
                                   {m->step, m->e_neg, NULL, NULL, m->n, 0xff8a65, "samples"}}};
-    sc.plots[2] = (vr_plot){.title = synth ? "generator loss" : "residual norm |Y|", .ns = 1,
+    sc.plots[2] = (vr_plot){.title = synth ? "generator loss" : "residual norm |Y|",
+                            .xlabel = "training step", .ns = 1,
                             .s = {{m->step, synth ? m->gen_loss : m->res_norm, NULL, NULL, m->n,
                                    0x81c784, NULL}}};
     return sc;

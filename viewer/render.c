@@ -216,14 +216,19 @@ static void plot(vr_canvas *c, const vr_font *f, const vr_plot *p, int x, int y,
     fill(c, x, y, w, h, PANEL, 255);
     int th = f->height[SMALL];
     text(c, f, SMALL, x + 8, y + 5, TEXT, p->title);
-    /* legend, right-aligned on the title line */
+    /* legend, right-aligned on the title line, or on a line of its own when it does not fit */
+    int legend = 0;
+    for (int k = 0; k < p->ns; k++)
+        if (p->s[k].label) legend += text_width(f, SMALL, p->s[k].label) + 26;
+    int ly = y + 5, below = legend && text_width(f, SMALL, p->title) + 16 + legend > w - 16;
+    if (below) ly += th + 2;
     int lx = x + w - 8;
     for (int k = p->ns - 1; k >= 0; k--) {
         if (!p->s[k].label) continue;
         lx -= text_width(f, SMALL, p->s[k].label);
-        text(c, f, SMALL, lx, y + 5, p->s[k].rgb, p->s[k].label);
+        text(c, f, SMALL, lx, ly, p->s[k].rgb, p->s[k].label);
         lx -= 16;
-        fill(c, lx, y + 5 + th / 2 - 1, 10, 3, p->s[k].rgb, 255);
+        fill(c, lx, ly + th / 2 - 1, 10, 3, p->s[k].rgb, 255);
         lx -= 10;
     }
     float x0, x1, y0, y1;
@@ -237,7 +242,8 @@ static void plot(vr_canvas *c, const vr_font *f, const vr_plot *p, int x, int y,
     for (int i = 0; i < 3; i++)
         if (text_width(f, SMALL, lab[i]) > lw) lw = text_width(f, SMALL, lab[i]);
     /* the plotting area */
-    int ax = x + 12 + lw, ay = y + th + 14, aw = x + w - 12 - ax, ah = y + h - th - 10 - ay;
+    int ax = x + 12 + lw, ay = y + th + 14 + (below ? th + 2 : 0), aw = x + w - 12 - ax;
+    int ah = y + h - th - 10 - ay;
     if (aw < 10 || ah < 10) return;
     for (int i = 0; i < 3; i++) {
         int gy = ay + i * (ah - 1) / 2;
@@ -249,6 +255,7 @@ static void plot(vr_canvas *c, const vr_font *f, const vr_plot *p, int x, int y,
     text(c, f, SMALL, ax, ay + ah + 3, DIM, xl);
     snprintf(xl, sizeof xl, "%.6g", x1);
     text_right(c, f, SMALL, ax + aw, ay + ah + 3, DIM, xl);
+    if (p->xlabel) text_centre(c, f, SMALL, ax + aw / 2, ay + ah + 3, DIM, p->xlabel);
 #define PX(v) (ax + (int)lroundf(((v) - x0) / (x1 - x0) * (aw - 2)))
 #define PY(v) (ay + (int)lroundf((y1 - (v)) / (y1 - y0) * (ah - 2)))
     for (int k = 0; k < p->ns; k++) {

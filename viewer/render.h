@@ -37,7 +37,7 @@ typedef struct {
 
 #define VR_MAX_SERIES 3
 typedef struct {
-    const char *title;
+    const char *title, *xlabel;
     vr_series s[VR_MAX_SERIES];
     int ns;
 } vr_plot;
