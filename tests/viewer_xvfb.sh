@@ -34,6 +34,12 @@ check "after two steps the residual row is no longer gray" \
   "'$png' differ b0.png b/hatebm-view-001.png \"\$(grep wrote b0.log)\" 2"
 check "no validation message" "! grep -q validation a.log b.log"
 
+mkdir r && xview run --paused --script 640x480,s,1000x700,s,q --screenshot-dir r >r.log 2>&1
+check "the window resizes and the picture follows (screenshots 640x480, then 1000x700)" \
+  "[ $? -eq 0 ] && '$png' size r/hatebm-view-001.png 640 480 && '$png' size r/hatebm-view-002.png 1000 700"
+"$view" run --headless --steps 0 --size 1000x700 --out r2.png >r2.log 2>&1
+check "after the resize, too, the window shows what --headless writes" "'$png' equal r/hatebm-view-002.png r2.png"
+
 mkdir c && xview --attach run --script p,s,n,s,q --screenshot-dir c >c.log 2>&1
 check "--attach in a window: plays the trajectory, pauses, steps, saves, quits (exit 0)" \
   "[ $? -eq 0 ] && [ -f c/hatebm-view-002.png ] && grep -q 'training step 4' c.log"

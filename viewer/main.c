@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static const char *USAGE =
     "  --no-ema         the run's current weights instead of their moving average (EMA)\n"
     "  --screenshot-dir DIR   where key s saves hatebm-view-NNN.png (default: .)\n"
     "  --script KEYS    comma-separated keys fed to the window as key events, one per frame,\n"
-    "                   e.g. n,n,+,],s,q (also space, esc)\n"
+    "                   e.g. n,n,+,],s,q (also space, esc; WxH resizes the window)\n"
     "  --device INDEX|NAME   Vulkan device (default: $HATEBM_DEVICE, then the best one)\n"
     "keys: space new chains (--attach: replay), p pause, n one step while paused, +/- Y\n"
     "      magnification, [ ] step size /1.25 x1.25, s save a PNG, q or Esc quit\n";
@@ -53,7 +54,10 @@ typedef struct {
     int headless, attach, chains, steps, paused, no_ema, w, h, nscript, seed_set;
     unsigned long long seed;
     float mag;
-    SDL_Keycode script[MAX_SCRIPT];
+    struct {
+        SDL_Keycode key; /* SDLK_UNKNOWN: resize the window to w x h */
+        int w, h;
+    } script[MAX_SCRIPT];
 } options;
 
 typedef struct {
@@ -106,8 +110,10 @@ static int fail(const char *fmt, ...) {
 
 /* ---- options ---- */
 
-static int script_key(const char *tok, SDL_Keycode *k) {
-    if (strcmp(tok, "space") == 0) *k = SDLK_SPACE;
+static int script_key(const char *tok, SDL_Keycode *k, int *w, int *h) {
+    char tail;
+    if (sscanf(tok, "%dx%d%c", w, h, &tail) == 2 && *w >= 1 && *h >= 1) *k = SDLK_UNKNOWN;
+    else if (strcmp(tok, "space") == 0) *k = SDLK_SPACE;
     else if (strcmp(tok, "esc") == 0) *k = SDLK_ESCAPE;
     else if (strlen(tok) == 1 && strchr("pn+-[]sq", tok[0])) *k = (SDL_Keycode)tok[0];
     else return -1;
@@ -171,8 +177,10 @@ static int parse_options(int argc, char **argv, options *o) {
             snprintf(buf, sizeof buf, "%s", argv[++i]);
             for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 if (o->nscript == MAX_SCRIPT) return fail("--script: more than %d keys", MAX_SCRIPT);
-                if (script_key(tok, &o->script[o->nscript++]) != 0)
-                    return fail("--script: unknown key '%s' (keys: p n + - [ ] s q space esc)", tok);
+                int k = o->nscript++;
+                if (script_key(tok, &o->script[k].key, &o->script[k].w, &o->script[k].h) != 0)
+                    return fail("--script: unknown key '%s' (keys: p n + - [ ] s q space esc, "
+                                "or WxH to resize)", tok);
             }
         } else if (a[0] == '-') {
             return fail("unknown option '%s'; see '" PROG " --help'", a);
@@ -219,6 +227,7 @@ static void restart(viewer *v) {
     hb_sampler_restart(v->s, v->seed);
     v->h.n = 0;
     v->target = v->o.steps;
+    if (v->target == 0) v->paused = 1;
     observe(v);
 }
 
@@ -305,6 +314,7 @@ static vr_scene scene(viewer *v) {
         sc.x = v->x, sc.g = v->g, sc.y = v->y, sc.energy = v->e;
         sc.help = "space new chains \u00b7 p pause \u00b7 n step \u00b7 +/- Y magnification \u00b7 "
                   "[ ] step size \u00b7 s save PNG \u00b7 q quit";
+        sc.help_short = "space new \u00b7 p pause \u00b7 n step \u00b7 +/- mag \u00b7 [ ] eps \u00b7 s save \u00b7 q quit";
         sc.nplots = 1;
         sc.plots[0] = (vr_plot){.title = "mean energy H(X) over the chain (band: min-max)",
                                 .xlabel = "chain step", .ns = 1,
@@ -313,6 +323,7 @@ static vr_scene scene(viewer *v) {
     }
     sc.help = "space replay \u00b7 p pause \u00b7 n next snapshot \u00b7 +/- Y magnification \u00b7 "
               "s save PNG \u00b7 q quit";
+    sc.help_short = "space replay \u00b7 p pause \u00b7 n next \u00b7 +/- mag \u00b7 s save \u00b7 q quit";
     const va_trajectory *t = &v->traj;
     const va_metrics *m = &v->met;
     if (t->S) {
@@ -502,8 +513,15 @@ static int run_window(viewer *v) {
             SDL_RenderPresent(r);
             v->dirty = v->save = 0;
         }
-        /* the next scripted key once this frame is on screen */
-        if (next_script < v->o.nscript) push_key(win, v->o.script[next_script++]);
+        /* the next scripted key once this frame is on screen; a resize goes through the
+         * window system, which reports it back as a window event */
+        if (next_script < v->o.nscript) {
+            int k = next_script++;
+            if (v->o.script[k].key == SDLK_UNKNOWN)
+                SDL_SetWindowSize(win, v->o.script[k].w, v->o.script[k].h);
+            else
+                push_key(win, v->o.script[k].key);
+        }
     }
     if (tex) SDL_DestroyTexture(tex);
     SDL_DestroyRenderer(r);

@@ -206,6 +206,7 @@ static void range(const vr_plot *p, int axis, float *lo, float *hi) {
                 }
     }
     if (!(*lo <= *hi)) *lo = 0, *hi = 1;
+    if (axis == 0 && *hi == *lo) *hi = *lo + 1; /* one point: at the left, steps to the right */
     if (*hi - *lo < 1e-6f * (fabsf(*lo) + fabsf(*hi)) || *hi == *lo) {
         float pad = *lo == 0 ? 1.0f : 0.1f * fabsf(*lo);
         *lo -= pad, *hi += pad;
@@ -334,8 +335,12 @@ vr_layout vr_render(vr_canvas *c, const vr_font *f, const vr_scene *s) {
         for (int r = 0; r < 3; r++) {
             int cy = L.y0 + r * L.pitch_y + L.cell / 2;
             int tb = f->height[BIG], ts = f->height[SMALL];
-            text_right(c, f, BIG, L.x0 - 12, cy - (tb + ts) / 2, TEXT, rows[r]);
-            text_right(c, f, SMALL, L.x0 - 12, cy - (tb + ts) / 2 + tb, DIM, notes[r]);
+            if (L.cell >= tb + ts) { /* the explanation too, where the row has room */
+                text_right(c, f, BIG, L.x0 - 12, cy - (tb + ts) / 2, TEXT, rows[r]);
+                text_right(c, f, SMALL, L.x0 - 12, cy - (tb + ts) / 2 + tb, DIM, notes[r]);
+            } else {
+                text_right(c, f, BIG, L.x0 - 12, cy - tb / 2, TEXT, rows[r]);
+            }
             for (int i = 0; i < s->n; i++)
                 image(c, L.x0 + i * L.pitch_x, L.y0 + r * L.pitch_y, L.scale, data[r] + i * per,
                       s->nch, s->res, r == 2 ? s->mag : 1.0f);
@@ -349,12 +354,13 @@ vr_layout vr_render(vr_canvas *c, const vr_font *f, const vr_scene *s) {
             int cx = L.x0 + i * L.pitch_x + L.cell / 2;
             snprintf(buf, sizeof buf, "%d", i);
             if (text_width(f, SMALL, buf) < L.cell) text_centre(c, f, SMALL, cx, HEADER, DIM, buf);
-            if (s->energy && wide < L.pitch_x) {
+            if (s->energy && wide + 8 <= L.pitch_x) {
                 snprintf(buf, sizeof buf, "%.3g", s->energy[i]);
                 text_centre(c, f, SMALL, cx, grid_bottom + 2, TEXT, buf);
             }
         }
-        if (s->energy) text_right(c, f, SMALL, L.x0 - 12, grid_bottom + 2, DIM, "H(X)");
+        if (s->energy && wide + 8 <= L.pitch_x)
+            text_right(c, f, SMALL, L.x0 - 12, grid_bottom + 2, DIM, "H(X)");
     } else if (s->message) {
         text_centre(c, f, BIG, c->w / 2, (L.y0 + grid_bottom) / 2 - f->height[BIG] / 2, DIM,
                     s->message);
@@ -365,7 +371,8 @@ vr_layout vr_render(vr_canvas *c, const vr_font *f, const vr_scene *s) {
     int pw = s->nplots ? (c->w - 2 * MARGIN - (s->nplots - 1) * 12) / s->nplots : 0;
     for (int k = 0; k < s->nplots && ph > 40; k++)
         plot(c, f, &s->plots[k], MARGIN + k * (pw + 12), py, pw, ph);
-    if (s->help) text(c, f, SMALL, MARGIN, c->h - FOOTER + 4, DIM, s->help);
+    const char *help = s->help && text_width(f, SMALL, s->help) > c->w - 2 * MARGIN ? s->help_short : s->help;
+    if (help) text(c, f, SMALL, MARGIN, c->h - FOOTER + 4, DIM, help);
     return L;
 }
 

@@ -48,6 +48,7 @@ typedef struct {
     const char *right;   /* header, right-aligned (large): the step */
     const char *status;  /* second header line (small) */
     const char *help;    /* bottom line (small) */
+    const char *help_short; /* instead, when help does not fit */
     const char *message; /* centred over the image area when there are no images (or NULL) */
     int n, nch, res;     /* chains, channels, resolution; n = 0: no images */
     const float *x, *g, *y; /* [n][nch][res][res] in [-1, 1] */

@@ -105,19 +105,22 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
 
 /* trajectory.safetensors, replaced at every plot interval for hatebm-view --attach: a fresh
  * chain with the current weights, snapshots at up to 17 evenly spaced chain steps from 0 to K
- * of the first min(num_plot, batch) chains. Tensors x, g, y [S, n, nch, res, res] (X = G(Z) +
- * Y, G(Z), Y), energy [S, n] (H(X)); metadata step (training iteration) and chain_steps
- * (comma-separated). */
+ * (fewer for large images: the file stays under TRAJ_BYTES) of the first min(num_plot, batch)
+ * chains. Tensors x, g, y [S, n, nch, res, res] (X = G(Z) + Y, G(Z), Y), energy [S, n] (H(X));
+ * metadata step (training iteration) and chain_steps (comma-separated). */
+#define TRAJ_BYTES (32u << 20)
 static int publish_trajectory(run *r, long step, char *err, size_t errlen) {
     const hb_config *c = r->cfg;
-    int K = c->mcmc_steps, S = (K < 16 ? K : 16) + 1, steps[17];
     int n = c->num_plot < c->batch_size ? c->num_plot : c->batch_size;
+    size_t D = (size_t)c->channels * c->image_size * c->image_size;
+    int K = c->mcmc_steps, S = (K < 16 ? K : 16) + 1, steps[17];
+    while (S > 2 && (size_t)S * 3 * n * D * sizeof(float) > TRAJ_BYTES) S--;
     char list[17 * 12] = "", buf[32];
     for (int s = 0; s < S; s++) {
         steps[s] = S > 1 ? (int)((long)s * K / (S - 1)) : 0;
         snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", s ? "," : "", steps[s]);
     }
-    size_t D = (size_t)c->channels * c->image_size * c->image_size, snap = (size_t)S * n * D;
+    size_t snap = (size_t)S * n * D;
     float *x = malloc(snap * 4), *g = malloc(snap * 4), *y = malloc(snap * 4);
     float *e = malloc((size_t)S * n * 4);
     hb_trainer_trajectory(r->t, n, S, steps, x, g, y, e);
