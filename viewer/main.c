@@ -199,20 +199,26 @@ static int parse_options(int argc, char **argv, options *o) {
 
 /* ---- live sampling ---- */
 
+/* Mean, min and max of the chains' energies */
+static void energy_stats(const float *e, int n, float *mean, float *lo, float *hi) {
+    double sum = 0;
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        sum += e[i];
+        *lo = e[i] < *lo ? e[i] : *lo;
+        *hi = e[i] > *hi ? e[i] : *hi;
+    }
+    *mean = (float)(sum / n);
+}
+
 static void history_add(history *h, float step, const float *e, int n) {
     if (h->n == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 256;
         float **cols[4] = {&h->step, &h->mean, &h->lo, &h->hi};
         for (int k = 0; k < 4; k++) *cols[k] = realloc(*cols[k], (size_t)h->cap * sizeof **cols[k]);
     }
-    double sum = 0;
-    float lo = INFINITY, hi = -INFINITY;
-    for (int i = 0; i < n; i++) {
-        sum += e[i];
-        lo = e[i] < lo ? e[i] : lo;
-        hi = e[i] > hi ? e[i] : hi;
-    }
-    h->step[h->n] = step, h->mean[h->n] = (float)(sum / n), h->lo[h->n] = lo, h->hi[h->n] = hi;
+    h->step[h->n] = step;
+    energy_stats(e, n, &h->mean[h->n], &h->lo[h->n], &h->hi[h->n]);
     h->n++;
 }
 
@@ -259,11 +265,9 @@ static int poll_run(viewer *v) {
             float **cols[4] = {&v->snap_step, &v->snap_mean, &v->snap_lo, &v->snap_hi};
             for (int k = 0; k < 4; k++) *cols[k] = realloc(*cols[k], (size_t)S * sizeof **cols[k]);
             for (int s = 0; s < S; s++) {
-                history h = {0};
-                history_add(&h, (float)t.chain_step[s], t.energy + (size_t)s * t.n, t.n);
-                v->snap_step[s] = h.step[0], v->snap_mean[s] = h.mean[0];
-                v->snap_lo[s] = h.lo[0], v->snap_hi[s] = h.hi[0];
-                free(h.step), free(h.mean), free(h.lo), free(h.hi);
+                v->snap_step[s] = (float)t.chain_step[s];
+                energy_stats(t.energy + (size_t)s * t.n, t.n, &v->snap_mean[s], &v->snap_lo[s],
+                             &v->snap_hi[s]);
             }
             v->snap = 0;
             v->next_snap = now_s() + 0.3;
