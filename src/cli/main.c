@@ -11,12 +11,19 @@ static void usage(FILE *f) {
             "commands:\n"
             "  train CONFIG [key=value ...] [--run-dir DIR]\n"
             "                train a Hat EBM (configs/*.ini); --resume RUN_DIR continues a run\n"
+            "  sample RUN --out DIR [--n N] [--steps K] [--trajectory all|K1,K2,..]\n"
+            "                Langevin samples of a trained run (EMA weights): x.npy, gz.npy, grid.png\n"
+            "  fid A B [--classifier PATH] [--max N]\n"
+            "                FID, FMNIST-classifier features, between two image sets\n"
+            "  ood RUN [--in SPEC] [--ood mnist,noise,flip]\n"
+            "                AUROC of out-of-distribution detection by energy\n"
             "  devices       list Vulkan devices (the default is marked)\n"
             "  selfcheck     run every op once on the device against its CPU reference\n"
             "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
             "  bench langevin  seconds per Langevin step and iteration vs the PyTorch peer\n"
             "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"
-            "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache)\n");
+            "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache),\n"
+            "  HATEBM_CLASSIFIER (fid's classifier), HATEBM_MNIST_JSON_DIR (ood's mnist digits)\n");
 }
 
 int main(int argc, char **argv) {
@@ -52,6 +59,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "selfcheck") == 0) return cli_selfcheck(device);
     if (strcmp(cmd, "train") == 0) return cli_train(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "sample") == 0) return cli_sample(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "fid") == 0) return cli_fid(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "ood") == 0) return cli_ood(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "bench") == 0) return cli_bench(device, argc - i - 1, argv + i + 1);
     fprintf(stderr, "hatebm: error: unknown command '%s'; see 'hatebm --help'\n", cmd);
     return 2;

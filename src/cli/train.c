@@ -1,7 +1,8 @@
 /* hatebm train CONFIG [key=value ...] [--run-dir DIR] | hatebm train --resume RUN_DIR
  *
  * The run directory holds: config.ini (the resolved config), metrics.jsonl (one line per
- * logged step), samples/grid_STEP.png (rows X, G(Z), 5*Y), checkpoint.safetensors (everything
+ * logged step), samples/grid_STEP.png (rows X, G(Z), 5*Y), trajectory.safetensors (the
+ * latest sampling trajectory, for hatebm-view --attach), checkpoint.safetensors (everything
  * needed to continue bit for bit), gen.safetensors (synth/ae: the EMA generator or decoder,
  * for joint runs). Files are replaced atomically; a failure never destroys the last good one. */
 #include <dirent.h>
@@ -20,6 +21,7 @@
 #include "config/config.h"
 #include "data/dataset.h"
 #include "io/files.h"
+#include "io/safetensors.h"
 #include "train/grid.h"
 #include "train/trainer.h"
 
@@ -46,18 +48,6 @@ static void default_run_dir(const char *config, char *out, size_t size) {
     base = base ? base + 1 : config;
     size_t n = strcspn(base, ".");
     snprintf(out, size, "runs/%.*s", (int)n, base);
-}
-
-static int mkdir_p(const char *path) {
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 /* Exclusive lock on DIR/.lock for the whole run, so two trainers never write one run
@@ -159,6 +149,46 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
                          Y_MAGNIFICATION, err, errlen);
 }
 
+/* trajectory.safetensors, replaced at every plot interval for hatebm-view --attach: a fresh
+ * chain with the current weights, snapshots at up to 17 evenly spaced chain steps from 0 to K
+ * (fewer for large images: the file stays under TRAJ_BYTES) of the first min(num_plot, batch)
+ * chains. Tensors x, g, y [S, n, nch, res, res] (X = G(Z) + Y, G(Z), Y), energy [S, n] (H(X));
+ * metadata step (training iteration) and chain_steps (comma-separated). */
+#define TRAJ_BYTES (32u << 20)
+static int publish_trajectory(run *r, long step, char *err, size_t errlen) {
+    const hb_config *c = r->cfg;
+    int n = c->num_plot < c->batch_size ? c->num_plot : c->batch_size;
+    size_t D = (size_t)c->channels * c->image_size * c->image_size;
+    int K = c->mcmc_steps, S = (K < 16 ? K : 16) + 1, steps[17];
+    while (S > 2 && (size_t)S * 3 * n * D * sizeof(float) > TRAJ_BYTES) S--;
+    char list[17 * 12] = "", buf[32];
+    for (int s = 0; s < S; s++) {
+        steps[s] = S > 1 ? (int)((long)s * K / (S - 1)) : 0;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", s ? "," : "", steps[s]);
+    }
+    size_t snap = (size_t)S * n * D;
+    float *x = malloc(snap * 4), *g = malloc(snap * 4), *y = malloc(snap * 4);
+    float *e = malloc((size_t)S * n * 4);
+    hb_trainer_trajectory(r->t, n, S, steps, x, g, y, e);
+    int64_t img[5] = {S, n, c->channels, c->image_size, c->image_size}, es[2] = {S, n};
+    hb_st_writer *w = hb_st_writer_new();
+    hb_st_add(w, "x", 5, img, x);
+    hb_st_add(w, "g", 5, img, g);
+    hb_st_add(w, "y", 5, img, y);
+    hb_st_add(w, "energy", 2, es, e);
+    hb_st_meta(w, "format", "hatebm-trajectory-1");
+    hb_st_meta(w, "mode", hb_mode_name(c->mode));
+    snprintf(buf, sizeof buf, "%ld", step);
+    hb_st_meta(w, "step", buf);
+    hb_st_meta(w, "chain_steps", list);
+    char path[1100];
+    join(path, sizeof path, r->dir, "trajectory.safetensors");
+    int rc = hb_st_write(w, path, err, errlen);
+    hb_st_writer_free(w);
+    free(x), free(g), free(y), free(e);
+    return rc;
+}
+
 static void progress(const hb_config *c, long step, double rate, const hb_train_metrics *m,
                      int tty) {
     long left = c->num_training_steps - step;
@@ -242,7 +272,7 @@ int cli_train(const char *device, int argc, char **argv) {
                             "--run-dir\n", dir);
             return 2;
         }
-        if (mkdir_p(dir) != 0) {
+        if (hb_mkdir_p(dir) != 0) {
             fprintf(stderr, "hatebm: error: cannot create %s: %s\n", dir, strerror(errno));
             return 2;
         }
@@ -271,7 +301,7 @@ int cli_train(const char *device, int argc, char **argv) {
         return 2;
     }
     join(path, sizeof path, dir, "samples");
-    if (mkdir_p(path) != 0) {
+    if (hb_mkdir_p(path) != 0) {
         fprintf(stderr, "hatebm: error: cannot create %s: %s\n", path, strerror(errno));
         hb_dataset_free(&data);
         return 2;
@@ -404,7 +434,8 @@ int cli_train(const char *device, int argc, char **argv) {
             last_log = now_s();
         }
         if ((step % cfg.plot_every == 0 || step == cfg.num_training_steps) &&
-            save_grid(&r, step, err, sizeof err) != 0)
+            (save_grid(&r, step, err, sizeof err) != 0 ||
+             (cfg.mode != HB_MODE_AE && publish_trajectory(&r, step, err, sizeof err) != 0)))
             fprintf(stderr, "%shatebm: warning: %s\n", tty ? "\n" : "", err);
         if (step % cfg.checkpoint_every == 0 || step == cfg.num_training_steps) {
             if (hb_trainer_check_finite(t, what, sizeof what) != 0) {

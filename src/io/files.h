@@ -16,4 +16,7 @@ int hb_errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
 int hb_atomic_write(const char *path, int (*body)(FILE *fp, void *user), void *user, char *err,
                     size_t errlen);
 
+/* mkdir -p: 0, or -1 with errno set. */
+int hb_mkdir_p(const char *path);
+
 #endif

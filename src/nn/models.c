@@ -132,14 +132,17 @@ hb_graph *hb_build_classifier(hb_ctx *ctx, int nch, int width, int *features) {
     check(32, nch, width);
     hb_graph *g = hb_g_new(ctx, "classifier");
     int x = hb_g_input(g, (hb_shape){nch, 32, 32});
+    x = hb_g_avgpool(g, hb_g_relu(g, hb_g_conv(g, x, "c1", width, 3, 1)));
     char name[32];
-    for (int stage = 0, c = width; stage < 3; stage++, c *= 2) {
-        snprintf(name, sizeof name, "c%d", 2 * stage + 1);
+    for (int stage = 1, c = 2 * width; stage < 3; stage++, c *= 2) {
+        snprintf(name, sizeof name, "c%d", 2 * stage);
         x = hb_g_relu(g, hb_g_conv(g, x, name, c, 3, 1));
-        snprintf(name, sizeof name, "c%d", 2 * stage + 2);
+        snprintf(name, sizeof name, "c%d", 2 * stage + 1);
         x = hb_g_avgpool(g, hb_g_relu(g, hb_g_conv(g, x, name, c, 3, 1)));
     }
-    x = hb_g_relu(g, hb_g_linear(g, hb_g_gap(g, x), "fc", HB_CLASSIFIER_FEATURES, 1));
+    hb_shape s = g->nodes[x].shape;
+    x = hb_g_reshape(g, x, (hb_shape){s.c * s.h * s.w, 1, 1});
+    x = hb_g_relu(g, hb_g_linear(g, x, "fc", HB_CLASSIFIER_FEATURES, 1));
     if (features) *features = x;
     hb_g_linear(g, x, "out", HB_CLASSIFIER_CLASSES, 1);
     return g;

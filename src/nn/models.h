@@ -15,10 +15,10 @@ hb_graph *hb_build_gen(hb_ctx *ctx, int res, int nch, int ngf, float factor);
 hb_graph *hb_build_decoder(hb_ctx *ctx, int nch, int ngf, float factor);
 hb_graph *hb_build_encoder(hb_ctx *ctx, int nch, int ngf);
 
-/* Image classifier for evaluation (FID features): three stages of conv3x3-relu-conv3x3-relu-
- * avgpool at widths width, 2 width, 4 width (32 -> 4 pixels), global average, fc to
- * HB_CLASSIFIER_FEATURES with relu (the features, value id in *features), linear to the
- * classes (logits, the output). */
+/* Image classifier for evaluation (FID features), 32x32 in: conv3x3-relu-avgpool at `width`,
+ * then two stages of conv3x3-relu-conv3x3-relu-avgpool at 2 and 4 width (down to 4x4),
+ * flattened, fc to HB_CLASSIFIER_FEATURES with relu (the features: value id in *features),
+ * linear to the classes (the logits, its output). */
 #define HB_CLASSIFIER_FEATURES 128
 #define HB_CLASSIFIER_CLASSES 10
 hb_graph *hb_build_classifier(hb_ctx *ctx, int nch, int width, int *features);

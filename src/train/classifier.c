@@ -12,6 +12,8 @@ struct hb_classifier {
     hb_ctx *ctx;
     hb_graph *g;
     int features, batch, nch, width, trainable;
+    uint64_t seed;
+    float ema_decay;
     hb_optim opt;
     hb_tensor labels, loss, correct, metrics;
     hb_cmd *train, *infer;
@@ -42,6 +44,8 @@ hb_classifier *hb_classifier_new(hb_ctx *ctx, int nch, int width, int batch, uin
     hb_classifier *c = make(ctx, nch, width, batch);
     hb_g_init_params(c->g, seed);
     hb_optim_init(ctx, &c->opt, c->g, ema_decay, 0);
+    c->seed = seed;
+    c->ema_decay = ema_decay;
     c->trainable = 1;
     int B = batch;
     hb_tensor logits = hb_g_value(c->g, c->g->output, B);
@@ -116,6 +120,14 @@ int hb_classifier_save(hb_classifier *c, const char *path, char *err, size_t err
     snprintf(nch, sizeof nch, "%d", c->nch);
     hb_st_writer *w = hb_st_writer_new();
     float *ema = hb_g_download_flat(c->g, c->trainable ? &c->opt.ema : &c->g->weights);
+    if (c->trainable) { /* without the initial weights' share; training may continue after */
+        float *current = hb_g_download_flat(c->g, &c->g->weights);
+        hb_g_init_params(c->g, c->seed);
+        float *w0 = hb_g_download_flat(c->g, &c->g->weights);
+        hb_g_upload_flat(c->g, &c->g->weights, current);
+        hb_ema_debias(ema, w0, c->g->nparam_floats, c->ema_decay, c->steps);
+        free(current), free(w0);
+    }
     hb_g_add_tensors(c->g, w, "", ema);
     hb_st_meta(w, "network", "classifier");
     hb_st_meta(w, "width", width);

@@ -20,13 +20,13 @@ void hb_joint_record_chain(hb_cmd *cmd, hb_graph *hat, hb_graph *gen, hb_tensor 
     for (int k = 0; k < c->steps; k++) {
         /* eq. 6: Y given Z */
         energy_gradient(cmd, hat, gen, y, B);
-        ly.stream = 2u * (uint32_t)k;
+        ly.stream = 2u * (uint32_t)(c->first + k);
         hb_langevin_step(cmd, y, hb_g_grad(hat, 0, B), scratch, counter, B, D, &ly);
         /* eq. 7: Z given the new Y, the gradient taken through the generator */
         energy_gradient(cmd, hat, gen, y, B);
         hb_cmd_copy(cmd, hb_g_grad(gen, gen->output, B), hb_g_grad(hat, 0, B));
         hb_g_backward(gen, cmd, B, 0, 1);
-        lz.stream = 2u * (uint32_t)k + 1u;
+        lz.stream = 2u * (uint32_t)(c->first + k) + 1u;
         hb_langevin_step(cmd, z, hb_g_grad(gen, 0, B), scratch, counter, B, nz, &lz);
         hb_g_forward(gen, cmd, B);
     }

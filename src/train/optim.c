@@ -1,6 +1,7 @@
 /* Adam + EMA over a graph's chunked parameters. */
 #include "train/optim.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 void hb_optim_init(hb_ctx *ctx, hb_optim *a, hb_graph *g, float ema_decay, float clip) {
@@ -39,4 +40,10 @@ void hb_optim_hyper(hb_ctx *ctx, hb_optim *a, float lr, long step) {
     float hyper[4];
     hb_adam_hyper(hyper, &a->cfg, lr, (int)step);
     hb_upload(ctx, a->hyper, hyper);
+}
+
+void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long steps) {
+    double keep = pow(decay, (double)steps);
+    if (steps < 1 || keep <= 0) return;
+    for (size_t i = 0; i < n; i++) ema[i] = (float)((ema[i] - keep * w0[i]) / (1 - keep));
 }

@@ -21,4 +21,10 @@ void hb_optim_record(hb_cmd *cmd, hb_optim *a, hb_graph *g);
  * submission of what hb_optim_record recorded. */
 void hb_optim_hyper(hb_ctx *ctx, hb_optim *a, float lr, long step);
 
+/* The EMA starts at the initial weights w0, so after `steps` updates it still holds
+ * decay^steps w0 (37% after 1000 steps at 0.999). w0 is a function of the seed, so callers
+ * regenerate it and this removes it exactly, in place: ema = (ema - decay^t w0) / (1 -
+ * decay^t), the average of the trained weights alone. */
+void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long steps);
+
 #endif

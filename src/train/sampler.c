@@ -8,6 +8,7 @@
 
 #include "io/files.h"
 #include "train/joint.h"
+#include "train/optim.h"
 
 /* Noise streams of the restart draws; the chain's steps use streams 0 and 1. */
 enum { STREAM_Z = 1 << 20, STREAM_Y0 = (1 << 20) + 2 };
@@ -102,6 +103,17 @@ static void record(hb_sampler *s) {
     hb_cmd_end(s->step);
 }
 
+/* EMA weights without the initial weights' share (hb_ema_debias); w0 regenerated from the
+ * seed the trainer used. */
+static void debias_ema(hb_graph *g, uint64_t init_seed, float decay, long steps) {
+    float *ema = hb_g_download_flat(g, &g->weights);
+    hb_g_init_params(g, init_seed);
+    float *w0 = hb_g_download_flat(g, &g->weights);
+    hb_ema_debias(ema, w0, g->nparam_floats, decay, steps);
+    hb_g_upload_flat(g, &g->weights, ema);
+    free(ema), free(w0);
+}
+
 static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err, size_t errlen) {
     hb_st_file f;
     if (hb_st_load(path, &f, err, errlen) != 0) return -1;
@@ -114,6 +126,13 @@ static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err,
                hb_g_load_params(s->gen, &f,
                                 use_ema && s->cfg.mode == HB_MODE_SYNTH ? "ema.gen." : "gen.", err,
                                 errlen) == 0) {
+        const char *step = hb_st_meta_get(&f, "step");
+        long t = step ? strtol(step, NULL, 10) : 0;
+        if (use_ema) { /* seeds as in hb_trainer_new */
+            debias_ema(s->hat, s->cfg.seed, s->cfg.ema_decay, t);
+            if (s->cfg.mode == HB_MODE_SYNTH)
+                debias_ema(s->gen, s->cfg.seed + 1, s->cfg.ema_decay, t);
+        }
         rc = 0;
     }
     hb_st_free(&f);

@@ -33,6 +33,10 @@ struct hb_trainer {
                                  mean squared Langevin gradient norm, state sum */
     hb_tensor partials;       /* partial sums of the state sum */
     hb_cmd *iter, *chain;
+    /* hb_trainer_trajectory: its recording, snapshot buffers and the plan they were made for */
+    hb_cmd *traj;
+    hb_tensor traj_x, traj_g, traj_y, traj_e;
+    int traj_n, traj_S, traj_steps[HB_TRAJ_MAX];
     long iteration;
     uint64_t host_rng;
     int *perm;
@@ -59,38 +63,44 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Z ~ N(0, I) * init_scale_latent in the generator's input, Y_0 = init_scale_res * N(0, I),
- * then the chain: joint (Y and Z alternating) or conditional (Y only, G(Z) fixed). Leaves
- * X = G(Z) + Y_K in t->x, G(Z) in t->gz. */
-static void record_chain(hb_trainer *t, hb_cmd *cmd) {
+/* Steps first..last-1 of the chain. With `start`, first draws Z ~ N(0, I) * init_scale_latent
+ * into the generator's input and Y_0 = init_scale_res * N(0, I). Then joint (Y and Z
+ * alternating) or conditional (Y only, G(Z) fixed). Leaves X = G(Z) + Y_last in t->x, G(Z) in
+ * t->gz. The whole chain is one call (record_chain); hb_trainer_trajectory records it in
+ * pieces. */
+static void record_chain_part(hb_trainer *t, hb_cmd *cmd, int start, int first, int last) {
     const hb_train_cfg *c = &t->cfg;
     int B = c->batch_size;
-    hb_tensor z = hb_g_value(t->gen, 0, B);
-    hb_randn(cmd, z, t->counter, c->seed, STREAM_Z);
-    if (c->init_scale_latent != 1.0f) hb_axpby(cmd, z, z, c->init_scale_latent, 0.0f);
-    if (c->init_scale_res > 0) {
-        hb_randn(cmd, t->y, t->counter, c->seed, STREAM_Y0);
-        hb_axpby(cmd, t->y, t->y, c->init_scale_res, 0.0f);
-    } else {
-        hb_fill(cmd, t->y, 0.0f);
+    if (start) {
+        hb_tensor z = hb_g_value(t->gen, 0, B);
+        hb_randn(cmd, z, t->counter, c->seed, STREAM_Z);
+        if (c->init_scale_latent != 1.0f) hb_axpby(cmd, z, z, c->init_scale_latent, 0.0f);
+        if (c->init_scale_res > 0) {
+            hb_randn(cmd, t->y, t->counter, c->seed, STREAM_Y0);
+            hb_axpby(cmd, t->y, t->y, c->init_scale_res, 0.0f);
+        } else {
+            hb_fill(cmd, t->y, 0.0f);
+        }
     }
     hb_tensor gout = hb_g_value(t->gen, t->gen->output, B);
     if (c->mode == HB_MODE_JOINT && c->update_latents) {
-        hb_joint_cfg jc = {.steps = c->mcmc_steps, .eps_res = c->epsilon,
+        hb_joint_cfg jc = {.steps = last - first, .eps_res = c->epsilon,
                            .eps_latent = c->epsilon_latent, .temp = c->mcmc_temp,
                            .max_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
-                           .seed = c->seed};
+                           .seed = c->seed, .first = first};
         hb_joint_record_chain(cmd, t->hat, t->gen, t->y, t->scratch, t->counter, B, &jc);
         hb_cmd_copy(cmd, t->gz, gout);
         hb_cmd_copy(cmd, t->x, hb_g_value(t->hat, 0, B));
         return;
     }
-    hb_g_forward(t->gen, cmd, B);
-    hb_cmd_copy(cmd, t->gz, gout);
+    if (start) {
+        hb_g_forward(t->gen, cmd, B);
+        hb_cmd_copy(cmd, t->gz, gout);
+    }
     hb_tensor x = hb_g_value(t->hat, 0, B), dx = hb_g_grad(t->hat, 0, B);
     hb_langevin_cfg lc = {.eps = c->epsilon, .grad_scale = 1.0f / c->mcmc_temp,
                           .max_norm = c->max_langevin_norm_res, .tau = c->tau_res, .seed = c->seed};
-    for (int k = 0; k < c->mcmc_steps; k++) {
+    for (int k = first; k < last; k++) {
         hb_add(cmd, x, t->gz, t->y);
         hb_g_forward(t->hat, cmd, B);
         hb_fill(cmd, hb_g_grad(t->hat, t->hat->output, B), 1.0f);
@@ -99,6 +109,10 @@ static void record_chain(hb_trainer *t, hb_cmd *cmd) {
         hb_langevin_step(cmd, t->y, dx, t->scratch, t->counter, B, t->D, &lc);
     }
     hb_add(cmd, t->x, t->gz, t->y);
+}
+
+static void record_chain(hb_trainer *t, hb_cmd *cmd) {
+    record_chain_part(t, cmd, 1, 0, t->cfg.mcmc_steps);
 }
 
 /* EBM update on [data + data_epsilon noise ; X]: loss (mean H(x+) - mean H(x-)) / T, eq. 8 */
@@ -350,8 +364,10 @@ void hb_trainer_free(hb_trainer *t) {
     hb_ctx *ctx = t->ctx;
     hb_cmd_destroy(t->iter);
     hb_cmd_destroy(t->chain);
+    hb_cmd_destroy(t->traj);
     hb_tensor ts[] = {t->x, t->y,      t->gz,     t->scratch,  t->z,       t->data,   t->noise,
-                      t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics, t->partials};
+                      t->counter, t->bank_z, t->bank_x,  t->bank_idx, t->bank_xb, t->metrics,
+                      t->partials, t->traj_x, t->traj_g, t->traj_y, t->traj_e};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(ctx, ts[i]);
     if (t->hat) hb_optim_free(ctx, t->hat, &t->hat_opt);
     if (t->enc) hb_optim_free(ctx, t->enc, &t->enc_opt);
@@ -431,6 +447,60 @@ void hb_trainer_sample(hb_trainer *t) {
     float counter = (float)t->iteration;
     hb_upload(t->ctx, t->counter, &counter);
     hb_cmd_run(t->chain);
+}
+
+/* The chain in pieces between the snapshot steps; after each piece X, G(Z), Y and H(X) of
+ * the first n chains are copied out (H needs one more forward pass on X). */
+static void record_trajectory(hb_trainer *t, hb_cmd *cmd) {
+    int B = t->cfg.batch_size, n = t->traj_n;
+    uint32_t nD = (uint32_t)(n * t->D);
+    hb_tensor hat_in = hb_g_value(t->hat, 0, B), hat_out = hb_g_value(t->hat, t->hat->output, B);
+    for (int s = 0, done = 0; s < t->traj_S; done = t->traj_steps[s++]) {
+        record_chain_part(t, cmd, s == 0, done, t->traj_steps[s]);
+        hb_cmd_copy(cmd, hb_slice(t->traj_x, s * nD, nD), hb_slice(t->x, 0, nD));
+        hb_cmd_copy(cmd, hb_slice(t->traj_g, s * nD, nD), hb_slice(t->gz, 0, nD));
+        hb_cmd_copy(cmd, hb_slice(t->traj_y, s * nD, nD), hb_slice(t->y, 0, nD));
+        hb_cmd_copy(cmd, hat_in, t->x);
+        hb_g_forward(t->hat, cmd, B);
+        hb_cmd_copy(cmd, hb_slice(t->traj_e, (uint32_t)(s * n), (uint32_t)n),
+                    hb_slice(hat_out, 0, (uint32_t)n));
+    }
+}
+
+void hb_trainer_trajectory(hb_trainer *t, int n, int S, const int *steps, float *x, float *g,
+                           float *y, float *energy) {
+    if (!t->hat) hb_die(1, "the autoencoder has no Langevin chain");
+    if (n < 1 || n > t->cfg.batch_size || S < 1 || S > HB_TRAJ_MAX)
+        hb_die(1, "hb_trainer_trajectory: %d chains (1..%d), %d snapshots (1..%d)", n,
+               t->cfg.batch_size, S, HB_TRAJ_MAX);
+    for (int s = 0; s < S; s++)
+        if (steps[s] < (s ? steps[s - 1] : 0) || steps[s] > t->cfg.mcmc_steps)
+            hb_die(1, "hb_trainer_trajectory: chain steps must increase within 0..%d",
+                   t->cfg.mcmc_steps);
+    if (!t->traj || n != t->traj_n || S != t->traj_S ||
+        memcmp(steps, t->traj_steps, (size_t)S * sizeof *steps) != 0) {
+        hb_tensor old[] = {t->traj_x, t->traj_g, t->traj_y, t->traj_e};
+        for (size_t i = 0; i < sizeof old / sizeof *old; i++) hb_free(t->ctx, old[i]);
+        t->traj_n = n, t->traj_S = S;
+        memcpy(t->traj_steps, steps, (size_t)S * sizeof *steps);
+        size_t snap = (size_t)S * n * t->D;
+        t->traj_x = hb_alloc(t->ctx, snap);
+        t->traj_g = hb_alloc(t->ctx, snap);
+        t->traj_y = hb_alloc(t->ctx, snap);
+        t->traj_e = hb_alloc(t->ctx, (size_t)S * n);
+        hb_cmd_destroy(t->traj);
+        t->traj = hb_cmd_create(t->ctx);
+        hb_cmd_begin(t->traj);
+        record_trajectory(t, t->traj);
+        hb_cmd_end(t->traj);
+    }
+    float counter = (float)t->iteration;
+    hb_upload(t->ctx, t->counter, &counter);
+    hb_cmd_run(t->traj);
+    if (x) hb_download(t->ctx, t->traj_x, x);
+    if (g) hb_download(t->ctx, t->traj_g, g);
+    if (y) hb_download(t->ctx, t->traj_y, y);
+    if (energy) hb_download(t->ctx, t->traj_e, energy);
 }
 
 void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y) {
@@ -635,6 +705,13 @@ int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size
     }
     hb_st_writer *w = hb_st_writer_new();
     float *ema = hb_g_download_flat(t->gen, &t->gen_opt.ema);
+    /* the initial weights (seed as in hb_trainer_new) leave the EMA, then training resumes */
+    float *current = hb_g_download_flat(t->gen, &t->gen->weights);
+    hb_g_init_params(t->gen, t->cfg.seed + 1);
+    float *w0 = hb_g_download_flat(t->gen, &t->gen->weights);
+    hb_g_upload_flat(t->gen, &t->gen->weights, current);
+    hb_ema_debias(ema, w0, t->gen->nparam_floats, t->cfg.ema_decay, t->iteration);
+    free(current), free(w0);
     hb_g_add_tensors(t->gen, w, "", ema);
     hb_st_meta(w, "network", t->cfg.mode == HB_MODE_AE ? "decoder" : "gen_sngan");
     int rc = hb_st_write(w, path, err, errlen);

@@ -66,6 +66,16 @@ void hb_trainer_sample(hb_trainer *t);
  * their difference. Any pointer may be NULL. */
 void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
 
+/* For watching training (hatebm-view --attach): runs the Langevin chain once more with the
+ * current weights and keeps X, G(Z), Y and the energies H(X) of the first n chains at the S
+ * chain steps steps[] (non-decreasing, within 0..mcmc_steps). x, g, y: [S][n][nch][res][res],
+ * energy: [S][n]; any may be NULL. Recorded on the first call (again when n or the steps
+ * change). Training is unaffected: it overwrites only what the next iteration rewrites, but
+ * that includes what hb_trainer_samples returns, so read those first. Not for ae runs. */
+#define HB_TRAJ_MAX 64
+void hb_trainer_trajectory(hb_trainer *t, int n, int S, const int *steps, float *x, float *g,
+                           float *y, float *energy);
+
 /* Checkpoint: every tensor and counter needed to continue bit-identically (weights, EMA
  * weights, Adam moments, the bank, the host RNG and the step), written atomically. */
 int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen);
@@ -75,7 +85,8 @@ int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen);
  * "opt.hat.m (...)", "bank.x (...)"), in what. Downloads the whole state: for load, save and
  * after a failed step, not every iteration. */
 int hb_trainer_check_finite(hb_trainer *t, char *what, size_t len);
-/* The generator (synth) or decoder (ae) with EMA weights, names as the PyTorch module. */
+/* The generator (synth) or decoder (ae) with EMA weights (debiased: hb_ema_debias), names as
+ * the PyTorch module. */
 int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen);
 
 hb_graph *hb_trainer_hat(hb_trainer *t);
