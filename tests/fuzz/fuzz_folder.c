@@ -1,8 +1,9 @@
-/* libFuzzer harness: folder: data sets (PNG/JPEG through stb_image, cropped and resized).
- * Input: options byte (fuzz_dataset.h; bit 3: the image is in the folder twice, bit 4: a
- * second, different file follows), then with bit 4 a 2-byte little-endian length of the first
- * image, then the image file(s). stb_image itself is compiled into the harness (stb_impl.c)
- * with the sanitizers, so its decoding of hostile files is checked too. */
+/* libFuzzer harness: folder: data sets (PNG through stb_image, JPEG through libjpeg-turbo;
+ * cropped and resized). Input: options byte (fuzz_dataset.h; bit 3: the image is in the folder
+ * twice, bit 4: a second, different file follows), then with bit 4 a 2-byte little-endian
+ * length of the first image, then the image file(s). stb_image itself is compiled into the
+ * harness (stb_impl.c) with the sanitizers, so its decoding of hostile files is checked too;
+ * libjpeg-turbo is the system's (fuzzed upstream by OSS-Fuzz). */
 #include "fuzz_dataset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
