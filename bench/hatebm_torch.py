@@ -135,6 +135,25 @@ class Encoder(nn.Module):
         return z.view(-1, 1, 16, 16)
 
 
+class Classifier(nn.Module):
+    """The FID feature classifier (configs/fashion_mnist_classifier.ini): image [N, nch, 32, 32]
+    -> logits [N, 10]; features() is the 128-wide penultimate layer."""
+    def __init__(s, nch, width):
+        super().__init__()
+        w2, w4 = 2 * width, 4 * width
+        s.c1 = nn.Conv2d(nch, width, 3, padding=1)
+        s.c2, s.c3 = nn.Conv2d(width, w2, 3, padding=1), nn.Conv2d(w2, w2, 3, padding=1)
+        s.c4, s.c5 = nn.Conv2d(w2, w4, 3, padding=1), nn.Conv2d(w4, w4, 3, padding=1)
+        s.fc, s.out = nn.Linear(w4 * 16, 128), nn.Linear(128, 10)
+    def features(s, x):
+        h = F.avg_pool2d(F.relu(s.c1(x)), 2)
+        h = F.avg_pool2d(F.relu(s.c3(F.relu(s.c2(h)))), 2)
+        h = F.avg_pool2d(F.relu(s.c5(F.relu(s.c4(h)))), 2)
+        return F.relu(s.fc(h.flatten(1)))
+    def forward(s, x):
+        return s.out(s.features(x))
+
+
 # ---------------------------------------------------------------- safetensors (F32 only)
 
 def load_safetensors(path):

@@ -36,6 +36,12 @@ expect "sample refuses to overwrite samples" "already holds samples" sample run 
 "$hatebm" sample run --out s0 --n 4 --steps 0 >s0.log 2>&1
 check "with --steps 0, X is G(Z) (Y starts at 0)" \
   "$py -c \"import numpy as np; assert (np.load('s0/x.npy') == np.load('s0/gz.npy')).all()\""
+"$hatebm" train "$configs/tiny.ini" --run-dir joint mode=joint generator=run/gen.safetensors \
+  update_latents=true epsilon_latent=1e-2 >joint.log 2>&1 &&
+  "$hatebm" sample joint --out j0 --n 4 --steps 0 >j0.log 2>&1 &&
+  "$hatebm" sample joint --out j --n 4 --steps 3 >j.log 2>&1
+check "a joint run samples with Z moving: G(Z) after 3 steps differs from G(Z_0)" \
+  "grep -q 'joint (Y and Z)' j.log && $py -c \"import numpy as np; assert (np.load('j0/gz.npy') != np.load('j/gz.npy')).any()\""
 expect "sample of an autoencoder run is refused" "no energy" sample \
   "$(mkdir -p ae && "$hatebm" train "$configs/tiny.ini" --run-dir ae mode=ae generator_kind=decoder >/dev/null 2>&1; echo ae)" --out sa
 expect "sample --weights must be ema or current" "ema or current" sample run --out sw --weights best

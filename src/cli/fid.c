@@ -1,9 +1,10 @@
-/* hatebm fid A B [--classifier PATH] [--max N]
+/* hatebm fid A B [--classifier PATH] [--max N] [--max-a N]
  *
  * "FID, FMNIST-classifier features": the Frechet distance between the penultimate-layer
  * features of the project's Fashion-MNIST classifier (configs/fashion_mnist_classifier.ini,
  * shipped as assets/fmnist_classifier.safetensors) on two image sets, each a .npy (uint8 or
- * float in [-1, 1]), an image folder or a data set spec. Not comparable with Inception FID. */
+ * float in [-1, 1]), an image folder or a data set spec. Not comparable with Inception FID.
+ * --max N keeps N images of each set, --max-a N of A only (evenly spaced over the set). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 #include "train/classifier.h"
 
 static int usage(void) {
-    fprintf(stderr, "hatebm: error: usage: hatebm fid A B [--classifier PATH] [--max N] (A, B: "
+    fprintf(stderr, "hatebm: error: usage: hatebm fid A B [--classifier PATH] [--max N] [--max-a N] (A, B: "
                     ".npy files, image folders or data sets such as fashion-mnist:test)\n");
     return 2;
 }
@@ -49,14 +50,15 @@ static int set_stats(hb_classifier *c, const char *arg, int max, hb_fid_stats *s
 int cli_fid(const char *device, int argc, char **argv) {
     const char *sets[2] = {NULL, NULL}, *classifier = cli_default_classifier();
     int nsets = 0;
-    long max = 0;
+    long max = 0, max_a = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--classifier") == 0 && i + 1 < argc) classifier = argv[++i];
-        else if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
+        else if ((strcmp(argv[i], "--max") == 0 || strcmp(argv[i], "--max-a") == 0) && i + 1 < argc) {
             char *end;
-            max = strtol(argv[++i], &end, 10);
-            if (*end || max < 2) {
-                fprintf(stderr, "hatebm: error: --max %s: expected a number of images >= 2\n", argv[i]);
+            long *dst = argv[i][5] ? &max_a : &max;
+            *dst = strtol(argv[++i], &end, 10);
+            if (*end || *dst < 2) {
+                fprintf(stderr, "hatebm: error: %s %s: expected a number of images >= 2\n", argv[i - 1], argv[i]);
                 return 2;
             }
         } else if (argv[i][0] != '-' && nsets < 2) sets[nsets++] = argv[i];
@@ -74,7 +76,7 @@ int cli_fid(const char *device, int argc, char **argv) {
         return 2;
     }
     hb_fid_stats st[2] = {{0}, {0}};
-    int n[2] = {0, 0}, rc = set_stats(c, sets[0], (int)max, &st[0], &n[0]);
+    int n[2] = {0, 0}, rc = set_stats(c, sets[0], (int)(max_a ? max_a : max), &st[0], &n[0]);
     if (!rc) rc = set_stats(c, sets[1], (int)max, &st[1], &n[1]);
     if (!rc) {
         fprintf(stderr, "hatebm: features computed on %s\n", hb_ctx_device_name(ctx));

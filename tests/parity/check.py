@@ -3,31 +3,40 @@ gradients) with autograd in float32 and compare.
 
 usage: /usr/bin/python3 tests/parity/check.py [--tol 1e-4] CASE_DIR [CASE_DIR ...]
 
-Each CASE_DIR holds case.safetensors; metadata "kind" ("sngan" | "retrofit"), "res", "nch",
-"ngf_hat", "ngf_gen", "gen_factor". Tensors:
+Each CASE_DIR holds case.safetensors; metadata "kind" ("sngan" | "retrofit" | "classifier"),
+"res", "nch", "ngf_hat" (classifier: its width), "ngf_gen", "gen_factor". Tensors:
   sngan:    hat.* / gen.* params, in.z [N,128], in.y [N,nch,res,res];
             out.energy [N] = H(G(z)+y), out.x = G(z)+y, out.dHdx, out.dHdz and
             grad.hat.* / grad.gen.* = gradients of sum(energy).
   retrofit: enc.* / dec.* params, in.x, in.r [N,nch,32,32];
             out.z = enc(x) [N,1,16,16], out.xr = dec(enc(x)), out.dLdx and grad.enc.* /
             grad.dec.* = gradients of L = sum(r * dec(enc(x))).
+  classifier: cls.* params, in.x [N,nch,32,32], in.labels [N] (class indices as floats);
+            out.logits [N,10], out.features [N,128], out.loss [N] (cross-entropy per row),
+            out.dLdx and grad.cls.* = gradients of the mean cross-entropy.
 Relative error of a tensor = max|ours - torch| / max(max|torch|, 1e-12). One line per tensor;
 the last line is "N passed, N failed". Exit status 1 when any tensor fails (rel err above
 --tol, not finite, wrong shape or missing) or a case cannot be loaded, else 0."""
 import os, sys
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'bench'))
-from hatebm_torch import EBM, Gen, Encoder, Decoder, load_safetensors  # noqa: E402
+from hatebm_torch import EBM, Gen, Encoder, Decoder, Classifier, load_safetensors  # noqa: E402
 
-PREFIXES = {'sngan': ('hat', 'gen'), 'retrofit': ('enc', 'dec')}
+PREFIXES = {'sngan': ('hat', 'gen'), 'retrofit': ('enc', 'dec'), 'classifier': ('cls',)}
+INPUTS = {'sngan': ('in.z', 'in.y'), 'retrofit': ('in.x', 'in.r'),
+          'classifier': ('in.x', 'in.labels')}
 
 
 def build(meta):
     """The two networks of a case, from its metadata: {prefix: module}."""
     kind = meta.get('kind')
     if kind not in PREFIXES:
-        raise ValueError('metadata "kind": expected "sngan" or "retrofit", found %r' % (kind,))
+        raise ValueError('metadata "kind": expected "sngan", "retrofit" or "classifier", found %r'
+                         % (kind,))
+    if kind == 'classifier':
+        return {'cls': Classifier(int(meta['nch']), int(meta['ngf_hat']))}
     need = ['nch', 'ngf_gen', 'gen_factor'] + (['res', 'ngf_hat'] if kind == 'sngan' else [])
     missing = [k for k in need if k not in meta]
     if missing:
@@ -62,6 +71,14 @@ def compute(kind, nets, inp):
         e = hat(x).reshape(-1)
         e.sum().backward()
         out.update({'out.energy': e, 'out.x': x, 'out.dHdx': x.grad, 'out.dHdz': z.grad})
+    elif kind == 'classifier':
+        x = inp['in.x'].clone().requires_grad_(True)
+        feats = nets['cls'].features(x)
+        logits = nets['cls'].out(feats)
+        loss = F.cross_entropy(logits, inp['in.labels'].long(), reduction='none')
+        loss.mean().backward()
+        out.update({'out.logits': logits, 'out.features': feats, 'out.loss': loss,
+                    'out.dLdx': x.grad})
     else:
         enc, dec = nets['enc'], nets['dec']
         x = inp['in.x'].clone().requires_grad_(True)
@@ -94,7 +111,7 @@ def check_case(case_dir, tol):
         print('%s: FAIL cannot load: %s' % (case_dir, str(ex).replace('\n', ' ')))
         return 0, 1
     kind = meta['kind']
-    inputs = ('in.z', 'in.y') if kind == 'sngan' else ('in.x', 'in.r')
+    inputs = INPUTS[kind]
     missing_in = [k for k in inputs if k not in tensors]
     if missing_in:
         print('%s: FAIL missing inputs %s' % (case_dir, ', '.join(missing_in)))

@@ -21,6 +21,7 @@ static const parity_case CASES[] = {
     {"sngan64_c3_ngf32", "sngan", 64, 3, 32, 32, 2, 2.0f},
     {"sngan128_c3_ngf32", "sngan", 128, 3, 32, 32, 1, 2.0f},
     {"retrofit_c3_ngf16", "retrofit", 32, 3, 0, 16, 2, 1.0f},
+    {"classifier_c1_w16", "classifier", 32, 1, 16, 0, 5, 1.0f},
 };
 
 static uint64_t rng_state = 7;
@@ -144,6 +145,43 @@ static void run_retrofit(hb_ctx *ctx, const parity_case *pc, hb_st_writer *w, ke
     hb_g_free(dec);
 }
 
+/* The FID classifier: logits, features, per-row cross-entropy, and the gradients of its mean
+ * (the softmax cross-entropy op seeds the backward pass, as in training). */
+static void run_classifier(hb_ctx *ctx, const parity_case *pc, hb_st_writer *w, keep *k) {
+    int N = pc->batch, C = pc->nch, K = HB_CLASSIFIER_CLASSES, F = HB_CLASSIFIER_FEATURES, feat;
+    hb_graph *g = hb_build_classifier(ctx, C, pc->ngf_hat, &feat);
+    hb_g_finalize(g, N);
+    perturb(g, 5);
+    size_t nx = (size_t)N * C * 32 * 32;
+    float *x = kept(k, random_floats(nx, -1, 1)), *labels = kept(k, malloc((size_t)N * 4));
+    for (int i = 0; i < N; i++) labels[i] = (float)((i * 7 + 3) % K);
+    hb_upload(ctx, hb_g_value(g, 0, N), x);
+    hb_tensor lab = hb_alloc(ctx, (size_t)N), loss = hb_alloc(ctx, (size_t)N);
+    hb_tensor correct = hb_alloc(ctx, (size_t)N);
+    hb_upload(ctx, lab, labels);
+
+    hb_cmd *cmd = hb_cmd_create(ctx);
+    hb_cmd_begin(cmd);
+    hb_g_forward(g, cmd, N);
+    hb_softmax_xent(cmd, loss, correct, hb_g_grad(g, g->output, N), hb_g_value(g, g->output, N),
+                    lab, N, K, 1.0f / N);
+    hb_g_backward(g, cmd, N, 1, 1);
+    hb_cmd_end(cmd);
+    hb_cmd_run(cmd);
+    hb_cmd_destroy(cmd);
+
+    add(w, "in.x", x, 4, N, C, 32, 32);
+    add(w, "in.labels", labels, 1, N, 0, 0, 0);
+    add(w, "out.logits", kept(k, download(ctx, hb_g_value(g, g->output, N))), 2, N, K, 0, 0);
+    add(w, "out.features", kept(k, download(ctx, hb_g_value(g, feat, N))), 2, N, F, 0, 0);
+    add(w, "out.loss", kept(k, download(ctx, loss)), 1, N, 0, 0, 0);
+    add(w, "out.dLdx", kept(k, download(ctx, hb_g_grad(g, 0, N))), 4, N, C, 32, 32);
+    hb_g_add_tensors(g, w, "cls.", kept(k, hb_g_download_flat(g, &g->weights)));
+    hb_g_add_tensors(g, w, "grad.cls.", kept(k, hb_g_download_flat(g, &g->grads)));
+    hb_free(ctx, lab), hb_free(ctx, loss), hb_free(ctx, correct);
+    hb_g_free(g);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: parity_dump OUTDIR\n");
@@ -168,6 +206,7 @@ int main(int argc, char **argv) {
         snprintf(buf, sizeof buf, "%d", pc->ngf_gen), hb_st_meta(w, "ngf_gen", buf);
         snprintf(buf, sizeof buf, "%g", pc->gen_factor), hb_st_meta(w, "gen_factor", buf);
         if (pc->kind[0] == 's') run_sngan(ctx, pc, w, &k);
+        else if (pc->kind[0] == 'c') run_classifier(ctx, pc, w, &k);
         else run_retrofit(ctx, pc, w, &k);
         if (hb_st_write(w, path, err, sizeof err) != 0) {
             fprintf(stderr, "parity_dump: %s\n", err);
