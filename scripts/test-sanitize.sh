@@ -2,8 +2,11 @@
 # The test suite again with AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer:
 # builds into build-asan/ (-DHATEBM_SANITIZE=ON) and runs ctest there; any sanitizer report
 # fails its test. Skipped: the slow paper_configs (minutes of device time, no host code the
-# other tests miss) and the fuzz label (the fuzzers run under their own sanitizers,
-# tests/fuzz/run.sh). Extra arguments go to ctest.
+# other tests miss), the fuzz label (the fuzzers run under their own sanitizers,
+# tests/fuzz/run.sh) and viewer_xvfb: SDL's X11 and D-Bus libraries are not built with ASan,
+# leak, and are unloaded before exit, so their leaks have unnamed frames no suppression can
+# match (viewer_headless runs the same viewer code without a window). Extra arguments go to
+# ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHATEBM_SANITIZE=ON >/dev/null
@@ -14,5 +17,5 @@ export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd build-asan
 start=$(date +%s)
-nice -n 10 ctest --output-on-failure --timeout 900 -LE 'slow|fuzz' "$@"
+nice -n 10 ctest --output-on-failure --timeout 900 -LE 'slow|fuzz' -E '^viewer_xvfb$' "$@"
 echo "sanitizer pass: $(( $(date +%s) - start )) s"

@@ -16,6 +16,14 @@ typedef struct {
     int n, cell, x0, px, y0, py;
 } layout;
 
+/* The images loaded (at most two), freed at exit: main returns from many places. */
+static unsigned char *loaded[2];
+static int nloaded;
+
+static void free_loaded(void) {
+    for (int i = 0; i < nloaded; i++) stbi_image_free(loaded[i]);
+}
+
 static img load(const char *path) {
     img m;
     int comp;
@@ -24,6 +32,8 @@ static img load(const char *path) {
         fprintf(stderr, "viewer_png: cannot read %s: %s\n", path, stbi_failure_reason());
         exit(1);
     }
+    if (!nloaded) atexit(free_loaded);
+    loaded[nloaded++] = m.px;
     return m;
 }
 
