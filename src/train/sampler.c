@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "io/files.h"
 #include "train/joint.h"
@@ -25,22 +24,12 @@ struct hb_sampler {
     hb_cmd *restart, *step, *observe, *score;
 };
 
-static int is_dir(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int is_file(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 int hb_run_locate(const char *run, char *config_path, char *checkpoint_path, size_t size,
                   char *err, size_t errlen) {
-    if (is_dir(run)) {
+    if (hb_is_dir(run)) {
         snprintf(checkpoint_path, size, "%s/checkpoint.safetensors", run);
         snprintf(config_path, size, "%s/config.ini", run);
-    } else if (is_file(run)) {
+    } else if (hb_is_file(run)) {
         const char *slash = strrchr(run, '/');
         int dirlen = slash ? (int)(slash - run) : 1;
         snprintf(checkpoint_path, size, "%s", run);
@@ -48,10 +37,10 @@ int hb_run_locate(const char *run, char *config_path, char *checkpoint_path, siz
     } else {
         return hb_errorf(err, errlen, "%s: no such run directory or checkpoint file", run);
     }
-    if (!is_file(checkpoint_path))
+    if (!hb_is_file(checkpoint_path))
         return hb_errorf(err, errlen, "%s has no checkpoint.safetensors: not a trained run "
                          "directory (train one with hatebm train)", run);
-    if (!is_file(config_path))
+    if (!hb_is_file(config_path))
         return hb_errorf(err, errlen, "%s not found: a checkpoint is read with the config.ini "
                          "of its run directory", config_path);
     return 0;
