@@ -239,8 +239,7 @@ void hb_g_finalize(hb_graph *g, int max_batch) {
         hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
         size_t need = 0;
         if (n->kind == HB_G_CONV)
-            need = hb_conv2d_backward_weight_workspace(ctx, max_batch, in.c, n->shape.c, in.h,
-                                                       in.w, n->k);
+            need = hb_conv2d_workspace(ctx, max_batch, in.c, n->shape.c, in.h, in.w, n->k);
         if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
         if (need > ws) ws = need;
     }
@@ -319,8 +318,8 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
         case HB_G_CONV:
-            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
-                              in.c, out.c, in.h, in.w, n->k);
+            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias),
+                              g->workspace, N, in.c, out.c, in.h, in.w, n->k);
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
@@ -355,8 +354,8 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
     switch (n->kind) {
     case HB_G_CONV:
-        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N, in.c, out.c, in.h,
-                                in.w, n->k, acc);
+        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), g->workspace, N, in.c,
+                                out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,

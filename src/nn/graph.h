@@ -73,7 +73,7 @@ typedef struct {
     int max_batch;
     hb_g_flat weights, grads;
     uint32_t chunk_base[HB_G_MAX_CHUNKS + 1]; /* host offset where each chunk starts */
-    hb_tensor workspace;          /* conv weight-gradient and sphere scratch */
+    hb_tensor workspace;          /* conv and sphere scratch */
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
 } hb_graph;
