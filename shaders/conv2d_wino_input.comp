@@ -5,11 +5,13 @@
 // 4 channels, V[xi][p][c..c+3] = (B^T d B)[xi] of the alpha x alpha input patch d around the
 // tile (zero outside the image, for padding channels and for padding tiles p >= tiles).
 // Four channels at a time so the transform is vec4 arithmetic and V is written as vec4s,
-// the layout the GEMM reads along its reduction.
+// the layout the GEMM reads along its reduction. VEC = 4 (W and the offset multiples of 4):
+// input rows are read as vec4s.
 #define HB_KERNEL_1D
 #include "common.glsl"
-layout(constant_id = 1) const uint MT = 4;
 #include "wino.glsl"
+
+layout(constant_id = 1) const uint VEC = 1;
 
 layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform writeonly imageBuffer V;
@@ -38,10 +40,21 @@ void main() {
             int y = y0 + int(a);
             bool row = ch && y >= 0 && y < int(H);
             int rbase = plane + clamp(y, 0, int(H) - 1) * int(W);
-            [[unroll]] for (uint b = 0; b < AL; b++) {
-                int x = x0 + int(b);
-                float v = texelFetch(In, rbase + clamp(x, 0, int(W) - 1)).x;
-                d[a][b][j] = row && x >= 0 && x < int(W) ? v : 0.0;
+            if (VEC == 4u) {
+                // W and the row start are multiples of 4: the patch row x0-1 .. x0+4 is the
+                // last element of vec4 tx-1, vec4 tx and the first element of vec4 tx+1
+                int r4 = rbase / 4, w4 = int(W / 4u), t = int(tx);
+                vec4 lft = texelFetch(In, r4 + max(t - 1, 0)), mid = texelFetch(In, r4 + t),
+                     rgt = texelFetch(In, r4 + min(t + 1, w4 - 1));
+                d[a][0][j] = row && t > 0 ? lft.w : 0.0;
+                [[unroll]] for (uint b = 0; b < 4u; b++) d[a][1u + b][j] = row ? mid[b] : 0.0;
+                d[a][5][j] = row && t + 1 < w4 ? rgt.x : 0.0;
+            } else {
+                [[unroll]] for (uint b = 0; b < AL; b++) {
+                    int x = x0 + int(b);
+                    float v = texelFetch(In, rbase + clamp(x, 0, int(W) - 1)).x;
+                    d[a][b][j] = row && x >= 0 && x < int(W) ? v : 0.0;
+                }
             }
         }
     }

@@ -3,12 +3,11 @@
 #extension GL_EXT_control_flow_attributes : require
 // Winograd output transform (src/ops/conv2d.c): for tile p and 4 output channels,
 // out = A^T m A (+ bias) (+ the old value when accumulating), m the alpha x alpha GEMM
-// results of the tile, read as vec4 over the channels. VEC = 4 (MT = 4, W and offsets
-// multiples of 4): each tile row is one vec4 store.
+// results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
+// of 4): each tile row is one vec4 store.
 #define HB_KERNEL_1D
 #include "common.glsl"
-layout(constant_id = 1) const uint MT = 4;
-layout(constant_id = 2) const uint VEC = 1;
+layout(constant_id = 1) const uint VEC = 1;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
@@ -60,8 +59,7 @@ void main() {
             if (yy >= H) break;
             uint o = out_off + ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
-                vec4 v;
-                [[unroll]] for (uint x = 0; x < 4u; x++) v[x] = y[i][min(x, MT - 1u)][j];
+                vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
                 if (accumulate != 0u) v += texelFetch(Old, int(o / 4u));
                 imageStore(Out, int(o / 4u), v);
             } else {

@@ -7,7 +7,6 @@
 // backward-data pass (channel roles swapped, taps flipped) reads them in place.
 #define HB_KERNEL_1D
 #include "common.glsl"
-layout(constant_id = 1) const uint MT = 4;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Wt;

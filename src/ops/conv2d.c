@@ -77,11 +77,11 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
 }
 
-/* Winograd F(WINO_MT x WINO_MT, 3x3): weight transform, input transform into V, one GEMM
- * per transform point (M = V U), output transform with bias and accumulation. F(4x4) does
- * 4x fewer multiplications than the direct kernel (F(2x2): 2.25x). Below WINO_MIN_CH
+/* Winograd F(4x4, 3x3): weight transform, input transform into V, one GEMM per transform
+ * point (M = V U), output transform with bias and accumulation: 4x fewer multiplications
+ * than the direct kernel. Below WINO_MIN_CH
  * channels the transforms cost more than the products they save (measured, lavapipe). */
-#define WINO_MT 4u
+#define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
 #define WINO_MIN_CH 16
 #define WINO_MAX_FLOATS (1u << 25) /* workspace cap: images are processed in chunks */
 
@@ -130,7 +130,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     uint32_t nimg = (uint32_t)((ws.n - p.u - p.slack) / p.per_image);
     if (nimg > (uint32_t)N) nimg = (uint32_t)N;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    uint32_t local = hb_ctx_tuning(ctx)->local_size, mt = WINO_MT;
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t kp4 = p.kp / 4, np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
     hb_tensor U = hb_slice(ws, 0, (uint32_t)p.u);
 
@@ -141,16 +141,16 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     } wp = {p.kp * p.np, p.kp, p.np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
             tap_base, tap_step, U.off};
     hb_tensor wt[2] = {w, U};
-    hb_dispatch_1d(cmd, name, hb_pipeline_get(ctx, "conv2d_wino_weights", "rw",
-                                               (uint32_t[]){local, mt}, 2),
+    hb_dispatch_1d(cmd, name, hb_pipeline_get(ctx, "conv2d_wino_weights", "rw", &local, 1),
                    wt, &wp, sizeof wp, wp.total, local);
 
-    hb_tensor big[2] = {in, out};
-    uint32_t vec = mt == 4 && hb_vec4_ok(big, 2, (uint64_t)W);
-    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", "rW", (uint32_t[]){local, mt}, 2);
+    hb_tensor ti[1] = {in}, to[1] = {out};
+    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 1, (uint64_t)W);
+    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RW" : "rW",
+                                       (uint32_t[]){local, vin ? 4 : 1}, 2);
     hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRW", &local, 1);
-    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vec ? "RrRW" : "Rrrw",
-                                        (uint32_t[]){local, mt, vec ? 4 : 1}, 3);
+    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRW" : "Rrrw",
+                                        (uint32_t[]){local, vout ? 4 : 1}, 2);
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
