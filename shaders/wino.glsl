@@ -1,6 +1,6 @@
 // Winograd F(4x4, 3x3) transform matrices (Lavin and Gray 2016): MT x MT outputs per tile
-// from AL x AL inputs. The points the points 0, 1, -1, 1/2, -2 and infinity: its largest error is 2.5x below
-// that of the usual 0, +-1, +-2 (simulated in float32 against a double reference, 64
+// from AL x AL inputs. The points 0, 1, -1, 1/2, -2 and infinity: the largest error is 2.5x
+// below that of the usual 0, +-1, +-2 (simulated in float32 against a double reference, 64
 // channels; Barabasz et al. 2020 found the same), which test_conv2d's tolerance needs.
 // (F(2x2, 3x3) was no faster than the direct kernel on lavapipe.)
 const uint MT = 4, AL = MT + 2u;

@@ -309,6 +309,17 @@ int hb_g_find_param(const hb_graph *g, const char *name) {
     return -1;
 }
 
+double hb_g_flops(const hb_graph *g, int N) {
+    double f = 0;
+    for (int i = 1; i < g->nnodes; i++) {
+        const hb_g_node *n = &g->nodes[i];
+        hb_shape in = g->nodes[n->in0].shape, out = n->shape;
+        if (n->kind == HB_G_CONV) f += 2.0 * N * out.h * out.w * in.c * out.c * n->k * n->k;
+        if (n->kind == HB_G_LINEAR) f += 2.0 * N * hb_g_size(g, n->in0) * out.c;
+    }
+    return f;
+}
+
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     require_batch(g, N);
     for (int i = 1; i < g->nnodes; i++) {

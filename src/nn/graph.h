@@ -108,6 +108,10 @@ hb_tensor hb_g_param(const hb_graph *g, int index);
 hb_tensor hb_g_param_grad(const hb_graph *g, int index);
 int hb_g_find_param(const hb_graph *g, const char *name);
 
+/* Multiply-add FLOPs (2 per product) of the convolutions and linear layers of one forward
+ * pass over N samples (works before hb_g_finalize). */
+double hb_g_flops(const hb_graph *g, int N);
+
 /* Records the forward pass over `batch` samples (input value 0 must hold them). */
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);
 /* Records the backward pass from the output's gradient (which the caller fills first, e.g.
