@@ -225,11 +225,11 @@ int main(void) {
         {3, 2, 20, 13, 13, 3, 1, 0, 1, 0}, {2, 3, 9, 10, 20, 3, 1, 1, 1, 0},
         {2, 4, 8, 17, 20, 3, 0, 0, 0, 0},  {2, 1, 16, 9, 12, 1, 1, 0, 1, 0},
         {2, 3, 17, 12, 12, 1, 1, 1, 1, 0},
-        /* Winograd (3x3, >= 16 channels each way): partial tiles, channels not multiples of
+        /* Winograd (3x3, >= 48 channels each way): partial tiles, channels not multiples of
          * 4 or 8, float and vec4 stores, one image per chunk */
-        {1, 16, 16, 7, 5, 3, 1, 0, 1, 0},  {2, 20, 17, 9, 11, 3, 1, 1, 1, 0},
-        {3, 17, 33, 7, 5, 3, 0, 1, 0, 1}, {3, 64, 24, 16, 16, 3, 1, 0, 0, 1},
-        {2, 24, 64, 8, 12, 3, 1, 0, 0, 0}, {1, 16, 16, 1, 1, 3, 1, 0, 1, 0},
+        {1, 48, 48, 7, 5, 3, 1, 0, 1, 0},  {2, 52, 49, 9, 11, 3, 1, 1, 1, 0},
+        {3, 49, 65, 7, 5, 3, 0, 1, 0, 1},  {3, 64, 48, 16, 16, 3, 1, 0, 0, 1},
+        {2, 48, 64, 8, 12, 3, 1, 0, 0, 0}, {1, 48, 48, 1, 1, 3, 1, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
     check_long_wgrad(ctx, &rng);
