@@ -81,7 +81,7 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
  * point (M = V U), output transform with bias and accumulation: 4x fewer multiplications
  * than the direct kernel. Its transforms cost in proportion to the channels, the products
  * it saves to their square: on lavapipe (batch 64, 32x32 down to 8x8) it was 2x slower than
- * the direct kernel at 16 channels, even at 32 and 1.5-2x faster at 64. */
+ * the direct kernel at 16 channels, on par at 32 and 1.5-2x faster at 64. */
 #define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
 #define WINO_MIN_CH 48
 #define WINO_MAX_FLOATS (1u << 25) /* workspace cap: images are processed in chunks */
