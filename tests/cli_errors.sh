@@ -21,6 +21,8 @@ expect "HATEBM_DEVICE is honoured" "no Vulkan device matches 'nope'" env HATEBM_
 expect "unknown command" "unknown command 'frobnicate'" "$hatebm" frobnicate
 expect "unknown option" "unknown option '--bogus'" "$hatebm" --bogus devices
 expect "unknown bench" "usage: hatebm bench" "$hatebm" bench nonsense
+expect "bench scaling bad axis" "unknown --axis 'foo'" "$hatebm" bench scaling --axis foo
+expect "bench scaling bad option" "unknown bench scaling option" "$hatebm" bench scaling --nope
 expect "no Vulkan driver" "mesa-vulkan-drivers" env VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json "$hatebm" devices
 expect "selfcheck with an argument" "selfcheck takes no arguments" "$hatebm" selfcheck now
 expect "devices with an argument" "devices takes no arguments" "$hatebm" devices all

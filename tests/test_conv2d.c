@@ -12,6 +12,7 @@ typedef struct {
     int N, cin, cout, H, W, k, bias;
     uint32_t shift; /* > 0 offsets every tensor so the float (not vec4) path runs */
     int fd;         /* finite-difference checks (small shapes only: each costs a forward) */
+    int chunk1;     /* Winograd workspace for one image: chunks of one image */
 } shape;
 
 /* L = sum(out * r) as a function of one of in, w, b (which = 0, 1, 2) */
@@ -64,7 +65,10 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor GOUT = alloc_shifted(ctx, nout, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
     hb_tensor Wt = alloc_shifted(ctx, nw, s->shift), B = alloc_shifted(ctx, cout, s->shift);
     hb_tensor GW = alloc_shifted(ctx, nw, s->shift), GB = alloc_shifted(ctx, cout, s->shift);
-    size_t nws = hb_conv2d_backward_weight_workspace(ctx, N, cin, cout, H, W, k);
+    /* chunk1: a workspace for one image, so Winograd runs image by image */
+    size_t nws = hb_conv2d_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k),
+           nwg = hb_conv2d_backward_weight_workspace(ctx, N, cin, cout, H, W, k);
+    if (nwg > nws) nws = nwg;
     hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
     hb_upload(ctx, IN, in);
     hb_upload(ctx, Wt, w);
@@ -79,26 +83,36 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
            tol_w = 4e-6 * sqrt((double)N * H * W);
 
     hb_tensor bias = s->bias ? B : HB_NONE;
-    TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, N, cin, cout, H, W, k));
-    ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
-    float *got = tu_download(ctx, OUT);
-    snprintf(what, sizeof what, "forward %s", tag);
-    tu_close(what, got, want_out, nout, 1e-5, tol_fwd);
-    free(got);
+    float *gin = NULL;
+    /* with the workspace (Winograd where the shape suits it), then the direct kernel */
+    for (int path = 0; path < 2; path++) {
+        hb_tensor ws = path == 0 ? WS : HB_NONE;
+        const char *how = path == 0 ? "workspace" : "direct";
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k));
+        ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
+        float *got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward %s %s", how, tag);
+        tu_close(what, got, want_out, nout, 1e-5, tol_fwd);
+        free(got);
 
-    TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, N, cin, cout, H, W, k, 0));
-    ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
-    float *gin = tu_download(ctx, GIN);
-    snprintf(what, sizeof what, "backward_data %s", tag);
-    tu_close(what, gin, want_gin, nin, 1e-5, tol_bwd);
+        hb_upload(ctx, GIN, prev);
+        TU_RUN(ctx, cmd,
+               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, ws, N, cin, cout, H, W, k, 0));
+        ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
+        free(gin);
+        gin = tu_download(ctx, GIN);
+        snprintf(what, sizeof what, "backward_data %s %s", how, tag);
+        tu_close(what, gin, want_gin, nin, 1e-5, tol_bwd);
 
-    hb_upload(ctx, GIN, prev);
-    TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, N, cin, cout, H, W, k, 1));
-    for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
-    got = tu_download(ctx, GIN);
-    snprintf(what, sizeof what, "backward_data accumulate %s", tag);
-    tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
-    free(got);
+        hb_upload(ctx, GIN, prev);
+        TU_RUN(ctx, cmd,
+               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, ws, N, cin, cout, H, W, k, 1));
+        for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
+        got = tu_download(ctx, GIN);
+        snprintf(what, sizeof what, "backward_data accumulate %s %s", how, tag);
+        tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
+        free(got);
+    }
 
     hb_tensor gbias = s->bias ? GB : HB_NONE;
     TU_RUN(ctx, cmd,
@@ -192,25 +206,30 @@ int main(void) {
     hb_ctx *ctx = tu_ctx();
     uint64_t rng = 7;
     const shape shapes[] = {
-        {1, 1, 1, 1, 1, 3, 1, 0, 1},    {1, 1, 1, 1, 1, 1, 0, 0, 1},
-        {5, 3, 7, 4, 4, 3, 1, 0, 1},    {5, 3, 7, 4, 4, 3, 0, 1, 1},
-        {1, 7, 33, 7, 7, 3, 1, 0, 1},   {5, 33, 3, 7, 7, 1, 1, 0, 1},
-        {2, 1, 33, 32, 32, 3, 1, 0, 0}, {2, 1, 33, 32, 32, 3, 0, 1, 0},
-        {1, 33, 7, 32, 32, 3, 0, 0, 0}, {5, 3, 1, 4, 4, 1, 1, 0, 1},
-        {2, 33, 33, 4, 4, 1, 0, 0, 1},  {1, 3, 7, 7, 7, 1, 1, 1, 1},
-        {5, 7, 3, 32, 32, 1, 1, 0, 0},  {1, 33, 33, 12, 12, 3, 1, 0, 0},
+        {1, 1, 1, 1, 1, 3, 1, 0, 1, 0},    {1, 1, 1, 1, 1, 1, 0, 0, 1, 0},
+        {5, 3, 7, 4, 4, 3, 1, 0, 1, 0},    {5, 3, 7, 4, 4, 3, 0, 1, 1, 0},
+        {1, 7, 33, 7, 7, 3, 1, 0, 1, 0},   {5, 33, 3, 7, 7, 1, 1, 0, 1, 0},
+        {2, 1, 33, 32, 32, 3, 1, 0, 0, 0}, {2, 1, 33, 32, 32, 3, 0, 1, 0, 0},
+        {1, 33, 7, 32, 32, 3, 0, 0, 0, 0}, {5, 3, 1, 4, 4, 1, 1, 0, 1, 0},
+        {2, 33, 33, 4, 4, 1, 0, 0, 1, 0},  {1, 3, 7, 7, 7, 1, 1, 1, 1, 0},
+        {5, 7, 3, 32, 32, 1, 1, 0, 0, 0},  {1, 33, 33, 12, 12, 3, 1, 0, 0, 0},
         /* channel counts that are multiples of 4 take the vec4 weight paths */
-        {3, 4, 33, 7, 7, 3, 1, 0, 1},   {3, 4, 33, 7, 7, 3, 1, 1, 1},
-        {2, 12, 7, 4, 4, 1, 0, 0, 1},   {1, 36, 4, 5, 5, 3, 1, 0, 1},
-        {2, 8, 20, 32, 32, 1, 1, 0, 0}, {2, 20, 8, 9, 9, 3, 0, 0, 0},
-        {8, 64, 64, 16, 16, 3, 1, 0, 0}, /* SN-GAN sized */
+        {3, 4, 33, 7, 7, 3, 1, 0, 1, 0},   {3, 4, 33, 7, 7, 3, 1, 1, 1, 0},
+        {2, 12, 7, 4, 4, 1, 0, 0, 1, 0},   {1, 36, 4, 5, 5, 3, 1, 0, 1, 0},
+        {2, 8, 20, 32, 32, 1, 1, 0, 0, 0}, {2, 20, 8, 9, 9, 3, 0, 0, 0, 0},
+        {8, 64, 64, 16, 16, 3, 1, 0, 0, 0}, /* SN-GAN sized */
         /* stems (1..4 input channels: WCONST weights) and backward data into 1..4 channels
          * (tiles of cout channels x 8 rows x 8 pixels): aligned and offset, partial tiles */
-        {4, 1, 32, 32, 32, 3, 1, 0, 0}, {4, 1, 32, 32, 32, 3, 1, 1, 0},
-        {4, 3, 32, 32, 32, 3, 1, 0, 0}, {4, 3, 32, 32, 32, 3, 0, 1, 0},
-        {3, 2, 20, 13, 13, 3, 1, 0, 1}, {2, 3, 9, 10, 20, 3, 1, 1, 1},
-        {2, 4, 8, 17, 20, 3, 0, 0, 0},  {2, 1, 16, 9, 12, 1, 1, 0, 1},
-        {2, 3, 17, 12, 12, 1, 1, 1, 1},
+        {4, 1, 32, 32, 32, 3, 1, 0, 0, 0}, {4, 1, 32, 32, 32, 3, 1, 1, 0, 0},
+        {4, 3, 32, 32, 32, 3, 1, 0, 0, 0}, {4, 3, 32, 32, 32, 3, 0, 1, 0, 0},
+        {3, 2, 20, 13, 13, 3, 1, 0, 1, 0}, {2, 3, 9, 10, 20, 3, 1, 1, 1, 0},
+        {2, 4, 8, 17, 20, 3, 0, 0, 0, 0},  {2, 1, 16, 9, 12, 1, 1, 0, 1, 0},
+        {2, 3, 17, 12, 12, 1, 1, 1, 1, 0},
+        /* Winograd (3x3, >= 48 channels each way): partial tiles, channels not multiples of
+         * 4 or 8, float and vec4 stores, one image per chunk */
+        {1, 48, 48, 7, 5, 3, 1, 0, 1, 0},  {2, 52, 49, 9, 11, 3, 1, 1, 1, 0},
+        {3, 49, 65, 7, 5, 3, 0, 1, 0, 1},  {3, 64, 48, 16, 16, 3, 1, 0, 0, 1},
+        {2, 48, 64, 8, 12, 3, 1, 0, 0, 0}, {1, 48, 48, 1, 1, 3, 1, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
     check_long_wgrad(ctx, &rng);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "nn/models.h"
 #include "train/trainer.h"
 
 static double now_s(void) {
@@ -33,15 +34,15 @@ static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps) {
     hb_tensor x = hb_alloc(ctx, nin), y = hb_alloc(ctx, nout), w = hb_alloc(ctx, nw),
               b = hb_alloc(ctx, s->cout), gx = hb_alloc(ctx, nin), gw = hb_alloc(ctx, nw),
               gb = hb_alloc(ctx, s->cout);
-    size_t wsn = hb_conv2d_backward_weight_workspace(ctx, N, s->cin, s->cout, H, W, k);
+    size_t wsn = hb_conv2d_workspace(ctx, N, s->cin, s->cout, H, W, k);
     hb_tensor ws = hb_alloc(ctx, wsn ? wsn : 1);
     hb_cmd *cmd = hb_cmd_create(ctx);
     double flop = 2.0 * N * H * W * s->cin * s->cout * k * k;
     const char *ops[3] = {"conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight"};
     for (int o = 0; o < 3; o++) {
         hb_cmd_begin(cmd);
-        if (o == 0) hb_conv2d_forward(cmd, y, x, w, b, N, s->cin, s->cout, H, W, k);
-        if (o == 1) hb_conv2d_backward_data(cmd, gx, y, w, N, s->cin, s->cout, H, W, k, 0);
+        if (o == 0) hb_conv2d_forward(cmd, y, x, w, b, ws, N, s->cin, s->cout, H, W, k);
+        if (o == 1) hb_conv2d_backward_data(cmd, gx, y, w, ws, N, s->cin, s->cout, H, W, k, 0);
         if (o == 2) hb_conv2d_backward_weight(cmd, gw, gb, x, y, ws, N, s->cin, s->cout, H, W, k);
         hb_cmd_end(cmd);
         double ms = time_op(ctx, cmd, ops[o], reps);
@@ -284,12 +285,95 @@ static int bench_langevin(const char *device, int argc, char **argv) {
     return 0;
 }
 
+/* Approximate FLOPs of one synth iteration (Algorithm 1): the generator's forward, K
+ * Langevin steps (hat forward and input gradient), the EBM update on positive and negative
+ * samples in one batch of 2B (forward, backward data and weights) and the generator update;
+ * convolutions and linear layers only, each backward pass counted at its forward's cost. */
+static double iteration_flops(hb_ctx *ctx, const hb_train_cfg *c) {
+    hb_graph *hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+    hb_graph *gen = hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
+    double fh = hb_g_flops(hat, c->batch_size), fg = hb_g_flops(gen, c->batch_size);
+    hb_g_free(hat);
+    hb_g_free(gen);
+    return c->mcmc_steps * 2 * fh + 6 * fh + 4 * fg;
+}
+
+static int bench_scaling(const char *device, int argc, char **argv) {
+    const char *axis = "all";
+    int quick = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--axis") == 0 && i + 1 < argc) axis = argv[++i];
+        else if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else {
+            fprintf(stderr, "hatebm: error: unknown bench scaling option '%s'; options: "
+                            "--axis batch|ngf|k|res|all --quick\n", argv[i]);
+            return 2;
+        }
+    }
+    /* one axis at a time from a small base: 3 channels, 32x32, ngf 32, batch 16, K = 10 */
+    static const struct {
+        const char *name;
+        int values[5], n, nquick;
+    } axes[] = {{"batch", {16, 32, 64, 128, 256}, 5, 3}, {"ngf", {16, 32, 64, 128, 256}, 5, 3},
+                {"k", {10, 30, 100}, 3, 2},             {"res", {32, 64, 128}, 3, 2}};
+    int any = 0;
+    for (size_t a = 0; a < sizeof axes / sizeof *axes; a++)
+        any |= !strcmp(axis, "all") || !strcmp(axis, axes[a].name);
+    if (!any) {
+        fprintf(stderr, "hatebm: error: unknown --axis '%s'; use batch, ngf, k, res or all\n",
+                axis);
+        return 2;
+    }
+    hb_ctx_opts o = {.device = device, .validate = -1};
+    hb_ctx *ctx = hb_ctx_create(&o);
+    printf("hatebm bench scaling on %s: seconds per synth iteration (Algorithm 1) as one size "
+           "grows; FLOPs of convolutions and linear layers\n", hb_ctx_device_name(ctx));
+    printf("%-6s %4s %4s %5s %3s %10s %12s %9s\n", "axis", "res", "ngf", "batch", "K", "s / iter",
+           "GFLOP / iter", "GFLOP/s");
+    for (size_t a = 0; a < sizeof axes / sizeof *axes; a++) {
+        if (strcmp(axis, "all") != 0 && strcmp(axis, axes[a].name) != 0) continue;
+        for (int v = 0; v < (quick ? axes[a].nquick : axes[a].n); v++) {
+            int x = axes[a].values[v];
+            hb_train_cfg cfg = {.mode = HB_MODE_SYNTH, .res = a == 3 ? x : 32, .nch = 3,
+                                .ngf_hat = a == 1 ? x : 32, .ngf_gen = a == 1 ? x : 32,
+                                .gen_factor = 2.0f, .batch_size = a == 0 ? x : 16,
+                                .mcmc_steps = a == 2 ? x : 10, .persistent_size = 1024,
+                                .epsilon = 5e-4f, .mcmc_temp = 1e-8f,
+                                .max_langevin_norm_res = 2.5f, .data_epsilon = 1e-3f,
+                                .lr_ebm = 1e-4f, .lr_gen = 1e-4f, .gen_loss_factor_coop = 1000,
+                                .ema_decay = 0.9999f, .init_scale_latent = 1.0f, .seed = 1};
+            char err[512];
+            hb_trainer *s = hb_trainer_new(ctx, &cfg, NULL, err, sizeof err);
+            if (!s) hb_die(2, "%s", err);
+            size_t n = (size_t)cfg.batch_size * cfg.nch * cfg.res * cfg.res;
+            float *data = malloc(n * sizeof *data);
+            for (size_t i = 0; i < n; i++)
+                data[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+            hb_train_metrics m;
+            hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
+            double t0 = now_s();
+            hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m);
+            double t = now_s() - t0, flop = iteration_flops(ctx, &cfg);
+            printf("%-6s %4d %4d %5d %3d %10.3f %12.1f %9.1f\n", axes[a].name, cfg.res,
+                   cfg.ngf_hat, cfg.batch_size, cfg.mcmc_steps, t, flop * 1e-9, flop / t * 1e-9);
+            fflush(stdout);
+            free(data);
+            hb_trainer_free(s);
+        }
+    }
+    hb_ctx_destroy(ctx);
+    return 0;
+}
+
 int cli_bench(const char *device, int argc, char **argv) {
     if (argc >= 1 && strcmp(argv[0], "ops") == 0) return bench_ops(device, argc - 1, argv + 1);
     if (argc >= 1 && strcmp(argv[0], "langevin") == 0)
         return bench_langevin(device, argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "scaling") == 0)
+        return bench_scaling(device, argc - 1, argv + 1);
     fprintf(stderr, "hatebm: error: usage: hatebm bench ops [--reps N] [--batch N] "
                     "[--widths 64,256] | bench langevin [--steps K] [--iters N] "
-                    "[--config fmnist|cifar|all] [--ngf N] [--batch N] [--no-peer]\n");
+                    "[--config fmnist|cifar|all] [--ngf N] [--batch N] [--no-peer] | bench scaling "
+                    "[--axis batch|ngf|k|res|all] [--quick]\n");
     return 2;
 }

@@ -21,6 +21,7 @@ static void usage(FILE *f) {
             "  selfcheck     run every op once on the device against its CPU reference\n"
             "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
             "  bench langevin  seconds per Langevin step and iteration vs the PyTorch peer\n"
+            "  bench scaling   seconds and FLOPs per iteration as batch, ngf, K, resolution grow\n"
             "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"
             "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache),\n"
             "  HATEBM_CLASSIFIER (fid's classifier), HATEBM_MNIST_JSON_DIR (ood's mnist digits)\n");

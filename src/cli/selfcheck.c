@@ -65,13 +65,13 @@ static void check_conv(checker *c) {
     hb_tensor X = upload(c, x, nin), Wt = upload(c, w, nw), B = upload(c, b, co),
               G = upload(c, g, nout), Y = hb_alloc(c->ctx, nout), GX = hb_alloc(c->ctx, nin),
               GW = hb_alloc(c->ctx, nw), GB = hb_alloc(c->ctx, co);
-    hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_backward_weight_workspace(c->ctx, N, ci, co, H, W, k) + 1);
+    hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_workspace(c->ctx, N, ci, co, H, W, k) + 1);
     begin(c);
-    hb_conv2d_forward(c->cmd, Y, X, Wt, B, N, ci, co, H, W, k);
+    hb_conv2d_forward(c->cmd, Y, X, Wt, B, WS, N, ci, co, H, W, k);
     ref_conv2d_forward(want, xd, wd, bd, N, ci, co, H, W, k);
     expect(c, "conv2d forward 3x3", Y, want, 1e-5);
     begin(c);
-    hb_conv2d_backward_data(c->cmd, GX, G, Wt, N, ci, co, H, W, k, 0);
+    hb_conv2d_backward_data(c->cmd, GX, G, Wt, WS, N, ci, co, H, W, k, 0);
     ref_conv2d_backward_data(wantin, gd, wd, N, ci, co, H, W, k);
     expect(c, "conv2d backward data", GX, wantin, 1e-5);
     begin(c);

@@ -218,7 +218,7 @@ void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host) 
                       host + g->chunk_base[c]);
 }
 
-/* The largest conv weight-gradient / sphere workspace and accumulation temporary that
+/* The largest conv (Winograd, weight-gradient) / sphere workspace and accumulation temporary that
  * batches up to max_batch need. */
 static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *temp) {
     *ws = *temp = 0;
@@ -230,8 +230,7 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
         hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
         size_t need = 0;
         if (n->kind == HB_G_CONV)
-            need = hb_conv2d_backward_weight_workspace(g->ctx, max_batch, in.c, n->shape.c, in.h,
-                                                       in.w, n->k);
+            need = hb_conv2d_workspace(g->ctx, max_batch, in.c, n->shape.c, in.h, in.w, n->k);
         if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
         if (need > *ws) *ws = need;
     }
@@ -332,6 +331,17 @@ int hb_g_find_param(const hb_graph *g, const char *name) {
     return -1;
 }
 
+double hb_g_flops(const hb_graph *g, int N) {
+    double f = 0;
+    for (int i = 1; i < g->nnodes; i++) {
+        const hb_g_node *n = &g->nodes[i];
+        hb_shape in = g->nodes[n->in0].shape, out = n->shape;
+        if (n->kind == HB_G_CONV) f += 2.0 * N * out.h * out.w * in.c * out.c * n->k * n->k;
+        if (n->kind == HB_G_LINEAR) f += 2.0 * N * hb_g_size(g, n->in0) * out.c;
+    }
+    return f;
+}
+
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     require_batch(g, N);
     for (int i = 1; i < g->nnodes; i++) {
@@ -341,8 +351,8 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
         case HB_G_CONV:
-            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
-                              in.c, out.c, in.h, in.w, n->k);
+            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias),
+                              g->workspace, N, in.c, out.c, in.h, in.w, n->k);
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
@@ -377,8 +387,8 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
     switch (n->kind) {
     case HB_G_CONV:
-        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N, in.c, out.c, in.h,
-                                in.w, n->k, acc);
+        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), g->workspace, N, in.c,
+                                out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,

@@ -73,7 +73,7 @@ typedef struct {
     int max_batch;
     hb_g_flat weights, grads;
     uint32_t chunk_base[HB_G_MAX_CHUNKS + 1]; /* host offset where each chunk starts */
-    hb_tensor workspace;          /* conv weight-gradient and sphere scratch */
+    hb_tensor workspace;          /* conv and sphere scratch */
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
 } hb_graph;
@@ -109,6 +109,10 @@ hb_tensor hb_g_grad(const hb_graph *g, int value, int batch);
 hb_tensor hb_g_param(const hb_graph *g, int index);
 hb_tensor hb_g_param_grad(const hb_graph *g, int index);
 int hb_g_find_param(const hb_graph *g, const char *name);
+
+/* Multiply-add FLOPs (2 per product) of the convolutions and linear layers of one forward
+ * pass over N samples (works before hb_g_finalize). */
+double hb_g_flops(const hb_graph *g, int N);
 
 /* Records the forward pass over `batch` samples (input value 0 must hold them). */
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);

@@ -22,11 +22,17 @@ void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
 /* ---- convolution (shaders/conv2d_*.comp, src/ops/conv2d.c) ----
  * Stride 1, kernel k in {1, 3}, zero padding k/2. w: [cout][cin][k][k] (PyTorch layout),
  * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W]. */
+/* workspace: scratch of hb_conv2d_workspace floats, or HB_NONE. 3x3 layers with enough
+ * channels run by Winograd in it (images in chunks when it holds fewer than N); without
+ * one (or too small for one image) the direct kernel runs. */
 void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
-                       int N, int cin, int cout, int H, int W, int k);
+                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k);
 /* gin = d(sum out*gout)/d in */
-void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w, int N,
-                             int cin, int cout, int H, int W, int k, int accumulate);
+void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                             hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
+                             int accumulate);
+/* Floats of scratch the fastest path of all three conv ops wants for this shape. */
+size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
 /* Floats of scratch hb_conv2d_backward_weight needs for this shape (0: none). */
 size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
                                            int k);

@@ -1,0 +1,74 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// Winograd input transform (src/ops/conv2d.c): for tile p (MT x MT outputs of one image) and
+// 4 channels, V[xi][p][c..c+3] = (B^T d B)[xi] of the alpha x alpha input patch d around the
+// tile (zero outside the image, for padding channels and for padding tiles p >= tiles).
+// Four channels at a time so the transform is vec4 arithmetic and V is written as vec4s,
+// the layout the GEMM reads along its reduction. VEC = 4 (W and the offset multiples of 4):
+// input rows are read as vec4s.
+#define HB_KERNEL_1D
+#include "common.glsl"
+#include "wino.glsl"
+
+layout(constant_id = 1) const uint VEC = 1;
+
+layout(binding = 0) uniform samplerBuffer In;
+layout(binding = 1) uniform writeonly imageBuffer V;
+
+layout(push_constant) uniform PC {
+    uint total;       // pp * kp / 4
+    uint kp4, pp;     // vec4s per row of V; padded tile count (multiple of 8)
+    uint tiles, tw, tpi; // real tiles, tiles per row, tiles per image
+    uint cin, H, W, in_off, v_off4;
+};
+
+void main() {
+    uint idx = hb_global_index();
+    if (idx >= total) return;
+    uint p = idx / kp4, c4 = idx - p * kp4;
+    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+    bool real = p < tiles;
+    int y0 = int(ty * MT) - 1, x0 = int(tx * MT) - 1;
+    vec4 d[AL][AL];
+    [[unroll]] for (uint j = 0; j < 4u; j++) {
+        uint c = 4u * c4 + j;
+        bool ch = real && c < cin;
+        // clamped so padding reads stay in range
+        int plane = int(in_off + (min(n, tiles / tpi - 1u) * cin + min(c, cin - 1u)) * H * W);
+        [[unroll]] for (uint a = 0; a < AL; a++) {
+            int y = y0 + int(a);
+            bool row = ch && y >= 0 && y < int(H);
+            int rbase = plane + clamp(y, 0, int(H) - 1) * int(W);
+            if (VEC == 4u) {
+                // W and the row start are multiples of 4: the patch row x0-1 .. x0+4 is the
+                // last element of vec4 tx-1, vec4 tx and the first element of vec4 tx+1
+                int r4 = rbase / 4, w4 = int(W / 4u), t = int(tx);
+                vec4 lft = texelFetch(In, r4 + max(t - 1, 0)), mid = texelFetch(In, r4 + t),
+                     rgt = texelFetch(In, r4 + min(t + 1, w4 - 1));
+                d[a][0][j] = row && t > 0 ? lft.w : 0.0;
+                [[unroll]] for (uint b = 0; b < 4u; b++) d[a][1u + b][j] = row ? mid[b] : 0.0;
+                d[a][5][j] = row && t + 1 < w4 ? rgt.x : 0.0;
+            } else {
+                [[unroll]] for (uint b = 0; b < AL; b++) {
+                    int x = x0 + int(b);
+                    float v = texelFetch(In, rbase + clamp(x, 0, int(W) - 1)).x;
+                    d[a][b][j] = row && x >= 0 && x < int(W) ? v : 0.0;
+                }
+            }
+        }
+    }
+    vec4 t[AL][AL]; // B^T d
+    [[unroll]] for (uint i = 0; i < AL; i++)
+        [[unroll]] for (uint b = 0; b < AL; b++) {
+            vec4 s = vec4(0);
+            [[unroll]] for (uint a = 0; a < AL; a++) s += wino_bt(i, a) * d[a][b];
+            t[i][b] = s;
+        }
+    [[unroll]] for (uint i = 0; i < AL; i++)
+        [[unroll]] for (uint j = 0; j < AL; j++) {
+            vec4 s = vec4(0);
+            [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_bt(j, b);
+            imageStore(V, int(v_off4 + ((i * AL + j) * pp + p) * kp4 + c4), s);
+        }
+}

@@ -1,0 +1,75 @@
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+// Winograd output transform (src/ops/conv2d.c): for tile p and 4 output channels,
+// out = A^T m A (+ bias) (+ the old value when accumulating), m the alpha x alpha GEMM
+// results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
+// of 4): each tile row is one vec4 store.
+#define HB_KERNEL_1D
+#include "common.glsl"
+layout(constant_id = 1) const uint VEC = 1;
+#include "wino.glsl"
+
+layout(binding = 0) uniform samplerBuffer Mt;
+layout(binding = 1) uniform samplerBuffer Bias;
+layout(binding = 2) uniform samplerBuffer Old;
+layout(binding = 3) uniform writeonly imageBuffer Out;
+
+layout(push_constant) uniform PC {
+    uint total;           // tiles * c4
+    uint c4n, pp, np4;    // vec4s of real channels; padded tiles; vec4s per row of M
+    uint tw, tpi, cout, H, W;
+    uint m_off4, b_off, out_off;
+    uint has_bias, accumulate;
+};
+
+void main() {
+    uint idx = hb_global_index();
+    if (idx >= total) return;
+    uint p = idx / c4n, c4 = idx - p * c4n;
+    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+    vec4 m[AL][AL];
+    [[unroll]] for (uint i = 0; i < AL; i++)
+        [[unroll]] for (uint j = 0; j < AL; j++)
+            m[i][j] = texelFetch(Mt, int(m_off4 + ((i * AL + j) * pp + p) * np4 + c4));
+    vec4 t[MT][AL]; // A^T m
+    [[unroll]] for (uint i = 0; i < MT; i++)
+        [[unroll]] for (uint b = 0; b < AL; b++) {
+            vec4 s = vec4(0);
+            [[unroll]] for (uint a = 0; a < AL; a++) s += wino_at(i, a) * m[a][b];
+            t[i][b] = s;
+        }
+    vec4 y[MT][MT]; // channels in the components
+    vec4 bias = vec4(0);
+    if (has_bias != 0u)
+        [[unroll]] for (uint j = 0; j < 4u; j++)
+            bias[j] = texelFetch(Bias, int(b_off + min(4u * c4 + j, cout - 1u))).x;
+    [[unroll]] for (uint i = 0; i < MT; i++)
+        [[unroll]] for (uint j = 0; j < MT; j++) {
+            vec4 s = bias;
+            [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_at(j, b);
+            y[i][j] = s;
+        }
+    uint x0 = tx * MT;
+    [[unroll]] for (uint j = 0; j < 4u; j++) {
+        uint co = 4u * c4 + j;
+        if (co >= cout) break;
+        [[unroll]] for (uint i = 0; i < MT; i++) {
+            uint yy = ty * MT + i;
+            if (yy >= H) break;
+            uint o = out_off + ((n * cout + co) * H + yy) * W + x0;
+            if (VEC == 4u) {
+                vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
+                if (accumulate != 0u) v += texelFetch(Old, int(o / 4u));
+                imageStore(Out, int(o / 4u), v);
+            } else {
+                [[unroll]] for (uint x = 0; x < MT; x++) {
+                    if (x0 + x >= W) break;
+                    float v = y[i][x][j];
+                    if (accumulate != 0u) v += texelFetch(Old, int(o + x)).x;
+                    imageStore(Out, int(o + x), vec4(v));
+                }
+            }
+        }
+    }
+}
