@@ -481,13 +481,19 @@ static int cmp_str(const void *a, const void *b) {
 static unsigned at(const unsigned char *b, size_t n, size_t p) { return p < n ? b[p] : 0; }
 
 /* stb_image 2.27 offsets a null pointer (undefined behaviour) when a PNG's first IDAT chunk
- * is empty; such files are refused. The walk reads chunks as stb_image does, up to IEND. */
-static int png_first_idat_ok(const unsigned char *b, size_t n) {
+ * is empty, and grows its buffer to an IDAT chunk's declared length before reading it (a
+ * 100-byte file may ask for 2 GiB); such files are refused. The walk reads chunks as
+ * stb_image does, up to IEND. */
+static int png_chunks_ok(const unsigned char *b, size_t n) {
+    int first_idat = 1;
     for (uint64_t p = 8; p + 8 <= n;) {
         uint64_t len = (uint64_t)at(b, n, p) << 24 | at(b, n, p + 1) << 16 |
                        at(b, n, p + 2) << 8 | at(b, n, p + 3);
         const unsigned char *type = b + p + 4;
-        if (memcmp(type, "IDAT", 4) == 0) return len > 0;
+        if (memcmp(type, "IDAT", 4) == 0) {
+            if ((first_idat && len == 0) || p + 12 + len > n) return 0;
+            first_idat = 0;
+        }
         if (memcmp(type, "IEND", 4) == 0) break;
         p += 12 + len;
     }
@@ -619,9 +625,9 @@ static int load_image(const char *path, int size, int channels, float *dst, char
     image_rules rules = {path, channels, err, errlen};
     unsigned char *im = NULL;
     if (f.n >= 8 && memcmp(f.b, "\x89PNG\r\n\x1a\n", 8) == 0) {
-        if (!png_first_idat_ok(f.b, f.n)) {
-            hb_errorf(err, errlen, "%s: a PNG whose first image data chunk is empty, which "
-                      "stb_image cannot read safely; re-save the image", path);
+        if (!png_chunks_ok(f.b, f.n)) {
+            hb_errorf(err, errlen, "%s: a PNG whose image data chunks are empty or longer than "
+                      "the file, which stb_image cannot read safely; re-save the image", path);
             goto done;
         }
         if (!stbi_info_from_memory(f.b, (int)f.n, &w, &h, &comp)) {
