@@ -121,12 +121,9 @@ int hb_classifier_save(hb_classifier *c, const char *path, char *err, size_t err
     hb_st_writer *w = hb_st_writer_new();
     float *ema = hb_g_download_flat(c->g, c->trainable ? &c->opt.ema : &c->g->weights);
     if (c->trainable) { /* without the initial weights' share; training may continue after */
-        float *current = hb_g_download_flat(c->g, &c->g->weights);
-        hb_g_init_params(c->g, c->seed);
-        float *w0 = hb_g_download_flat(c->g, &c->g->weights);
-        hb_g_upload_flat(c->g, &c->g->weights, current);
+        float *w0 = hb_g_initial_weights(c->g, c->seed);
         hb_ema_debias(ema, w0, c->g->nparam_floats, c->ema_decay, c->steps);
-        free(current), free(w0);
+        free(w0);
     }
     hb_g_add_tensors(c->g, w, "", ema);
     hb_st_meta(w, "network", "classifier");

@@ -47,3 +47,12 @@ void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long step
     if (steps < 1 || keep <= 0) return;
     for (size_t i = 0; i < n; i++) ema[i] = (float)((ema[i] - keep * w0[i]) / (1 - keep));
 }
+
+float *hb_g_initial_weights(hb_graph *g, uint64_t seed) {
+    float *current = hb_g_download_flat(g, &g->weights);
+    hb_g_init_params(g, seed);
+    float *w0 = hb_g_download_flat(g, &g->weights);
+    hb_g_upload_flat(g, &g->weights, current);
+    free(current);
+    return w0;
+}

@@ -26,5 +26,7 @@ void hb_optim_hyper(hb_ctx *ctx, hb_optim *a, float lr, long step);
  * regenerate it and this removes it exactly, in place: ema = (ema - decay^t w0) / (1 -
  * decay^t), the average of the trained weights alone. */
 void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long steps);
+/* g's initial weights for seed (malloc'ed host flat array); g's weights are left as they are. */
+float *hb_g_initial_weights(hb_graph *g, uint64_t seed);
 
 #endif

@@ -706,12 +706,9 @@ int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size
     hb_st_writer *w = hb_st_writer_new();
     float *ema = hb_g_download_flat(t->gen, &t->gen_opt.ema);
     /* the initial weights (seed as in hb_trainer_new) leave the EMA, then training resumes */
-    float *current = hb_g_download_flat(t->gen, &t->gen->weights);
-    hb_g_init_params(t->gen, t->cfg.seed + 1);
-    float *w0 = hb_g_download_flat(t->gen, &t->gen->weights);
-    hb_g_upload_flat(t->gen, &t->gen->weights, current);
+    float *w0 = hb_g_initial_weights(t->gen, t->cfg.seed + 1);
     hb_ema_debias(ema, w0, t->gen->nparam_floats, t->cfg.ema_decay, t->iteration);
-    free(current), free(w0);
+    free(w0);
     hb_g_add_tensors(t->gen, w, "", ema);
     hb_st_meta(w, "network", t->cfg.mode == HB_MODE_AE ? "decoder" : "gen_sngan");
     int rc = hb_st_write(w, path, err, errlen);
