@@ -11,7 +11,7 @@
 
 layout(binding = 0) uniform samplerBuffer Vt;
 layout(binding = 1) uniform samplerBuffer Ut;
-layout(binding = 2) uniform writeonly imageBuffer M;
+layout(std430, binding = 2) writeonly buffer Mb { vec4 M[]; };
 
 layout(push_constant) uniform PC {
     uint total;          // points * pp/8 * np/8
@@ -43,5 +43,5 @@ void main() {
     }
     [[unroll]] for (uint i = 0; i < 8u; i++)
         [[unroll]] for (uint j = 0; j < 2u; j++)
-            imageStore(M, int(m_off4 + (xi * pp + p0 + i) * np4 + n4 + j), acc[i][j]);
+            M[m_off4 + (xi * pp + p0 + i) * np4 + n4 + j] = acc[i][j];
 }

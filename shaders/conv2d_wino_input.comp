@@ -14,7 +14,7 @@
 layout(constant_id = 1) const uint VEC = 1;
 
 layout(binding = 0) uniform samplerBuffer In;
-layout(binding = 1) uniform writeonly imageBuffer V;
+layout(std430, binding = 1) writeonly buffer Vb { vec4 V[]; };
 
 layout(push_constant) uniform PC {
     uint total;       // pp * kp / 4
@@ -69,6 +69,6 @@ void main() {
         [[unroll]] for (uint j = 0; j < AL; j++) {
             vec4 s = vec4(0);
             [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_bt(j, b);
-            imageStore(V, int(v_off4 + ((i * AL + j) * pp + p) * kp4 + c4), s);
+            V[v_off4 + ((i * AL + j) * pp + p) * kp4 + c4] = s;
         }
 }

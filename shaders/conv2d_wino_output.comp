@@ -13,13 +13,14 @@ layout(constant_id = 1) const uint VEC = 1;
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
-layout(binding = 3) uniform writeonly imageBuffer Out;
+layout(std430, binding = 3) writeonly buffer Ob4 { vec4 Out4[]; };
+layout(std430, binding = 3) writeonly buffer Ob1 { float Out1[]; };
 
 layout(push_constant) uniform PC {
     uint total;           // tiles * c4
     uint c4n, pp, np4;    // vec4s of real channels; padded tiles; vec4s per row of M
     uint tw, tpi, cout, H, W;
-    uint m_off4, b_off, out_off;
+    uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint has_bias, accumulate;
 };
 
@@ -57,17 +58,17 @@ void main() {
         [[unroll]] for (uint i = 0; i < MT; i++) {
             uint yy = ty * MT + i;
             if (yy >= H) break;
-            uint o = out_off + ((n * cout + co) * H + yy) * W + x0;
+            uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
                 vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
-                if (accumulate != 0u) v += texelFetch(Old, int(o / 4u));
-                imageStore(Out, int(o / 4u), v);
+                if (accumulate != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
+                Out4[(out_off + o) / 4u] = v;
             } else {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;
                     float v = y[i][x][j];
-                    if (accumulate != 0u) v += texelFetch(Old, int(o + x)).x;
-                    imageStore(Out, int(o + x), vec4(v));
+                    if (accumulate != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
+                    Out1[out_off + o + x] = v;
                 }
             }
         }

@@ -10,7 +10,7 @@
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Wt;
-layout(binding = 1) uniform writeonly imageBuffer U;
+layout(std430, binding = 1) writeonly buffer Ub { float U[]; };
 
 layout(push_constant) uniform PC {
     uint total;        // kp * np
@@ -38,6 +38,6 @@ void main() {
     [[unroll]] for (uint i = 0; i < AL; i++)
         [[unroll]] for (uint j = 0; j < AL; j++) {
             float u = h[i][0] * wino_g(j, 0) + h[i][1] * wino_g(j, 1) + h[i][2] * wino_g(j, 2);
-            imageStore(U, int(u_off + ((i * AL + j) * kp + k) * np + n), vec4(u));
+            U[u_off + ((i * AL + j) * kp + k) * np + n] = u;
         }
 }

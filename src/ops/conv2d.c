@@ -84,7 +84,10 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
  * the direct kernel at 16 channels, on par at 32 and 1.5-2x faster at 64. */
 #define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
 #define WINO_MIN_CH 48
-#define WINO_MAX_FLOATS (1u << 25) /* workspace cap: images are processed in chunks */
+/* Workspace cap; images are processed in chunks. Its parts are written through storage
+ * windows: 2^27 bytes is the least maxStorageBufferRange Vulkan allows, 256 bytes the largest
+ * window offset. */
+#define WINO_MAX_FLOATS ((1u << 25) - 64u)
 
 typedef struct {
     uint32_t al2, kp, np, th, tw, tpi; /* points; padded channels in/out; tiles */
@@ -140,17 +143,17 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         int32_t tap_base, tap_step;
         uint32_t u_off;
     } wp = {p.kp * p.np, p.kp, p.np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
-            tap_base, tap_step, U.off};
+            tap_base, tap_step, hb_window_off(ctx, U)};
     hb_tensor wt[2] = {w, U};
-    hb_dispatch_1d(cmd, name, hb_pipeline_get(ctx, "conv2d_wino_weights", "rw", &local, 1),
+    hb_dispatch_1d(cmd, name, hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1),
                    wt, &wp, sizeof wp, wp.total, local);
 
     hb_tensor ti[1] = {in}, to[1] = {out};
     uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 1, (uint64_t)W);
-    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RW" : "rW",
+    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
                                        (uint32_t[]){local, vin ? 4 : 1}, 2);
-    hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRW", &local, 1);
-    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRW" : "Rrrw",
+    hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1);
+    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRS" : "Rrrs",
                                         (uint32_t[]){local, vout ? 4 : 1}, 2);
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
@@ -163,23 +166,23 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         struct {
             uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
         } ip = {pp * kp4, kp4, pp, tiles, p.tw, p.tpi, (uint32_t)cin, (uint32_t)H, (uint32_t)W,
-                x.off, V.off / 4};
+                x.off, hb_window_off(ctx, V) / 4};
         hb_tensor it[2] = {x, V};
         hb_dispatch_1d(cmd, name, pin, it, &ip, sizeof ip, ip.total, local);
 
         struct {
             uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
         } gp = {p.al2 * (pp / 8) * (p.np / 8), p.np / 8, pp / 8, pp, kp4, np4, V.off / 4,
-                U.off / 4, M.off / 4};
+                U.off / 4, hb_window_off(ctx, M) / 4};
         hb_tensor gt[3] = {V, U, M};
         hb_dispatch_1d(cmd, name, pg, gt, &gp, sizeof gp, gp.total, local);
 
         struct {
-            uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, out_off;
+            uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
             uint32_t has_bias, accumulate;
         } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
-                (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, b.buf != NULL,
-                (uint32_t)accumulate};
+                (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
+                b.buf != NULL, (uint32_t)accumulate};
         /* absent bias and old value: stand-in bindings the kernel does not read */
         hb_tensor ot[4] = {M, hb_or(b, M), accumulate ? y : M, y};
         hb_dispatch_1d(cmd, name, pout, ot, &op, sizeof op, op.total, local);

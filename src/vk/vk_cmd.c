@@ -176,12 +176,12 @@ static void order_accesses(hb_cmd *c, const hb_tensor *t, const char *sig) {
     size_t n = strlen(sig);
     int need = 0;
     for (size_t i = 0; i < n && !need; i++) {
-        int writes = sig[i] == 'w' || sig[i] == 'W';
+        int writes = strchr("wWsS", sig[i]) != NULL;
         need = list_hits(&c->written, t[i]) || (writes && list_hits(&c->read, t[i]));
     }
     if (need) barrier(c);
     for (size_t i = 0; i < n; i++) {
-        int writes = sig[i] == 'w' || sig[i] == 'W';
+        int writes = strchr("wWsS", sig[i]) != NULL;
         list_push(writes ? &c->written : &c->read, t[i]);
     }
 }
@@ -194,6 +194,7 @@ void hb_dispatch(hb_cmd *c, const char *name, hb_pipeline *p, const hb_tensor *t
     order_accesses(c, t, p->signature);
     size_t nb = strlen(p->signature);
     VkWriteDescriptorSet w[16];
+    VkDescriptorBufferInfo bi[16];
     for (size_t i = 0; i < nb; i++) {
         if (!t[i].buf) hb_die(1, "%s: binding %zu has no tensor", name, i);
         char s = p->signature[i];
@@ -205,6 +206,19 @@ void hb_dispatch(hb_cmd *c, const char *name, hb_pipeline *p, const hb_tensor *t
                                                             : VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
                                       .pTexelBufferView = (s == 'R' || s == 'W') ? &t[i].buf->view_f4
                                                                                  : &t[i].buf->view_f1};
+        if (s == 'S' || s == 's') { /* a window from just before the tensor to its end */
+            uint32_t woff = hb_window_off(ctx, t[i]);
+            VkDeviceSize range = ((VkDeviceSize)woff + t[i].n) * 4;
+            if (range > ctx->props.limits.maxStorageBufferRange)
+                hb_die(1, "%s: binding %zu writes %u floats, above this device's storage "
+                          "window (%u bytes); the op must split its dispatches",
+                       name, i, t[i].n, ctx->props.limits.maxStorageBufferRange);
+            bi[i] = (VkDescriptorBufferInfo){t[i].buf->buf, (VkDeviceSize)(t[i].off - woff) * 4,
+                                             range};
+            w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+            w[i].pTexelBufferView = NULL;
+            w[i].pBufferInfo = &bi[i];
+        }
     }
     if (c->bound != p) {
         vkCmdBindPipeline(c->cb, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipe);
@@ -262,6 +276,17 @@ void hb_cmd_copy(hb_cmd *c, hb_tensor dst, hb_tensor src) {
     VkBufferCopy r = {.srcOffset = (VkDeviceSize)src.off * 4, .dstOffset = (VkDeviceSize)dst.off * 4,
                       .size = (VkDeviceSize)dst.n * 4};
     vkCmdCopyBuffer(c->cb, src.buf->buf, dst.buf->buf, 1, &r);
+}
+
+uint32_t hb_window_off(const hb_ctx *ctx, hb_tensor t) {
+    uint32_t align = (uint32_t)(ctx->props.limits.minStorageBufferOffsetAlignment / 4);
+    return align > 1 ? t.off % align : 0;
+}
+
+size_t hb_max_window_floats(const hb_ctx *ctx) {
+    /* less the largest window offset, so any tensor of this size fits */
+    uint32_t align = (uint32_t)(ctx->props.limits.minStorageBufferOffsetAlignment / 4);
+    return ctx->props.limits.maxStorageBufferRange / 4 - (align > 1 ? align - 1 : 0);
 }
 
 void hb_profile_enable(hb_ctx *ctx, int on) { ctx->profiling = on && ctx->timestamp_bits > 0; }

@@ -137,6 +137,7 @@ static VkDescriptorType descriptor_type(char c) {
     switch (c) {
     case 'r': case 'R': return VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     case 'w': case 'W': return VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
+    case 's': case 'S': return VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     default: hb_die(1, "bad binding signature character '%c'", c);
     }
 }
