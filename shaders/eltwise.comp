@@ -14,25 +14,27 @@ layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(binding = 2) uniform samplerBuffer P;    // affine: beta (B holds gamma)
 layout(binding = 3) uniform samplerBuffer Yold; // y's previous value (axpby, accumulate)
-layout(binding = 4) uniform writeonly imageBuffer Y;
+layout(std430, binding = 4) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
+layout(std430, binding = 4) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
     uint n;                  // elements (vec4s when VEC == 4)
-    uint a_off, b_off, p_off, y_off; // offsets in elements of the bound view
+    uint a_off, b_off, p_off, old_off; // offsets in elements of the bound view
+    uint y_off;              // in the output's storage window
     float alpha, beta;
-    uint C, HW;              // affine: channel of element i is (i / HW) % C
+    uint C, HW, first;       // affine: channel of float f is ((first + f) / HW) % C
     uint accumulate;
 };
 
 // Per-channel parameter for each float of element i (params are always bound as floats).
 vec4 gamma_of(uint i) {
     vec4 r = vec4(0);
-    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(B, int(b_off + ((i * VEC + k) / HW) % C)).x;
+    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(B, int(b_off + ((first + i * VEC + k) / HW) % C)).x;
     return r;
 }
 vec4 beta_of(uint i) {
     vec4 r = vec4(0);
-    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(P, int(p_off + ((i * VEC + k) / HW) % C)).x;
+    for (uint k = 0; k < VEC; k++) r[k] = texelFetch(P, int(p_off + ((first + i * VEC + k) / HW) % C)).x;
     return r;
 }
 
@@ -45,7 +47,7 @@ void main() {
     vec4 a = texelFetch(A, int(a_off + i));
     vec4 r;
     if (OP == FILL) r = vec4(alpha);
-    else if (OP == AXPBY) r = alpha * a + (beta != 0.0 ? beta * texelFetch(Yold, int(y_off + i)) : vec4(0));
+    else if (OP == AXPBY) r = alpha * a + (beta != 0.0 ? beta * texelFetch(Yold, int(old_off + i)) : vec4(0));
     else if (OP == ADD) r = a + texelFetch(B, int(b_off + i));
     else if (OP == RELU) r = max(a, vec4(0));
     else if (OP == RELU_BWD) r = mix(vec4(0), a, greaterThan(texelFetch(B, int(b_off + i)), vec4(0)));
@@ -57,6 +59,7 @@ void main() {
         r = gamma_of(i) * a + beta_of(i);
     else // AFFINE_BWD: gx = gamma * gy
         r = gamma_of(i) * a;
-    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i));
-    imageStore(Y, int(y_off + i), r);
+    if (accumulate != 0u) r += texelFetch(Yold, int(old_off + i));
+    if (VEC == 4u) Y4[y_off + i] = r;
+    else Y1[y_off + i] = r.x;
 }

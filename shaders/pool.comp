@@ -1,8 +1,8 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 // Average pooling (src/ops/pool.c). OP selects the kernel; each invocation writes VEC
-// consecutive outputs (4 when the output is vec4-aligned: bound as RGBA32F, far fewer
-// invocations and stores), each computed on its own from scalar reads.
+// consecutive outputs (4 when the output is vec4-aligned: far fewer invocations and stores),
+// each computed on its own from scalar reads.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
@@ -12,11 +12,13 @@ const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
 layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
 layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (accumulate), VEC wide
-layout(binding = 2) uniform writeonly imageBuffer Y;
+layout(std430, binding = 2) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
+layout(std430, binding = 2) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
     uint n;                  // output elements / VEC
-    uint x_off, y_off;       // x in floats, y in elements of its view
+    uint x_off, old_off;     // x in floats, y's old value in elements of its view
+    uint y_off;              // y in its storage window
     uint W;                  // avgpool2: input width (output width W/2)
     uint HW;                 // global: pixels per (n, c)
     uint accumulate;
@@ -48,6 +50,7 @@ void main() {
     if (i >= n) return;
     vec4 r = vec4(0);
     for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
-    if (accumulate != 0u) r += texelFetch(Yold, int(y_off + i));
-    imageStore(Y, int(y_off + i), r);
+    if (accumulate != 0u) r += texelFetch(Yold, int(old_off + i));
+    if (VEC == 4u) Y4[y_off + i] = r;
+    else Y1[y_off + i] = r.x;
 }

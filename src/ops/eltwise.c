@@ -5,12 +5,13 @@
 enum { FILL, AXPBY, ADD, RELU, RELU_BWD, TANH, TANH_BWD, AFFINE, AFFINE_BWD };
 
 typedef struct {
-    uint32_t n, a_off, b_off, p_off, y_off;
+    uint32_t n, a_off, b_off, p_off, old_off, y_off;
     float alpha, beta;
-    uint32_t C, HW, accumulate;
+    uint32_t C, HW, first, accumulate;
 } eltwise_push;
 
-/* a, b, p are the inputs the op uses (HB_NONE otherwise); y the output (n = y.n). */
+/* a, b, p are the inputs the op uses (HB_NONE otherwise); y the output (n = y.n). Dispatched
+ * in chunks that each fit one storage window. */
 static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_tensor a,
                     hb_tensor b, hb_tensor p, float alpha, float beta, uint32_t C, uint32_t HW,
                     int accumulate) {
@@ -25,14 +26,21 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t spec[3] = {local, op, vec};
     char sig[6] = {vec == 4 ? 'R' : 'r', (vec == 4 && !per_channel) ? 'R' : 'r', 'r',
-                   vec == 4 ? 'R' : 'r', vec == 4 ? 'W' : 'w', 0};
+                   vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "eltwise", sig, spec, 3);
-    hb_tensor a_ = hb_or(a, y), b_ = hb_or(b, a_), p_ = hb_or(p, a_);
-    hb_tensor t[5] = {a_, b_, p_, y, y};
-    uint32_t div = vec;
-    eltwise_push pc = {n / div, a_.off / div, per_channel ? b_.off : b_.off / div, p_.off,
-                       y.off / div, alpha, beta, C, HW, (uint32_t)accumulate};
-    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n / div, local);
+    uint32_t chunk = (uint32_t)(hb_max_window_floats(ctx) & ~(size_t)3);
+    for (uint32_t c0 = 0; c0 < n; c0 += chunk) {
+        uint32_t cn = n - c0 < chunk ? n - c0 : chunk;
+        hb_tensor yc = hb_slice(y, c0, cn);
+        hb_tensor ac = a.buf ? hb_slice(a, c0, cn) : yc;
+        hb_tensor bc = b.buf ? (per_channel ? b : hb_slice(b, c0, cn)) : ac;
+        hb_tensor pc_ = hb_or(p, ac);
+        hb_tensor t[5] = {ac, bc, pc_, yc, yc};
+        eltwise_push pc = {cn / vec, ac.off / vec, per_channel ? bc.off : bc.off / vec, pc_.off,
+                           yc.off / vec, hb_window_off(ctx, yc) / vec, alpha, beta, C, HW, c0,
+                           (uint32_t)accumulate};
+        hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
+    }
 }
 
 void hb_fill(hb_cmd *cmd, hb_tensor y, float value) {

@@ -4,22 +4,32 @@
 enum { AVGPOOL2, AVGPOOL2_BWD, GLOBAL, GLOBAL_BWD };
 
 typedef struct {
-    uint32_t n, x_off, y_off, W, HW, accumulate;
+    uint32_t n, x_off, old_off, y_off, W, HW, accumulate;
 } pool_push;
 
 /* y (n floats) from x; the old y is read back only when accumulating (otherwise x stands in,
- * so no false dependency on y's earlier writers is recorded). */
+ * so no false dependency on y's earlier writers is recorded). y is written in chunks that each
+ * fit one storage window, made of whole units: `unit` output floats computed from
+ * `in_per_unit` input floats (rows, or planes), so the kernel's index maths stays local. */
 static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_tensor x, uint32_t n,
-                 uint32_t W, uint32_t HW, int accumulate) {
+                 uint32_t W, uint32_t HW, int accumulate, uint32_t unit, uint32_t in_per_unit) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vec = hb_vec4_ok(&y, 1, n) ? 4 : 1;
     uint32_t spec[3] = {local, op, vec};
-    char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'W' : 'w', 0};
+    char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 3);
-    hb_tensor t[3] = {x, accumulate ? y : x, y};
-    pool_push pc = {n / vec, x.off, y.off / vec, W, HW, (uint32_t)accumulate};
-    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, n / vec, local);
+    uint32_t units = (uint32_t)(hb_max_window_floats(ctx) / unit) & ~3u;
+    if (!units) hb_die(1, "%s: one row of %u floats exceeds the storage window", name, unit);
+    for (uint32_t u0 = 0; u0 * unit < n; u0 += units) {
+        uint32_t cn = n - u0 * unit < units * unit ? n - u0 * unit : units * unit;
+        hb_tensor yc = hb_slice(y, u0 * unit, cn);
+        hb_tensor xc = hb_slice(x, u0 * in_per_unit, cn / unit * in_per_unit);
+        hb_tensor t[3] = {xc, accumulate ? yc : xc, yc};
+        pool_push pc = {cn / vec, xc.off, yc.off / vec, hb_window_off(ctx, yc) / vec, W, HW,
+                        (uint32_t)accumulate};
+        hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
+    }
 }
 
 void hb_avgpool2(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W) {
@@ -27,7 +37,9 @@ void hb_avgpool2(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int
     uint64_t n = (uint64_t)N * C * H * W;
     hb_require("avgpool2", "x", x, n);
     hb_require("avgpool2", "y", y, n / 4);
-    pool(cmd, "avgpool2", AVGPOOL2, y, x, (uint32_t)(n / 4), (uint32_t)W, 1, 0);
+    /* unit: one output row, from two input rows */
+    pool(cmd, "avgpool2", AVGPOOL2, y, x, (uint32_t)(n / 4), (uint32_t)W, 1, 0, (uint32_t)W / 2,
+         2 * (uint32_t)W);
 }
 
 void hb_avgpool2_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int H, int W,
@@ -36,19 +48,22 @@ void hb_avgpool2_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C,
     uint64_t n = (uint64_t)N * C * H * W;
     hb_require("avgpool2_backward", "gy", gy, n / 4);
     hb_require("avgpool2_backward", "gx", gx, n);
-    pool(cmd, "avgpool2_backward", AVGPOOL2_BWD, gx, gy, (uint32_t)n, (uint32_t)W, 1, accumulate);
+    /* unit: two output rows, from one input row */
+    pool(cmd, "avgpool2_backward", AVGPOOL2_BWD, gx, gy, (uint32_t)n, (uint32_t)W, 1, accumulate,
+         2 * (uint32_t)W, (uint32_t)W / 2);
 }
 
 void hb_global_avgpool(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW) {
     uint64_t n = (uint64_t)N * C;
     hb_require("global_avgpool", "x", x, n * HW);
     hb_require("global_avgpool", "y", y, n);
-    pool(cmd, "global_avgpool", GLOBAL, y, x, (uint32_t)n, 1, (uint32_t)HW, 0);
+    pool(cmd, "global_avgpool", GLOBAL, y, x, (uint32_t)n, 1, (uint32_t)HW, 0, 1, (uint32_t)HW);
 }
 
 void hb_global_avgpool_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int HW) {
     uint64_t n = (uint64_t)N * C * HW;
     hb_require("global_avgpool_backward", "gy", gy, (uint64_t)N * C);
     hb_require("global_avgpool_backward", "gx", gx, n);
-    pool(cmd, "global_avgpool_backward", GLOBAL_BWD, gx, gy, (uint32_t)n, 1, (uint32_t)HW, 0);
+    pool(cmd, "global_avgpool_backward", GLOBAL_BWD, gx, gy, (uint32_t)n, 1, (uint32_t)HW, 0,
+         (uint32_t)HW, 1);
 }
