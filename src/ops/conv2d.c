@@ -4,6 +4,8 @@
  * src/ref/ref_conv2d.c; test: tests/test_conv2d.c. */
 #include "ops/op_common.h"
 
+#include <string.h>
+
 /* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
  * against infinite loops; loops the compiler unrolls do not count). Every kernel here keeps
  * its runtime-bounded loops below this. */
@@ -123,6 +125,18 @@ size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, 
     return fb > wg ? fb : wg;
 }
 
+/* Profiler labels of the Winograd stages: op/stage, so the profile shows where time goes and
+ * hb_profile_ms(op) still sums the op. */
+enum { WINO_WEIGHTS, WINO_INPUT, WINO_GEMM, WINO_OUTPUT };
+static const char *wino_label(const char *op, int stage) {
+    static const char *labels[2][4] = {
+        {"conv2d_forward/wino_weights", "conv2d_forward/wino_input", "conv2d_forward/wino_gemm",
+         "conv2d_forward/wino_output"},
+        {"conv2d_backward_data/wino_weights", "conv2d_backward_data/wino_input",
+         "conv2d_backward_data/wino_gemm", "conv2d_backward_data/wino_output"}};
+    return labels[strcmp(op, "conv2d_forward") != 0][stage];
+}
+
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
@@ -145,7 +159,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     } wp = {p.kp * p.np, p.kp, p.np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
             tap_base, tap_step, hb_window_off(ctx, U)};
     hb_tensor wt[2] = {w, U};
-    hb_dispatch_1d(cmd, name, hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1),
+    hb_dispatch_1d(cmd, wino_label(name, WINO_WEIGHTS), hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1),
                    wt, &wp, sizeof wp, wp.total, local);
 
     hb_tensor ti[1] = {in}, to[1] = {out};
@@ -168,14 +182,14 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         } ip = {pp * kp4, kp4, pp, tiles, p.tw, p.tpi, (uint32_t)cin, (uint32_t)H, (uint32_t)W,
                 x.off, hb_window_off(ctx, V) / 4};
         hb_tensor it[2] = {x, V};
-        hb_dispatch_1d(cmd, name, pin, it, &ip, sizeof ip, ip.total, local);
+        hb_dispatch_1d(cmd, wino_label(name, WINO_INPUT), pin, it, &ip, sizeof ip, ip.total, local);
 
         struct {
             uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
         } gp = {p.al2 * (pp / 8) * (p.np / 8), p.np / 8, pp / 8, pp, kp4, np4, V.off / 4,
                 U.off / 4, hb_window_off(ctx, M) / 4};
         hb_tensor gt[3] = {V, U, M};
-        hb_dispatch_1d(cmd, name, pg, gt, &gp, sizeof gp, gp.total, local);
+        hb_dispatch_1d(cmd, wino_label(name, WINO_GEMM), pg, gt, &gp, sizeof gp, gp.total, local);
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
@@ -185,7 +199,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                 b.buf != NULL, (uint32_t)accumulate};
         /* absent bias and old value: stand-in bindings the kernel does not read */
         hb_tensor ot[4] = {M, hb_or(b, M), accumulate ? y : M, y};
-        hb_dispatch_1d(cmd, name, pout, ot, &op, sizeof op, op.total, local);
+        hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total, local);
     }
     return 1;
 }

@@ -132,7 +132,8 @@ void hb_cmd_copy(hb_cmd *cmd, hb_tensor dst, hb_tensor src);
 /* ---- profiler (HATEBM_PROFILE=1) ---- */
 /* Prints accumulated device time per op name to stderr and clears it. */
 void hb_profile_report(hb_ctx *ctx);
-/* Device milliseconds per op name accumulated so far; returns -1 for unknown names. */
+/* Device milliseconds accumulated so far by op `name` and its stages ("name/stage");
+ * -1 for unknown names. */
 double hb_profile_ms(const hb_ctx *ctx, const char *name);
 void hb_profile_clear(hb_ctx *ctx);
 void hb_profile_enable(hb_ctx *ctx, int on);

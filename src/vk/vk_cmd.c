@@ -298,9 +298,14 @@ void hb_profile_enable(hb_ctx *ctx, int on) { ctx->profiling = on && ctx->timest
 void hb_profile_clear(hb_ctx *ctx) { ctx->nprofile = 0; }
 
 double hb_profile_ms(const hb_ctx *ctx, const char *name) {
-    for (uint32_t k = 0; k < ctx->nprofile; k++)
-        if (strcmp(ctx->profile[k].name, name) == 0) return ctx->profile[k].ms;
-    return -1;
+    double ms = -1;
+    size_t len = strlen(name);
+    for (uint32_t k = 0; k < ctx->nprofile; k++) {
+        const char *e = ctx->profile[k].name;
+        if (strncmp(e, name, len) == 0 && (e[len] == 0 || e[len] == '/'))
+            ms = (ms < 0 ? 0 : ms) + ctx->profile[k].ms;
+    }
+    return ms;
 }
 
 void hb_profile_report(hb_ctx *ctx) {
