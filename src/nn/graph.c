@@ -31,7 +31,7 @@ void hb_g_free(hb_graph *g) {
     for (int i = 0; i < g->nnodes; i++) {
         if (is_alias(&g->nodes[i])) continue;
         hb_free(g->ctx, g->nodes[i].val);
-        hb_free(g->ctx, g->nodes[i].grad);
+        if (!g->nodes[i].shares_grad) hb_free(g->ctx, g->nodes[i].grad);
     }
     hb_g_flat_free(g, &g->weights);
     hb_g_flat_free(g, &g->grads);
@@ -247,12 +247,33 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
 /* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
 static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 
-size_t hb_g_plan_floats(const hb_graph *g, int max_batch) {
+/* A value that feeds nothing but one add takes the add's gradient tensor as its own: the
+ * add passes its gradient through unchanged, so its backward pass then copies nothing. */
+static void mark_shared_grads(hb_graph *g) {
+    int *uses = calloc((size_t)g->nnodes, sizeof *uses);
+    for (int i = 1; i < g->nnodes; i++) {
+        if (g->nodes[i].in0 >= 0) uses[root(g, g->nodes[i].in0)]++;
+        if (g->nodes[i].in1 >= 0) uses[root(g, g->nodes[i].in1)]++;
+    }
+    for (int i = 1; i < g->nnodes; i++) {
+        hb_g_node *n = &g->nodes[i];
+        if (n->kind != HB_G_ADD) continue;
+        int srcs[2] = {n->in0, n->in1};
+        for (int s = 0; s < 2; s++)
+            if (srcs[s] > 0 && !is_alias(&g->nodes[srcs[s]]) && uses[srcs[s]] == 1)
+                g->nodes[srcs[s]].shares_grad = i;
+    }
+    free(uses);
+}
+
+size_t hb_g_plan_floats(hb_graph *g, int max_batch) {
     size_t ws, temp, total = 2 * alloc_floats(g->nparam_floats);
     scratch_sizes(g, max_batch, &ws, &temp);
+    mark_shared_grads(g);
     for (int i = 0; i < g->nnodes; i++)
         if (!is_alias(&g->nodes[i]))
-            total += 2 * alloc_floats((size_t)max_batch * shape_size(g->nodes[i].shape));
+            total += (g->nodes[i].shares_grad ? 1 : 2) *
+                     alloc_floats((size_t)max_batch * shape_size(g->nodes[i].shape));
     return total + alloc_floats(ws) + alloc_floats(temp);
 }
 
@@ -264,13 +285,16 @@ void hb_g_finalize(hb_graph *g, int max_batch) {
     assign_chunks(g);
     g->weights = hb_g_flat_alloc(g);
     g->grads = hb_g_flat_alloc(g);
+    mark_shared_grads(g);
     for (int i = 0; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n)) continue;
         size_t size = (size_t)max_batch * shape_size(n->shape);
         n->val = hb_alloc(ctx, size);
-        n->grad = hb_alloc(ctx, size);
+        if (!n->shares_grad) n->grad = hb_alloc(ctx, size);
     }
+    for (int i = g->nnodes - 1; i > 0; i--) /* from the output back: chains of adds share one */
+        if (g->nodes[i].shares_grad) g->nodes[i].grad = g->nodes[g->nodes[i].shares_grad].grad;
     size_t ws, temp;
     scratch_sizes(g, max_batch, &ws, &temp);
     g->workspace = hb_alloc(ctx, ws ? ws : 1);
@@ -402,7 +426,9 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
         break;
     case HB_G_TANH: hb_tanh_backward(cmd, dst, gy, hb_g_value(g, i, N), n->scale); break;
     case HB_G_GAP: hb_global_avgpool_backward(cmd, dst, gy, N, in.c, in.h * in.w); break;
-    case HB_G_ADD: hb_axpby(cmd, gin, gy, 1.0f, acc ? 1.0f : 0.0f); break;
+    case HB_G_ADD:
+        if (!g->nodes[src].shares_grad) hb_axpby(cmd, gin, gy, 1.0f, acc ? 1.0f : 0.0f);
+        break;
     case HB_G_SPHERE:
         hb_sphere_backward(cmd, dst, gy, hb_g_value(g, src, N), g->workspace, N,
                            (int)hb_g_size(g, src));

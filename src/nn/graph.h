@@ -37,6 +37,7 @@ typedef struct {
     int k;                  /* conv kernel size */
     float scale;            /* tanh factor */
     hb_tensor val, grad;    /* [max_batch x size]; a reshape shares its input's */
+    int shares_grad;        /* > 0: grad is the tensor of this add, the one consumer */
 } hb_g_node;
 
 #define HB_G_MAX_CHUNKS 64
@@ -98,7 +99,7 @@ int hb_g_sphere(hb_graph *g, int x); /* z = sqrt(D) x / (||x|| + 1e-6) per sampl
 /* Allocates every tensor for batches up to max_batch; output = the last value built. */
 void hb_g_finalize(hb_graph *g, int max_batch);
 /* Device floats hb_g_finalize(g, max_batch) will allocate (before it is called). */
-size_t hb_g_plan_floats(const hb_graph *g, int max_batch);
+size_t hb_g_plan_floats(hb_graph *g, int max_batch);
 /* Initialises parameters like the authors' Keras code: Glorot-uniform kernels, zero biases,
  * batch-norm gamma 1 and beta 0; reproducible from the seed. */
 void hb_g_init_params(hb_graph *g, uint64_t seed);
