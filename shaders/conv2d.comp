@@ -8,7 +8,9 @@
 // swapped (strides s_o, s_i) and the taps flipped (tap_base, tap_step), so weights are never
 // repacked.
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
-// are then read and written as vec4 (RGBA32F views).
+// (and the mask) are then read and written as vec4 (RGBA32F views).
+// has_mask (backward data through a relu): out = [mask > 0] * result (+ old), the relu's
+// backward pass fused into the convolution's.
 // WMODE picks how weights are read (with scalar reads they cost as much as the arithmetic):
 //   0: one float per tap, any layout;
 //   1: forward, cin % 4 == 0: the taps of 4 consecutive input channels of one output channel
@@ -48,6 +50,7 @@ layout(binding = 1) uniform samplerBuffer Wt;
 layout(binding = 2) uniform samplerBuffer Bias;
 layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (accumulate)
 layout(binding = 4) uniform writeonly imageBuffer Out;
+layout(binding = 5) uniform samplerBuffer Mask; // the relu's input (has_mask)
 
 layout(push_constant) uniform PC {
     uint total;         // invocations: co blocks * N * y blocks * x blocks
@@ -58,6 +61,7 @@ layout(push_constant) uniform PC {
     uint has_bias, accumulate;
     uint w_last4; // last vec4 of the weights (WMODE 2, 3 read past the last channel's taps)
     uint yblocks;
+    uint has_mask, mask_off;
 };
 
 // a / d for a < 2^24: integer division has no vector instruction (8 scalar divisions per
@@ -157,11 +161,13 @@ void main() {
         [[unroll]] for (uint c = 0; c < TC; c++) {
             uint co = co0 + c;
             if (co >= cout) break;
-            uint o = out_off + ((n * cout + co) * H + y) * W + uint(x0);
+            uint e = ((n * cout + co) * H + y) * W + uint(x0), o = out_off + e, m = mask_off + e;
             if (VEC == 4) {
                 [[unroll]] for (uint j = 0; j < TV; j++) {
                     if (uint(x0) + 4u * j >= W) break;
                     vec4 v = acc[c][r][j];
+                    if (has_mask != 0u)
+                        v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int(m / 4u + j)), vec4(0)));
                     if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
                     imageStore(Out, int(o / 4u + j), v);
                 }
@@ -169,6 +175,7 @@ void main() {
                 [[unroll]] for (uint j = 0; j < TX; j++) {
                     if (uint(x0) + j >= W) break;
                     float v = acc[c][r][j / 4u][j % 4u];
+                    if (has_mask != 0u && !(texelFetch(Mask, int(m + j)).x > 0.0)) v = 0.0;
                     if (accumulate != 0u) v += texelFetch(Old, int(o + j)).x;
                     imageStore(Out, int(o + j), vec4(v));
                 }

@@ -2,7 +2,8 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 // Winograd output transform (src/ops/conv2d.c): for tile p and 4 output channels,
-// out = A^T m A (+ bias) (+ the old value when accumulating), m the alpha x alpha GEMM
+// out = [mask > 0] * (A^T m A (+ bias)) (+ the old value when accumulating; the mask, a relu's
+// input, when has_mask: that relu's backward pass fused in), m the alpha x alpha GEMM
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
 // of 4): each tile row is one vec4 store.
 #define HB_KERNEL_1D
@@ -13,6 +14,7 @@ layout(constant_id = 1) const uint VEC = 1;
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
+layout(binding = 4) uniform samplerBuffer Mask;
 layout(std430, binding = 3) writeonly buffer Ob4 { vec4 Out4[]; };
 layout(std430, binding = 3) writeonly buffer Ob1 { float Out1[]; };
 
@@ -22,6 +24,7 @@ layout(push_constant) uniform PC {
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint has_bias, accumulate;
+    uint has_mask, mask_off;
 };
 
 void main() {
@@ -61,12 +64,15 @@ void main() {
             uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
                 vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
+                if (has_mask != 0u)
+                    v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
                 if (accumulate != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
                 Out4[(out_off + o) / 4u] = v;
             } else {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;
                     float v = y[i][x][j];
+                    if (has_mask != 0u && !(texelFetch(Mask, int(mask_off + o + x)).x > 0.0)) v = 0.0;
                     if (accumulate != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
                     Out1[out_off + o + x] = v;
                 }

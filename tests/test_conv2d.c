@@ -97,7 +97,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         hb_upload(ctx, GIN, prev);
         TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, ws, N, cin, cout, H, W, k, 0));
+               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, HB_NONE, ws, N, cin, cout, H, W, k, 0));
         ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
         free(gin);
         gin = tu_download(ctx, GIN);
@@ -106,12 +106,26 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         hb_upload(ctx, GIN, prev);
         TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, ws, N, cin, cout, H, W, k, 1));
+               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, HB_NONE, ws, N, cin, cout, H, W, k, 1));
         for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
         got = tu_download(ctx, GIN);
         snprintf(what, sizeof what, "backward_data accumulate %s %s", how, tag);
         tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
         free(got);
+
+        /* through a relu whose input is IN (signed noise): that relu's backward fused in */
+        for (int acc = 0; acc < 2; acc++) {
+            hb_upload(ctx, GIN, prev);
+            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, IN, ws, N, cin, cout, H,
+                                                     W, k, acc));
+            for (size_t i = 0; i < nin; i++)
+                tmp[i] = (ind[i] > 0 ? want_gin[i] : 0.0f) + (acc ? prev[i] : 0.0f);
+            got = tu_download(ctx, GIN);
+            snprintf(what, sizeof what, "backward_data relu_mask%s %s %s", acc ? " accumulate" : "",
+                     how, tag);
+            tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
+            free(got);
+        }
     }
 
     hb_tensor gbias = s->bias ? GB : HB_NONE;

@@ -71,7 +71,7 @@ static void check_conv(checker *c) {
     ref_conv2d_forward(want, xd, wd, bd, N, ci, co, H, W, k);
     expect(c, "conv2d forward 3x3", Y, want, 1e-5);
     begin(c);
-    hb_conv2d_backward_data(c->cmd, GX, G, Wt, WS, N, ci, co, H, W, k, 0);
+    hb_conv2d_backward_data(c->cmd, GX, G, Wt, HB_NONE, WS, N, ci, co, H, W, k, 0);
     ref_conv2d_backward_data(wantin, gd, wd, N, ci, co, H, W, k);
     expect(c, "conv2d backward data", GX, wantin, 1e-5);
     begin(c);

@@ -250,20 +250,19 @@ static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 /* A value that feeds nothing but one add takes the add's gradient tensor as its own: the
  * add passes its gradient through unchanged, so its backward pass then copies nothing. */
 static void mark_shared_grads(hb_graph *g) {
-    int *uses = calloc((size_t)g->nnodes, sizeof *uses);
+    for (int i = 0; i < g->nnodes; i++) g->nodes[i].consumers = 0;
     for (int i = 1; i < g->nnodes; i++) {
-        if (g->nodes[i].in0 >= 0) uses[root(g, g->nodes[i].in0)]++;
-        if (g->nodes[i].in1 >= 0) uses[root(g, g->nodes[i].in1)]++;
+        if (g->nodes[i].in0 >= 0) g->nodes[root(g, g->nodes[i].in0)].consumers++;
+        if (g->nodes[i].in1 >= 0) g->nodes[root(g, g->nodes[i].in1)].consumers++;
     }
     for (int i = 1; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (n->kind != HB_G_ADD) continue;
         int srcs[2] = {n->in0, n->in1};
         for (int s = 0; s < 2; s++)
-            if (srcs[s] > 0 && !is_alias(&g->nodes[srcs[s]]) && uses[srcs[s]] == 1)
+            if (srcs[s] > 0 && !is_alias(&g->nodes[srcs[s]]) && g->nodes[srcs[s]].consumers == 1)
                 g->nodes[srcs[s]].shares_grad = i;
     }
-    free(uses);
 }
 
 size_t hb_g_plan_floats(hb_graph *g, int max_batch) {
@@ -400,9 +399,17 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     }
 }
 
+/* 1 when node i is a conv reading a relu that nothing else reads: its backward-data pass
+ * then writes the relu's input gradient itself, masked (the relu's backward pass fused in). */
+static int conv_through_relu(const hb_graph *g, int i) {
+    const hb_g_node *n = &g->nodes[i], *r = &g->nodes[n->in0];
+    return n->kind == HB_G_CONV && r->kind == HB_G_RELU && r->consumers == 1;
+}
+
 /* Gradient of node i's output (gy) into its input `src` (shape as node i sees it): into the
  * gradient directly when the op can accumulate (or this is the first gradient), else
- * through g->temp. */
+ * through g->temp. A conv through a relu (conv_through_relu) is given the relu's input as
+ * src. */
 static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[src].shape, out = n->shape;
@@ -411,8 +418,9 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
     switch (n->kind) {
     case HB_G_CONV:
-        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), g->workspace, N, in.c,
-                                out.c, in.h, in.w, n->k, acc);
+        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight),
+                                conv_through_relu(g, i) ? hb_g_value(g, src, N) : HB_NONE,
+                                g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,
@@ -468,6 +476,7 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n) || !written[i]) continue;
         int srcs[2] = {n->in0, n->in1};
+        if (conv_through_relu(g, i)) srcs[0] = g->nodes[n->in0].in0; /* the relu is skipped */
         for (int s = 0; s < 2; s++) {
             if (srcs[s] < 0) continue;
             int src = root(g, srcs[s]); /* a reshape shares its input's gradient */

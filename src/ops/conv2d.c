@@ -15,7 +15,7 @@ typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate, w_last4, yblocks;
+    uint32_t has_bias, accumulate, w_last4, yblocks, has_mask, mask_off;
 } conv_push;
 
 typedef struct {
@@ -36,14 +36,15 @@ enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/c
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
  * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
- * chosen here). */
+ * chosen here). mask: HB_NONE, or a relu's input shaped like out (outputs where it is not
+ * positive are 0, before accumulation). */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                 hb_tensor b, int N, int cin, int cout, int H, int W, int k, uint32_t s_o,
-                 uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
+                 hb_tensor b, hb_tensor mask, int N, int cin, int cout, int H, int W, int k,
+                 uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
                  int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    hb_tensor big[2] = {in, out};
-    uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
+    hb_tensor big[3] = {in, out, mask};
+    uint32_t vec = hb_vec4_ok(big, 3, (uint64_t)W) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t kk = (uint32_t)(k * k);
     /* tile: 16 channels x 8 pixels for wide outputs. An output of 1..4 channels (backward data
@@ -63,8 +64,8 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     int wc = wmode == WCONST;
     uint32_t spec[11] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
                          wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0};
-    char sig[6] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
-                   vec == 4 ? 'W' : 'w', 0};
+    char sig[7] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
+                   vec == 4 ? 'W' : 'w', vec == 4 ? 'R' : 'r', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 11);
     uint32_t nw = (uint32_t)cin * (uint32_t)cout * kk;
     uint32_t xblocks = ((uint32_t)W + tx - 1) / tx, yblocks = ((uint32_t)H + ty - 1) / ty;
@@ -73,9 +74,9 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
                     (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
                     s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate,
-                    (w.off + nw + 3) / 4 - 1, yblocks};
-    /* absent bias and old value: stand-in bindings the kernel does not read */
-    hb_tensor t[5] = {in, w, hb_or(b, w), accumulate ? out : in, out};
+                    (w.off + nw + 3) / 4 - 1, yblocks, mask.buf != NULL, mask.buf ? mask.off : 0};
+    /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+    hb_tensor t[6] = {in, w, hb_or(b, w), accumulate ? out : in, out, hb_or(mask, in)};
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
 }
 
@@ -140,7 +141,7 @@ static const char *wino_label(const char *op, int stage) {
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                hb_tensor b, hb_tensor ws, int N, int cin, int cout, int H, int W, int k,
+                hb_tensor b, hb_tensor mask, hb_tensor ws, int N, int cin, int cout, int H, int W, int k,
                 uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, int accumulate) {
     wino_plan p;
     if (!ws.buf || ws.off % 4 || !wino_plan_for(cin, cout, H, W, k, &p)) return 0;
@@ -162,12 +163,12 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     hb_dispatch_1d(cmd, wino_label(name, WINO_WEIGHTS), hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1),
                    wt, &wp, sizeof wp, wp.total, local);
 
-    hb_tensor ti[1] = {in}, to[1] = {out};
-    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 1, (uint64_t)W);
+    hb_tensor ti[1] = {in}, to[2] = {out, mask};
+    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 2, (uint64_t)W);
     hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
                                        (uint32_t[]){local, vin ? 4 : 1}, 2);
     hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1);
-    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRS" : "Rrrs",
+    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
                                         (uint32_t[]){local, vout ? 4 : 1}, 2);
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
@@ -193,12 +194,14 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
-            uint32_t has_bias, accumulate;
+            uint32_t has_bias, accumulate, has_mask, mask_off;
         } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
                 (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
-                b.buf != NULL, (uint32_t)accumulate};
-        /* absent bias and old value: stand-in bindings the kernel does not read */
-        hb_tensor ot[4] = {M, hb_or(b, M), accumulate ? y : M, y};
+                b.buf != NULL, (uint32_t)accumulate, mask.buf != NULL,
+                mask.buf ? mask.off + n0 * (uint32_t)out_img : 0};
+        /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+        hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y,
+                           mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : M};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total, local);
     }
     return 1;
@@ -214,30 +217,31 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
-    if (wino(cmd, op, out, in, w, b, workspace, N, cin, cout, H, W, k, (uint32_t)cin * kk, kk,
-             0, 1, 0))
+    if (wino(cmd, op, out, in, w, b, HB_NONE, workspace, N, cin, cout, H, W, k,
+             (uint32_t)cin * kk, kk, 0, 1, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
-    conv(cmd, "conv2d_forward", out, in, w, b, N, cin, cout, H, W, k, (uint32_t)cin * kk, kk, 0,
-         1, wmode, 0);
+    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, N, cin, cout, H, W, k, (uint32_t)cin * kk,
+         kk, 0, 1, wmode, 0);
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
-                             int accumulate) {
+                             hb_tensor relu_mask, hb_tensor workspace, int N, int cin, int cout,
+                             int H, int W, int k, int accumulate) {
     const char *op = "conv2d_backward_data";
     check_k(op, k);
     uint32_t kk = (uint32_t)(k * k);
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
     hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
-    if (wino(cmd, op, gin, gout, w, HB_NONE, workspace, N, cout, cin, H, W, k, kk,
+    if (wino(cmd, op, gin, gout, w, HB_NONE, relu_mask, workspace, N, cout, cin, H, W, k, kk,
              (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
-    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, N, cout, cin, H, W, k, kk,
+    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, N, cout, cin, H, W, k, kk,
          (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
 }
 

@@ -27,10 +27,11 @@ void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
  * one (or too small for one image) the direct kernel runs. */
 void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
                        hb_tensor workspace, int N, int cin, int cout, int H, int W, int k);
-/* gin = d(sum out*gout)/d in */
+/* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
+ * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
-                             int accumulate);
+                             hb_tensor relu_mask, hb_tensor workspace, int N, int cin, int cout,
+                             int H, int W, int k, int accumulate);
 /* Floats of scratch the fastest path of all three conv ops wants for this shape. */
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
 /* Floats of scratch hb_conv2d_backward_weight needs for this shape (0: none). */
