@@ -49,13 +49,15 @@ layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform samplerBuffer Wt;
 layout(binding = 2) uniform samplerBuffer Bias;
 layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (accumulate)
-layout(binding = 4) uniform writeonly imageBuffer Out;
+layout(std430, binding = 4) writeonly buffer Out4b { vec4 Out4[]; }; // VEC == 4
+layout(std430, binding = 4) writeonly buffer Out1b { float Out1[]; };
 layout(binding = 5) uniform samplerBuffer Mask; // the relu's input (has_mask)
 
 layout(push_constant) uniform PC {
     uint total;         // invocations: co blocks * N * y blocks * x blocks
     uint xblocks, N, cin, cout, H, W;
-    uint in_off, w_off, b_off, out_off; // in floats
+    uint in_off, w_off, b_off, old_off; // in floats
+    uint out_off;       // in the output's storage window
     uint s_o, s_i;      // weight strides of output and input channel
     int tap_base, tap_step;
     uint has_bias, accumulate;
@@ -161,23 +163,24 @@ void main() {
         [[unroll]] for (uint c = 0; c < TC; c++) {
             uint co = co0 + c;
             if (co >= cout) break;
-            uint e = ((n * cout + co) * H + y) * W + uint(x0), o = out_off + e, m = mask_off + e;
+            uint e = ((n * cout + co) * H + y) * W + uint(x0), o = out_off + e, m = mask_off + e,
+                 old = old_off + e;
             if (VEC == 4) {
                 [[unroll]] for (uint j = 0; j < TV; j++) {
                     if (uint(x0) + 4u * j >= W) break;
                     vec4 v = acc[c][r][j];
                     if (has_mask != 0u)
                         v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int(m / 4u + j)), vec4(0)));
-                    if (accumulate != 0u) v += texelFetch(Old, int(o / 4u + j));
-                    imageStore(Out, int(o / 4u + j), v);
+                    if (accumulate != 0u) v += texelFetch(Old, int(old / 4u + j));
+                    Out4[o / 4u + j] = v;
                 }
             } else {
                 [[unroll]] for (uint j = 0; j < TX; j++) {
                     if (uint(x0) + j >= W) break;
                     float v = acc[c][r][j / 4u][j % 4u];
                     if (has_mask != 0u && !(texelFetch(Mask, int(m + j)).x > 0.0)) v = 0.0;
-                    if (accumulate != 0u) v += texelFetch(Old, int(o + j)).x;
-                    imageStore(Out, int(o + j), vec4(v));
+                    if (accumulate != 0u) v += texelFetch(Old, int(old + j)).x;
+                    Out1[o + j] = v;
                 }
             }
         }

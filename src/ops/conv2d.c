@@ -13,7 +13,7 @@
 
 typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
-    uint32_t in_off, w_off, b_off, out_off, s_o, s_i;
+    uint32_t in_off, w_off, b_off, old_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
     uint32_t has_bias, accumulate, w_last4, yblocks, has_mask, mask_off;
 } conv_push;
@@ -65,19 +65,31 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     uint32_t spec[11] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
                          wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0};
     char sig[7] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
-                   vec == 4 ? 'W' : 'w', vec == 4 ? 'R' : 'r', 0};
+                   vec == 4 ? 'S' : 's', vec == 4 ? 'R' : 'r', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 11);
     uint32_t nw = (uint32_t)cin * (uint32_t)cout * kk;
     uint32_t xblocks = ((uint32_t)W + tx - 1) / tx, yblocks = ((uint32_t)H + ty - 1) / ty;
-    uint64_t total = (uint64_t)coblocks * N * yblocks * xblocks;
-    if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
-    conv_push pc = {(uint32_t)total, xblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
-                    (uint32_t)H, (uint32_t)W, in.off, w.off, b.buf ? b.off : 0, out.off,
-                    s_o, s_i, tap_base, tap_step, b.buf != NULL, (uint32_t)accumulate,
-                    (w.off + nw + 3) / 4 - 1, yblocks, mask.buf != NULL, mask.buf ? mask.off : 0};
-    /* absent bias, old value and mask: stand-in bindings the kernel does not read */
-    hb_tensor t[6] = {in, w, hb_or(b, w), accumulate ? out : in, out, hb_or(mask, in)};
-    hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
+    /* images in chunks whose output fits one storage window */
+    size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
+    size_t fit = hb_max_window_floats(ctx) / out_img;
+    if (!fit) hb_die(1, "%s: one image's output (%zu floats) exceeds the storage window", name, out_img);
+    uint32_t nimg = fit < (size_t)N ? (uint32_t)fit : (uint32_t)N;
+    for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
+        uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
+        hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
+        hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
+        hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : x;
+        uint64_t total = (uint64_t)coblocks * nc * yblocks * xblocks;
+        if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
+        conv_push pc = {(uint32_t)total, xblocks, nc, (uint32_t)cin, (uint32_t)cout, (uint32_t)H,
+                        (uint32_t)W, x.off, w.off, b.buf ? b.off : 0, y.off,
+                        hb_window_off(ctx, y), s_o, s_i, tap_base, tap_step, b.buf != NULL,
+                        (uint32_t)accumulate, (w.off + nw + 3) / 4 - 1, yblocks,
+                        mask.buf != NULL, m.off};
+        /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+        hb_tensor t[6] = {x, w, hb_or(b, w), accumulate ? y : x, y, m};
+        hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
+    }
 }
 
 /* Winograd F(4x4, 3x3): weight transform, input transform into V, one GEMM per transform
