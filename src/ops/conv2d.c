@@ -257,15 +257,17 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
          (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
 }
 
-/* input channels per invocation of shaders/conv2d_wgrad.comp (TI) */
+/* input and output channels per invocation of shaders/conv2d_wgrad.comp (TI, TC) */
 #define WGRAD_TI(k) ((k) == 1 ? 8u : 2u)
+#define WGRAD_TC(cout) ((cout) >= 16 ? 16u : 8u)
 
 /* Row chunks of the weight-gradient reduction: enough tiles x chunks to keep every lane of
  * the device busy (cin = 1 or 3 stems have only a handful of tiles), and few enough rows per
  * chunk to stay within the loop budget (row loop x pixel loop). */
 static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int W, int k,
                                  uint32_t *chunks) {
-    uint32_t tiles = ((uint32_t)cout + 7) / 8 * ((uint32_t)cin + WGRAD_TI(k) - 1) / WGRAD_TI(k);
+    uint32_t tc = WGRAD_TC(cout);
+    uint32_t tiles = ((uint32_t)cout + tc - 1) / tc * ((uint32_t)cin + WGRAD_TI(k) - 1) / WGRAD_TI(k);
     uint32_t rows = (uint32_t)N * (uint32_t)H, want = 256; /* invocations */
     uint32_t s = tiles >= want ? 1 : (want + tiles - 1) / tiles;
     if (s > rows) s = rows;
@@ -307,10 +309,11 @@ void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tenso
     hb_tensor big[2] = {in, gout};
     uint32_t vec = hb_vec4_ok(big, 2, (uint64_t)W) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[3] = {local, (uint32_t)k, vec};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_wgrad", vec == 4 ? "RRww" : "rrww", spec, 3);
+    uint32_t tc = WGRAD_TC(cout);
+    uint32_t spec[4] = {local, (uint32_t)k, vec, tc};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_wgrad", vec == 4 ? "RRww" : "rrww", spec, 4);
     uint32_t ciblocks = ((uint32_t)cin + WGRAD_TI(k) - 1) / WGRAD_TI(k);
-    uint32_t coblocks = ((uint32_t)cout + 7) / 8;
+    uint32_t coblocks = ((uint32_t)cout + tc - 1) / tc;
     uint32_t total = chunks * coblocks * ciblocks;
     wgrad_push pc = {total, ciblocks, coblocks, (uint32_t)N, (uint32_t)cin, (uint32_t)cout,
                      (uint32_t)H, (uint32_t)W, in.off, gout.off, dst.off, chunk,
