@@ -14,3 +14,11 @@ uint hb_global_index() {
     return group * HB_LOCAL_SIZE + gl_LocalInvocationIndex;
 }
 #endif
+
+// a / d for a < 2^24: integer division has no vector instruction (8 scalar divisions per
+// SIMD row on lavapipe); float division is within one of the quotient, then one correction.
+uint udiv(uint a, uint d) {
+    uint q = uint((float(a) + 0.5) / float(d));
+    int r = int(a) - int(q * d);
+    return r < 0 ? q - 1u : r >= int(d) ? q + 1u : q;
+}

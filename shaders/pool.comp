@@ -26,22 +26,22 @@ layout(push_constant) uniform PC {
 
 float x_at(uint i) { return texelFetch(X, int(x_off + i)).x; }
 
-// Output element i (a float index).
+// Output element i (a float index; below 2^24, which udiv needs: src/ops/pool.c).
 float value(uint i) {
     float r;
     if (OP == AVGPOOL2) { // i = (plane * H/2 + oy) * W/2 + ox; input row 2*oy starts at 2*W*(i / (W/2))
-        uint wo = W / 2u, row = i / wo, ox = i - row * wo;
+        uint wo = W / 2u, row = udiv(i, wo), ox = i - row * wo;
         uint base = row * 2u * W + 2u * ox;
         r = 0.25 * ((x_at(base) + x_at(base + 1u)) + (x_at(base + W) + x_at(base + W + 1u)));
     } else if (OP == AVGPOOL2_BWD) { // i = (plane * H + y) * W + x reads gy at (plane, y/2, x/2)
-        uint row = i / W, x = i - row * W;
+        uint row = udiv(i, W), x = i - row * W;
         r = 0.25 * x_at((row / 2u) * (W / 2u) + x / 2u);
     } else if (OP == GLOBAL) { // i = plane; sequential, so the result is deterministic
         float s = 0.0;
         for (uint p = 0u; p < HW; p++) s += x_at(i * HW + p);
         r = s / float(HW);
     } else // GLOBAL_BWD
-        r = x_at(i / HW) / float(HW);
+        r = x_at(udiv(i, HW)) / float(HW);
     return r;
 }
 
@@ -49,7 +49,12 @@ void main() {
     uint i = hb_global_index();
     if (i >= n) return;
     vec4 r = vec4(0);
-    for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
+    if (OP == AVGPOOL2_BWD && VEC == 4u && W % 4u == 0u) { // 4 outputs of one row, 2 inputs
+        uint row = udiv(4u * i, W), x = 4u * i - row * W, s = (row / 2u) * (W / 2u) + x / 2u;
+        float a = 0.25 * x_at(s), b = 0.25 * x_at(s + 1u);
+        r = vec4(a, a, b, b);
+    } else
+        for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
     if (accumulate != 0u) r += texelFetch(Yold, int(old_off + i));
     if (VEC == 4u) Y4[y_off + i] = r;
     else Y1[y_off + i] = r.x;

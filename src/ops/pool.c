@@ -19,7 +19,9 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
     uint32_t spec[3] = {local, op, vec};
     char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 3);
-    uint32_t units = (uint32_t)(hb_max_window_floats(ctx) / unit) & ~3u;
+    size_t most = hb_max_window_floats(ctx);
+    if (most > (1u << 24)) most = 1u << 24; /* the kernel's float-based division is exact below */
+    uint32_t units = (uint32_t)(most / unit) & ~3u;
     if (!units) hb_die(1, "%s: one row of %u floats exceeds the storage window", name, unit);
     for (uint32_t u0 = 0; u0 * unit < n; u0 += units) {
         uint32_t cn = n - u0 * unit < units * unit ? n - u0 * unit : units * unit;
