@@ -1,6 +1,7 @@
 // Shared by every kernel. Bindings follow the op's signature string (src/vk/hb_vk.h):
-// reads are uniform texel buffers (samplerBuffer), writes storage texel buffers (imageBuffer).
-// Offsets into them are element counts passed in push constants.
+// reads are uniform texel buffers (samplerBuffer); writes are storage buffers bound as windows
+// ('s', 'S': offsets count from the window's start, hb_window_off) or storage texel buffers
+// (imageBuffer). Offsets are element counts passed in push constants.
 
 // 1-D kernels take their workgroup size as specialization constant 0 (hb_tuning.local_size).
 // It is named here because lavapipe does not specialise gl_WorkGroupSize in arithmetic.
