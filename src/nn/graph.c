@@ -259,9 +259,10 @@ static void mark_shared_grads(hb_graph *g) {
         hb_g_node *n = &g->nodes[i];
         if (n->kind != HB_G_ADD) continue;
         int srcs[2] = {n->in0, n->in1};
-        for (int s = 0; s < 2; s++)
-            if (srcs[s] > 0 && !is_alias(&g->nodes[srcs[s]]) && g->nodes[srcs[s]].consumers == 1)
-                g->nodes[srcs[s]].shares_grad = i;
+        for (int s = 0; s < 2; s++) {
+            hb_g_node *src = &g->nodes[srcs[s]];
+            if (srcs[s] > 0 && !is_alias(src) && src->consumers == 1) src->shares_grad = i;
+        }
     }
 }
 

@@ -72,7 +72,8 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     /* images in chunks whose output fits one storage window */
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     size_t fit = hb_max_window_floats(ctx) / out_img;
-    if (!fit) hb_die(1, "%s: one image's output (%zu floats) exceeds the storage window", name, out_img);
+    if (!fit)
+        hb_die(1, "%s: one image's output (%zu floats) exceeds the storage window", name, out_img);
     uint32_t nimg = fit < (size_t)N ? (uint32_t)fit : (uint32_t)N;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
@@ -153,8 +154,9 @@ static const char *wino_label(const char *op, int stage) {
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                hb_tensor b, hb_tensor mask, hb_tensor ws, int N, int cin, int cout, int H, int W, int k,
-                uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, int accumulate) {
+                hb_tensor b, hb_tensor mask, hb_tensor ws, int N, int cin, int cout, int H, int W,
+                int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
+                int accumulate) {
     wino_plan p;
     if (!ws.buf || ws.off % 4 || !wino_plan_for(cin, cout, H, W, k, &p)) return 0;
     if (ws.n < p.u + p.slack + p.per_image) return 0;
@@ -172,8 +174,9 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     } wp = {p.kp * p.np, p.kp, p.np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
             tap_base, tap_step, hb_window_off(ctx, U)};
     hb_tensor wt[2] = {w, U};
-    hb_dispatch_1d(cmd, wino_label(name, WINO_WEIGHTS), hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1),
-                   wt, &wp, sizeof wp, wp.total, local);
+    hb_dispatch_1d(cmd, wino_label(name, WINO_WEIGHTS),
+                   hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1), wt, &wp, sizeof wp,
+                   wp.total, local);
 
     hb_tensor ti[1] = {in}, to[2] = {out, mask};
     uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 2, (uint64_t)W);
@@ -214,7 +217,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y,
                            mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : M};
-        hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total, local);
+        hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,
+                       local);
     }
     return 1;
 }
