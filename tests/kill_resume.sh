@@ -6,7 +6,9 @@
 # hold its checkpoint once it had one, and every resume must load it (a resume that fails
 # fails the test). Usage: kill_resume.sh HATEBM CONFIGS_DIR WORK_DIR [SEED]
 hatebm="$1" configs="$2" work="$3" seed="${4:-$(date +%s)}"
-steps=100 kills=20
+# enough steps that 20 kills (about 10 steps apart at 21 it/s) land before the run ends, with
+# room for faster machines: 100 ran out after 11 kills once the kernels got faster
+steps=500 kills=20
 fails=0 passes=0
 ok() { echo "ok: $1"; passes=$((passes + 1)); }
 bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
