@@ -10,7 +10,7 @@
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
 // (and the mask) are then read and written as vec4 (RGBA32F views).
 // has_mask (backward data through a relu): out = [mask > 0] * result (+ old), the relu's
-// backward pass fused into the convolution's.
+// backward pass fused into the convolution's. relu_out (forward into a relu): max(result, 0).
 // WMODE picks how weights are read (with scalar reads they cost as much as the arithmetic):
 //   0: one float per tap, any layout;
 //   1: forward, cin % 4 == 0: the taps of 4 consecutive input channels of one output channel
@@ -63,7 +63,7 @@ layout(push_constant) uniform PC {
     uint has_bias, accumulate;
     uint w_last4; // last vec4 of the weights (WMODE 2, 3 read past the last channel's taps)
     uint yblocks;
-    uint has_mask, mask_off;
+    uint has_mask, mask_off, relu_out;
 };
 
 void main() {
@@ -161,6 +161,7 @@ void main() {
                 [[unroll]] for (uint j = 0; j < TV; j++) {
                     if (uint(x0) + 4u * j >= W) break;
                     vec4 v = acc[c][r][j];
+                    if (relu_out != 0u) v = max(v, vec4(0));
                     if (has_mask != 0u)
                         v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int(m / 4u + j)), vec4(0)));
                     if (accumulate != 0u) v += texelFetch(Old, int(old / 4u + j));
@@ -170,6 +171,7 @@ void main() {
                 [[unroll]] for (uint j = 0; j < TX; j++) {
                     if (uint(x0) + j >= W) break;
                     float v = acc[c][r][j / 4u][j % 4u];
+                    if (relu_out != 0u) v = max(v, 0.0);
                     if (has_mask != 0u && !(texelFetch(Mask, int(m + j)).x > 0.0)) v = 0.0;
                     if (accumulate != 0u) v += texelFetch(Old, int(old + j)).x;
                     Out1[o + j] = v;

@@ -3,7 +3,8 @@
 #extension GL_EXT_control_flow_attributes : require
 // Winograd output transform (src/ops/conv2d.c): for tile p and 4 output channels,
 // out = [mask > 0] * (A^T m A (+ bias)) (+ the old value when accumulating; the mask, a relu's
-// input, when has_mask: that relu's backward pass fused in), m the alpha x alpha GEMM
+// input, when has_mask: that relu's backward pass fused in), or max(A^T m A + bias, 0) when
+// relu_out (a forward pass into a relu), m the alpha x alpha GEMM
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
 // of 4): each tile row is one vec4 store.
 #define HB_KERNEL_1D
@@ -24,7 +25,7 @@ layout(push_constant) uniform PC {
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint has_bias, accumulate;
-    uint has_mask, mask_off;
+    uint has_mask, mask_off, relu_out;
 };
 
 void main() {
@@ -64,6 +65,7 @@ void main() {
             uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
                 vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
+                if (relu_out != 0u) v = max(v, vec4(0));
                 if (has_mask != 0u)
                     v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
                 if (accumulate != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
@@ -72,6 +74,7 @@ void main() {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;
                     float v = y[i][x][j];
+                    if (relu_out != 0u) v = max(v, 0.0);
                     if (has_mask != 0u && !(texelFetch(Mask, int(mask_off + o + x)).x > 0.0)) v = 0.0;
                     if (accumulate != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
                     Out1[out_off + o + x] = v;

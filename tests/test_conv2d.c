@@ -88,12 +88,22 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     for (int path = 0; path < 2; path++) {
         hb_tensor ws = path == 0 ? WS : HB_NONE;
         const char *how = path == 0 ? "workspace" : "direct";
-        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k));
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k, 0));
         ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward %s %s", how, tag);
         tu_close(what, got, want_out, nout, 1e-5, tol_fwd);
         free(got);
+
+        /* into a relu: the relu fused into the epilogue */
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k, 1));
+        double *relu = malloc(nout * sizeof *relu);
+        for (size_t i = 0; i < nout; i++) relu[i] = want_out[i] > 0 ? want_out[i] : 0.0;
+        got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward relu %s %s", how, tag);
+        tu_close(what, got, relu, nout, 1e-5, tol_fwd);
+        free(got);
+        free(relu);
 
         hb_upload(ctx, GIN, prev);
         TU_RUN(ctx, cmd,

@@ -67,7 +67,7 @@ static void check_conv(checker *c) {
               GW = hb_alloc(c->ctx, nw), GB = hb_alloc(c->ctx, co);
     hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_workspace(c->ctx, N, ci, co, H, W, k) + 1);
     begin(c);
-    hb_conv2d_forward(c->cmd, Y, X, Wt, B, WS, N, ci, co, H, W, k);
+    hb_conv2d_forward(c->cmd, Y, X, Wt, B, WS, N, ci, co, H, W, k, 0);
     ref_conv2d_forward(want, xd, wd, bd, N, ci, co, H, W, k);
     expect(c, "conv2d forward 3x3", Y, want, 1e-5);
     begin(c);

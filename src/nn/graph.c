@@ -247,14 +247,18 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
 /* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
 static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 
-/* A value that feeds nothing but one add takes the add's gradient tensor as its own: the
- * add passes its gradient through unchanged, so its backward pass then copies nothing. */
+/* Counts each value's consumers. A value that feeds nothing but one add takes the add's
+ * gradient tensor as its own: the add passes its gradient through unchanged, so its backward
+ * pass then copies nothing. */
 static void mark_shared_grads(hb_graph *g) {
     for (int i = 0; i < g->nnodes; i++) g->nodes[i].consumers = 0;
-    for (int i = 1; i < g->nnodes; i++) {
-        if (g->nodes[i].in0 >= 0) g->nodes[root(g, g->nodes[i].in0)].consumers++;
-        if (g->nodes[i].in1 >= 0) g->nodes[root(g, g->nodes[i].in1)].consumers++;
-    }
+    for (int i = 1; i < g->nnodes; i++)
+        for (int s = 0; s < 2; s++) {
+            int v = s ? g->nodes[i].in1 : g->nodes[i].in0;
+            if (v < 0) continue;
+            g->nodes[root(g, v)].consumers++;
+            g->nodes[root(g, v)].consumer = i;
+        }
     for (int i = 1; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (n->kind != HB_G_ADD) continue;
@@ -366,6 +370,22 @@ double hb_g_flops(const hb_graph *g, int N) {
     return f;
 }
 
+/* 1 when node r is a relu reading a conv that nothing else reads: the conv's forward pass
+ * writes the relu's output itself (max(., 0) in its epilogue) and the conv's own value is
+ * never computed; the relu's backward passes use the relu's output as their mask. */
+static int relu_of_conv(const hb_graph *g, int r) {
+    const hb_g_node *n = &g->nodes[r], *c = &g->nodes[n->in0];
+    return n->kind == HB_G_RELU && c->kind == HB_G_CONV && c->consumers == 1;
+}
+
+static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int N) {
+    hb_g_node *n = &g->nodes[i];
+    hb_shape in = g->nodes[n->in0].shape;
+    hb_conv2d_forward(cmd, y, hb_g_value(g, n->in0, N), hb_g_param(g, n->weight),
+                      param_or_none(g, n->bias), g->workspace, N, in.c, n->shape.c, in.h, in.w,
+                      n->k, relu);
+}
+
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     require_batch(g, N);
     for (int i = 1; i < g->nnodes; i++) {
@@ -374,15 +394,18 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_shape in = g->nodes[n->in0].shape, out = n->shape;
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
-        case HB_G_CONV:
-            hb_conv2d_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias),
-                              g->workspace, N, in.c, out.c, in.h, in.w, n->k);
+        case HB_G_CONV: /* unless its relu runs it (relu_of_conv) */
+            if (!(n->consumers == 1 && relu_of_conv(g, n->consumer)))
+                conv_forward(g, cmd, i, y, 0, N);
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
                               (int)hb_g_size(g, n->in0), out.c);
             break;
-        case HB_G_RELU: hb_relu(cmd, y, x); break;
+        case HB_G_RELU:
+            if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, N);
+            else hb_relu(cmd, y, x);
+            break;
         case HB_G_AVGPOOL: hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w); break;
         case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
         case HB_G_AFFINE:
@@ -401,7 +424,8 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
 }
 
 /* 1 when node i is a conv reading a relu that nothing else reads: its backward-data pass
- * then writes the relu's input gradient itself, masked (the relu's backward pass fused in). */
+ * then writes the relu's input gradient itself, masked by the relu's output (the relu's
+ * backward pass fused in). */
 static int conv_through_relu(const hb_graph *g, int i) {
     const hb_g_node *n = &g->nodes[i], *r = &g->nodes[n->in0];
     return n->kind == HB_G_CONV && r->kind == HB_G_RELU && r->consumers == 1;
@@ -420,14 +444,14 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     switch (n->kind) {
     case HB_G_CONV:
         hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight),
-                                conv_through_relu(g, i) ? hb_g_value(g, src, N) : HB_NONE,
+                                conv_through_relu(g, i) ? hb_g_value(g, n->in0, N) : HB_NONE,
                                 g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,
                                 (int)hb_g_size(g, src), out.c, acc);
         break;
-    case HB_G_RELU: hb_relu_backward(cmd, gin, gy, hb_g_value(g, src, N), acc); break;
+    case HB_G_RELU: hb_relu_backward(cmd, gin, gy, hb_g_value(g, i, N), acc); break;
     case HB_G_AVGPOOL: hb_avgpool2_backward(cmd, gin, gy, N, in.c, in.h, in.w, acc); break;
     case HB_G_UPSAMPLE: hb_upsample2_bilinear_backward(cmd, dst, gy, N, in.c, in.h, in.w); break;
     case HB_G_AFFINE:

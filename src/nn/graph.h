@@ -38,7 +38,7 @@ typedef struct {
     float scale;            /* tanh factor */
     hb_tensor val, grad;    /* [max_batch x size]; a reshape shares its input's */
     int shares_grad;        /* > 0: grad is the tensor of this add, the one consumer */
-    int consumers;          /* nodes that read this value (set by hb_g_finalize) */
+    int consumers, consumer; /* how many nodes read this value, and the last (hb_g_finalize) */
 } hb_g_node;
 
 #define HB_G_MAX_CHUNKS 64

@@ -15,7 +15,7 @@ typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, old_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate, w_last4, yblocks, has_mask, mask_off;
+    uint32_t has_bias, accumulate, w_last4, yblocks, has_mask, mask_off, relu_out;
 } conv_push;
 
 typedef struct {
@@ -37,9 +37,9 @@ enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/c
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
  * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
  * chosen here). mask: HB_NONE, or a relu's input shaped like out (outputs where it is not
- * positive are 0, before accumulation). */
+ * positive are 0, before accumulation). relu: out = max(result, 0). */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                 hb_tensor b, hb_tensor mask, int N, int cin, int cout, int H, int W, int k,
+                 hb_tensor b, hb_tensor mask, int relu, int N, int cin, int cout, int H, int W, int k,
                  uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
                  int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
@@ -86,7 +86,7 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
                         (uint32_t)W, x.off, w.off, b.buf ? b.off : 0, y.off,
                         hb_window_off(ctx, y), s_o, s_i, tap_base, tap_step, b.buf != NULL,
                         (uint32_t)accumulate, (w.off + nw + 3) / 4 - 1, yblocks,
-                        mask.buf != NULL, m.off};
+                        mask.buf != NULL, m.off, (uint32_t)relu};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor t[6] = {x, w, hb_or(b, w), accumulate ? y : x, y, m};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
@@ -154,8 +154,8 @@ static const char *wino_label(const char *op, int stage) {
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                hb_tensor b, hb_tensor mask, hb_tensor ws, int N, int cin, int cout, int H, int W,
-                int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
+                hb_tensor b, hb_tensor mask, int relu, hb_tensor ws, int N, int cin, int cout, int H,
+                int W, int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
                 int accumulate) {
     wino_plan p;
     if (!ws.buf || ws.off % 4 || !wino_plan_for(cin, cout, H, W, k, &p)) return 0;
@@ -209,11 +209,11 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
-            uint32_t has_bias, accumulate, has_mask, mask_off;
+            uint32_t has_bias, accumulate, has_mask, mask_off, relu_out;
         } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
                 (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
                 b.buf != NULL, (uint32_t)accumulate, mask.buf != NULL,
-                mask.buf ? mask.off + n0 * (uint32_t)out_img : 0};
+                mask.buf ? mask.off + n0 * (uint32_t)out_img : 0, (uint32_t)relu};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y,
                            mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : M};
@@ -224,7 +224,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 }
 
 void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
-                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k) {
+                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
+                       int relu) {
     const char *op = "conv2d_forward";
     check_k(op, k);
     uint32_t kk = (uint32_t)(k * k);
@@ -233,11 +234,11 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
-    if (wino(cmd, op, out, in, w, b, HB_NONE, workspace, N, cin, cout, H, W, k,
+    if (wino(cmd, op, out, in, w, b, HB_NONE, relu, workspace, N, cin, cout, H, W, k,
              (uint32_t)cin * kk, kk, 0, 1, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
-    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, N, cin, cout, H, W, k, (uint32_t)cin * kk,
+    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, (uint32_t)cin * kk,
          kk, 0, 1, wmode, 0);
 }
 
@@ -253,11 +254,11 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
-    if (wino(cmd, op, gin, gout, w, HB_NONE, relu_mask, workspace, N, cout, cin, H, W, k, kk,
+    if (wino(cmd, op, gin, gout, w, HB_NONE, relu_mask, 0, workspace, N, cout, cin, H, W, k, kk,
              (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
-    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, N, cout, cin, H, W, k, kk,
+    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W, k, kk,
          (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
 }
 

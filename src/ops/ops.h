@@ -24,9 +24,11 @@ void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
  * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W]. */
 /* workspace: scratch of hb_conv2d_workspace floats, or HB_NONE. 3x3 layers with enough
  * channels run by Winograd in it (images in chunks when it holds fewer than N); without
- * one (or too small for one image) the direct kernel runs. */
+ * one (or too small for one image) the direct kernel runs. relu: out = max(conv, 0), a relu
+ * fused into the convolution's epilogue. */
 void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
-                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k);
+                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
+                       int relu);
 /* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
  * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
