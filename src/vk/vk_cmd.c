@@ -201,12 +201,11 @@ void hb_dispatch(hb_cmd *c, const char *name, hb_pipeline *p, const hb_tensor *t
         w[i] = (VkWriteDescriptorSet){.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
                                       .dstBinding = (uint32_t)i,
                                       .descriptorCount = 1,
-                                      .descriptorType = (s == 'r' || s == 'R')
-                                                            ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
-                                                            : VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER,
-                                      .pTexelBufferView = (s == 'R' || s == 'W') ? &t[i].buf->view_f4
-                                                                                 : &t[i].buf->view_f1};
-        if (s == 'S' || s == 's') { /* a window from just before the tensor to its end */
+                                      .descriptorType = hb_descriptor_type(s)};
+        if (w[i].descriptorType != VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) {
+            w[i].pTexelBufferView = (s == 'R' || s == 'W') ? &t[i].buf->view_f4
+                                                           : &t[i].buf->view_f1;
+        } else { /* a window from just before the tensor to its end */
             uint32_t woff = hb_window_off(ctx, t[i]);
             VkDeviceSize range = ((VkDeviceSize)woff + t[i].n) * 4;
             if (range > ctx->props.limits.maxStorageBufferRange)
@@ -215,8 +214,6 @@ void hb_dispatch(hb_cmd *c, const char *name, hb_pipeline *p, const hb_tensor *t
                        name, i, t[i].n, ctx->props.limits.maxStorageBufferRange);
             bi[i] = (VkDescriptorBufferInfo){t[i].buf->buf, (VkDeviceSize)(t[i].off - woff) * 4,
                                              range};
-            w[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-            w[i].pTexelBufferView = NULL;
             w[i].pBufferInfo = &bi[i];
         }
     }

@@ -87,6 +87,8 @@ void hb_memory_init(hb_ctx *ctx);
 void hb_memory_destroy(hb_ctx *ctx);
 void hb_pipelines_init(hb_ctx *ctx);
 void hb_pipelines_destroy(hb_ctx *ctx);
+/* The descriptor type of a binding signature character (hb_pipeline_get). */
+VkDescriptorType hb_descriptor_type(char sig);
 
 /* Every barrier the runtime records: all compute and transfer work before it, made visible
  * to all compute and transfer work after it. */

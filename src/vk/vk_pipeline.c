@@ -133,7 +133,7 @@ static VkShaderModule module_for(hb_ctx *ctx, const char *shader) {
     hb_die(1, "no embedded shader named '%s'", shader);
 }
 
-static VkDescriptorType descriptor_type(char c) {
+VkDescriptorType hb_descriptor_type(char c) {
     switch (c) {
     case 'r': case 'R': return VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
     case 'w': case 'W': return VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER;
@@ -164,7 +164,7 @@ hb_pipeline *hb_pipeline_get(hb_ctx *ctx, const char *shader, const char *signat
     VkDescriptorSetLayoutBinding b[16];
     for (size_t i = 0; i < nb; i++)
         b[i] = (VkDescriptorSetLayoutBinding){.binding = (uint32_t)i,
-                                              .descriptorType = descriptor_type(signature[i]),
+                                              .descriptorType = hb_descriptor_type(signature[i]),
                                               .descriptorCount = 1,
                                               .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT};
     VkDescriptorSetLayoutCreateInfo dci = {
