@@ -247,10 +247,11 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
 /* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
 static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 
-/* Counts each value's consumers. A value that feeds nothing but one add takes the add's
- * gradient tensor as its own: the add passes its gradient through unchanged, so its backward
- * pass then copies nothing. */
-static void mark_shared_grads(hb_graph *g) {
+/* Counts each value's consumers, which decide the fusions (relu_of_conv, conv_through_relu,
+ * and this): a value that feeds nothing but one add takes the add's gradient tensor as its
+ * own, since the add passes its gradient through unchanged; its backward pass copies
+ * nothing. */
+static void plan_fusions(hb_graph *g) {
     for (int i = 0; i < g->nnodes; i++) g->nodes[i].consumers = 0;
     for (int i = 1; i < g->nnodes; i++)
         for (int s = 0; s < 2; s++) {
@@ -273,7 +274,7 @@ static void mark_shared_grads(hb_graph *g) {
 size_t hb_g_plan_floats(hb_graph *g, int max_batch) {
     size_t ws, temp, total = 2 * alloc_floats(g->nparam_floats);
     scratch_sizes(g, max_batch, &ws, &temp);
-    mark_shared_grads(g);
+    plan_fusions(g);
     for (int i = 0; i < g->nnodes; i++)
         if (!is_alias(&g->nodes[i]))
             total += (g->nodes[i].shares_grad ? 1 : 2) *
@@ -289,7 +290,7 @@ void hb_g_finalize(hb_graph *g, int max_batch) {
     assign_chunks(g);
     g->weights = hb_g_flat_alloc(g);
     g->grads = hb_g_flat_alloc(g);
-    mark_shared_grads(g);
+    plan_fusions(g);
     for (int i = 0; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n)) continue;

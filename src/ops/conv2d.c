@@ -193,6 +193,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor M = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * pp * p.np);
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
+        hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : HB_NONE;
         struct {
             uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
         } ip = {pp * kp4, kp4, pp, tiles, p.tw, p.tpi, (uint32_t)cin, (uint32_t)H, (uint32_t)W,
@@ -212,11 +213,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
             uint32_t has_bias, accumulate, has_mask, mask_off, relu_out;
         } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
                 (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
-                b.buf != NULL, (uint32_t)accumulate, mask.buf != NULL,
-                mask.buf ? mask.off + n0 * (uint32_t)out_img : 0, (uint32_t)relu};
+                b.buf != NULL, (uint32_t)accumulate, m.buf != NULL, m.buf ? m.off : 0,
+                (uint32_t)relu};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
-        hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y,
-                           mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : M};
+        hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y, hb_or(m, M)};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,
                        local);
     }

@@ -34,9 +34,9 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
         hb_tensor yc = hb_slice(y, c0, cn);
         hb_tensor ac = a.buf ? hb_slice(a, c0, cn) : yc;
         hb_tensor bc = b.buf ? (per_channel ? b : hb_slice(b, c0, cn)) : ac;
-        hb_tensor pc_ = hb_or(p, ac);
-        hb_tensor t[5] = {ac, bc, pc_, yc, yc};
-        eltwise_push pc = {cn / vec, ac.off / vec, per_channel ? bc.off : bc.off / vec, pc_.off,
+        hb_tensor pt = hb_or(p, ac);
+        hb_tensor t[5] = {ac, bc, pt, yc, yc};
+        eltwise_push pc = {cn / vec, ac.off / vec, per_channel ? bc.off : bc.off / vec, pt.off,
                            yc.off / vec, hb_window_off(ctx, yc) / vec, alpha, beta, C, HW, c0,
                            (uint32_t)accumulate};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
