@@ -3,11 +3,5 @@
 #include "fuzz_dataset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    int s, c;
-    fz_options(data[0], &s, &c);
-    char spec[600];
-    snprintf(spec, sizeof spec, "cifar10:%s", fz_put("data_batch.bin", data + 1, size - 1));
-    fz_load(spec, s, c);
-    return 0;
+    return fz_one_file(data, size, "cifar10", "data_batch.bin");
 }

@@ -36,4 +36,17 @@ static inline void fz_load(const char *spec, int size, int channels) {
     hb_dataset_free(&d);
 }
 
+/* A harness for a format of one file: options byte, then the file, written as `file` and
+ * loaded as "kind:path". */
+static inline int fz_one_file(const uint8_t *data, size_t size, const char *kind,
+                              const char *file) {
+    if (size < 1) return 0;
+    int s, c;
+    fz_options(data[0], &s, &c);
+    char spec[600];
+    snprintf(spec, sizeof spec, "%s:%s", kind, fz_put(file, data + 1, size - 1));
+    fz_load(spec, s, c);
+    return 0;
+}
+
 #endif

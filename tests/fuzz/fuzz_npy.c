@@ -2,11 +2,5 @@
 #include "fuzz_dataset.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
-    int s, c;
-    fz_options(data[0], &s, &c);
-    char spec[600];
-    snprintf(spec, sizeof spec, "npy:%s", fz_put("data.npy", data + 1, size - 1));
-    fz_load(spec, s, c);
-    return 0;
+    return fz_one_file(data, size, "npy", "data.npy");
 }
