@@ -5,13 +5,16 @@
 // 4 channels, V[xi][p][c..c+3] = (B^T d B)[xi] of the alpha x alpha input patch d around the
 // tile (zero outside the image, for padding channels and for padding tiles p >= tiles).
 // Four channels at a time so the transform is vec4 arithmetic and V is written as vec4s,
-// the layout the GEMM reads along its reduction. VEC = 4 (W and the offset multiples of 4):
-// input rows are read as vec4s.
+// the layout the GEMM reads along its reduction. VEC = 4 (the input's rows and offset
+// multiples of 4): input rows are read as vec4s. POOL = 1: the input is given at half
+// resolution, (H/2) x (W/2), and the patch is read from its 2x2 average pooling's backward
+// pass (each value / 4, repeated over its 2x2 window): avgpool2_backward fused in.
 #define HB_KERNEL_1D
 #include "common.glsl"
 #include "wino.glsl"
 
 layout(constant_id = 1) const uint VEC = 1;
+layout(constant_id = 2) const uint POOL = 0;
 
 layout(binding = 0) uniform samplerBuffer In;
 layout(std430, binding = 1) writeonly buffer Vb { vec4 V[]; };
@@ -31,29 +34,67 @@ void main() {
     bool real = p < tiles;
     int y0 = int(ty * MT) - 1, x0 = int(tx * MT) - 1;
     vec4 d[AL][AL];
-    [[unroll]] for (uint j = 0; j < 4u; j++) {
-        uint c = 4u * c4 + j;
-        bool ch = real && c < cin;
-        // clamped so padding reads stay in range
-        int plane = int(in_off + (min(n, tiles / tpi - 1u) * cin + min(c, cin - 1u)) * H * W);
-        [[unroll]] for (uint a = 0; a < AL; a++) {
-            int y = y0 + int(a);
-            bool row = ch && y >= 0 && y < int(H);
-            int rbase = plane + clamp(y, 0, int(H) - 1) * int(W);
-            if (VEC == 4u) {
-                // W and the row start are multiples of 4: the patch row x0-1 .. x0+4 is the
-                // last element of vec4 tx-1, vec4 tx and the first element of vec4 tx+1
-                int r4 = rbase / 4, w4 = int(W / 4u), t = int(tx);
-                vec4 lft = texelFetch(In, r4 + max(t - 1, 0)), mid = texelFetch(In, r4 + t),
-                     rgt = texelFetch(In, r4 + min(t + 1, w4 - 1));
-                d[a][0][j] = row && t > 0 ? lft.w : 0.0;
-                [[unroll]] for (uint b = 0; b < 4u; b++) d[a][1u + b][j] = row ? mid[b] : 0.0;
-                d[a][5][j] = row && t + 1 < w4 ? rgt.x : 0.0;
-            } else {
-                [[unroll]] for (uint b = 0; b < AL; b++) {
-                    int x = x0 + int(b);
-                    float v = texelFetch(In, rbase + clamp(x, 0, int(W) - 1)).x;
-                    d[a][b][j] = row && x >= 0 && x < int(W) ? v : 0.0;
+    if (POOL != 0u) {
+        // Patch rows 4ty-1 .. 4ty+4 are pooled rows 2ty-1 .. 2ty+2, patch row a of pooled
+        // row (a+1)/2; the same for columns. H and W are even.
+        uint H2 = H / 2u, W2 = W / 2u;
+        int py0 = int(ty) * 2 - 1, px0 = int(tx) * 2 - 1;
+        [[unroll]] for (uint j = 0; j < 4u; j++) {
+            uint c = 4u * c4 + j;
+            bool ch = real && c < cin;
+            int plane = int(in_off + (min(n, tiles / tpi - 1u) * cin + min(c, cin - 1u)) * H2 * W2);
+            float g[4][4];
+            [[unroll]] for (uint pr = 0; pr < 4u; pr++) {
+                int y = py0 + int(pr);
+                bool row = ch && y >= 0 && y < int(H2);
+                int rbase = plane + clamp(y, 0, int(H2) - 1) * int(W2);
+                if (VEC == 4u) {
+                    // columns 2tx-1 .. 2tx+2 lie in vec4 q and q+1, from element 1 or 3 of q
+                    int q = (px0 + 4) / 4 - 1, w4 = int(W2 / 4u), r4 = rbase / 4;
+                    vec4 lo = texelFetch(In, r4 + max(q, 0)), hi = texelFetch(In, r4 + min(q + 1, w4 - 1));
+                    float e[8] = float[8](lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w);
+                    bool from1 = px0 - 4 * q == 1;
+                    [[unroll]] for (uint pc = 0; pc < 4u; pc++) {
+                        int x = px0 + int(pc);
+                        float v = from1 ? e[1u + pc] : e[3u + pc];
+                        g[pr][pc] = row && x >= 0 && x < int(W2) ? 0.25 * v : 0.0;
+                    }
+                } else {
+                    [[unroll]] for (uint pc = 0; pc < 4u; pc++) {
+                        int x = px0 + int(pc);
+                        float v = texelFetch(In, rbase + clamp(x, 0, int(W2) - 1)).x;
+                        g[pr][pc] = row && x >= 0 && x < int(W2) ? 0.25 * v : 0.0;
+                    }
+                }
+            }
+            [[unroll]] for (uint a = 0; a < AL; a++)
+                [[unroll]] for (uint b = 0; b < AL; b++) d[a][b][j] = g[(a + 1u) / 2u][(b + 1u) / 2u];
+        }
+    } else {
+        [[unroll]] for (uint j = 0; j < 4u; j++) {
+            uint c = 4u * c4 + j;
+            bool ch = real && c < cin;
+            // clamped so padding reads stay in range
+            int plane = int(in_off + (min(n, tiles / tpi - 1u) * cin + min(c, cin - 1u)) * H * W);
+            [[unroll]] for (uint a = 0; a < AL; a++) {
+                int y = y0 + int(a);
+                bool row = ch && y >= 0 && y < int(H);
+                int rbase = plane + clamp(y, 0, int(H) - 1) * int(W);
+                if (VEC == 4u) {
+                    // W and the row start are multiples of 4: the patch row x0-1 .. x0+4 is the
+                    // last element of vec4 tx-1, vec4 tx and the first element of vec4 tx+1
+                    int r4 = rbase / 4, w4 = int(W / 4u), t = int(tx);
+                    vec4 lft = texelFetch(In, r4 + max(t - 1, 0)), mid = texelFetch(In, r4 + t),
+                         rgt = texelFetch(In, r4 + min(t + 1, w4 - 1));
+                    d[a][0][j] = row && t > 0 ? lft.w : 0.0;
+                    [[unroll]] for (uint b = 0; b < 4u; b++) d[a][1u + b][j] = row ? mid[b] : 0.0;
+                    d[a][5][j] = row && t + 1 < w4 ? rgt.x : 0.0;
+                } else {
+                    [[unroll]] for (uint b = 0; b < AL; b++) {
+                        int x = x0 + int(b);
+                        float v = texelFetch(In, rbase + clamp(x, 0, int(W) - 1)).x;
+                        d[a][b][j] = row && x >= 0 && x < int(W) ? v : 0.0;
+                    }
                 }
             }
         }

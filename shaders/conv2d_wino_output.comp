@@ -6,10 +6,12 @@
 // input, when has_mask: that relu's backward pass fused in), or max(A^T m A + bias, 0) when
 // relu_out (a forward pass into a relu), m the alpha x alpha GEMM
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
-// of 4): each tile row is one vec4 store.
+// of 4): each tile row is one vec4 store. POOL = 1: the output is the 2x2 average pooling of
+// that (before mask and accumulation), (H/2) x (W/2); H and W even, no relu_out.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
+layout(constant_id = 2) const uint POOL = 0;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
@@ -55,6 +57,27 @@ void main() {
             [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_at(j, b);
             y[i][j] = s;
         }
+    if (POOL != 0u) {
+        uint H2 = H / 2u, W2 = W / 2u;
+        [[unroll]] for (uint j = 0; j < 4u; j++) {
+            uint co = 4u * c4 + j;
+            if (co >= cout) break;
+            [[unroll]] for (uint i = 0; i < MT / 2u; i++) {
+                uint yy = ty * (MT / 2u) + i;
+                if (yy >= H2) break;
+                [[unroll]] for (uint x = 0; x < MT / 2u; x++) {
+                    uint xx = tx * (MT / 2u) + x, o = ((n * cout + co) * H2 + yy) * W2 + xx;
+                    if (xx >= W2) break;
+                    float v = 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] +
+                                      y[2u * i + 1u][2u * x][j] + y[2u * i + 1u][2u * x + 1u][j]);
+                    if (has_mask != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
+                    if (accumulate != 0u) v += texelFetch(Old, int(old_off + o)).x;
+                    Out1[out_off + o] = v;
+                }
+            }
+        }
+        return;
+    }
     uint x0 = tx * MT;
     [[unroll]] for (uint j = 0; j < 4u; j++) {
         uint co = 4u * c4 + j;

@@ -1,5 +1,6 @@
 /* Convolution forward, backward data and backward weight vs src/ref/ref_conv2d.c, float and
- * vec4 paths, with finite differences of the reference forward for every backward pass. */
+ * vec4 paths, with finite differences of the reference forward for every backward pass; the
+ * variants with 2x2 average pooling fused in vs the reference conv and pool composed. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,92 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     free(goutd), free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
 }
 
+/* L = sum(avgpool2(conv(in)) * r) as a function of in */
+typedef struct {
+    const shape *s;
+    const double *w, *b, *r;
+    double *out, *pooled;
+} pooled_loss_ctx;
+
+static double pooled_loss(void *u, const double *in) {
+    pooled_loss_ctx *c = u;
+    const shape *s = c->s;
+    ref_conv2d_forward(c->out, in, c->w, c->b, s->N, s->cin, s->cout, s->H, s->W, s->k);
+    ref_avgpool2(c->pooled, c->out, s->N, s->cout, s->H, s->W);
+    double l = 0;
+    for (size_t i = 0; i < (size_t)s->N * s->cout * s->H * s->W / 4; i++) l += c->pooled[i] * c->r[i];
+    return l;
+}
+
+/* hb_conv2d_forward_avgpool2 and hb_conv2d_backward_data_avgpool2 (with and without relu
+ * mask and accumulation) on a Winograd shape with even H and W. */
+static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
+    int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
+    size_t nin = (size_t)N * cin * H * W, nout = (size_t)N * cout * H * W, np = nout / 4;
+    size_t nw = (size_t)cout * cin * k * k;
+    char tag[128], what[192];
+    snprintf(tag, sizeof tag, "N%d cin%d cout%d %dx%d%s shift%u chunk1 %d", N, cin, cout, H, W,
+             s->bias ? " bias" : "", s->shift, s->chunk1);
+    tu_check(hb_conv2d_avgpool2_fuses(cin, cout, H, W, k), "avgpool2 fusion accepts %s", tag);
+    float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(cout * 4),
+          *gout = malloc(np * 4), *prev = malloc(nin * 4);
+    tu_rand(rng, in, nin, -1, 1);
+    tu_rand(rng, w, nw, -1, 1);
+    tu_rand(rng, b, cout, -1, 1);
+    tu_rand(rng, gout, np, -1, 1);
+    tu_rand(rng, prev, nin, -1, 1);
+    double *ind = tu_to_double(in, nin), *wd = tu_to_double(w, nw), *bd = tu_to_double(b, cout),
+           *goutd = tu_to_double(gout, np);
+    double *full = malloc(nout * 8), *want = malloc(nin * 8), *want_gin = malloc(nin * 8);
+    hb_tensor IN = alloc_shifted(ctx, nin, s->shift), OUT = alloc_shifted(ctx, np, s->shift);
+    hb_tensor GOUT = alloc_shifted(ctx, np, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
+    hb_tensor Wt = alloc_shifted(ctx, nw, s->shift), B = alloc_shifted(ctx, cout, s->shift);
+    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k));
+    hb_upload(ctx, IN, in);
+    hb_upload(ctx, Wt, w);
+    hb_upload(ctx, B, b);
+    hb_upload(ctx, GOUT, gout);
+    hb_fill_host(ctx, OUT, NAN);
+    double tol_fwd = 4e-6 * sqrt((double)cin * k * k), tol_bwd = 4e-6 * sqrt((double)cout * k * k);
+
+    TU_RUN(ctx, cmd, hb_conv2d_forward_avgpool2(cmd, OUT, IN, Wt, s->bias ? B : HB_NONE, WS, N,
+                                                cin, cout, H, W, k));
+    ref_conv2d_forward(full, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
+    ref_avgpool2(want, full, N, cout, H, W);
+    float *got = tu_download(ctx, OUT);
+    snprintf(what, sizeof what, "forward_avgpool2 %s", tag);
+    tu_close(what, got, want, np, 1e-5, tol_fwd);
+    free(got);
+
+    ref_avgpool2_backward(full, goutd, N, cout, H, W);
+    ref_conv2d_backward_data(want_gin, full, wd, N, cin, cout, H, W, k);
+    for (int variant = 0; variant < 4; variant++) { /* bit 0: accumulate, bit 1: relu mask */
+        int acc = variant & 1, masked = variant >> 1;
+        hb_upload(ctx, GIN, prev);
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data_avgpool2(cmd, GIN, GOUT, Wt, masked ? IN : HB_NONE,
+                                                          WS, N, cin, cout, H, W, k, acc));
+        for (size_t i = 0; i < nin; i++)
+            want[i] = (!masked || ind[i] > 0 ? want_gin[i] : 0.0) + (acc ? prev[i] : 0.0);
+        got = tu_download(ctx, GIN);
+        snprintf(what, sizeof what, "backward_data_avgpool2%s%s %s", masked ? " relu_mask" : "",
+                 acc ? " accumulate" : "", tag);
+        tu_close(what, got, want, nin, 1e-5, tol_bwd);
+        if (variant == 0 && s->fd) {
+            pooled_loss_ctx lc = {s, wd, s->bias ? bd : NULL, goutd, malloc(nout * 8), malloc(np * 8)};
+            double *g = tu_to_double(got, nin);
+            snprintf(what, sizeof what, "backward_data_avgpool2 fd %s", tag);
+            tu_fd_check(what, pooled_loss, &lc, ind, nin, g, 12, 1e-2, 1e-4, 10 * tol_bwd);
+            free(g), free(lc.out), free(lc.pooled);
+        }
+        free(got);
+    }
+    hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
+    hb_free(ctx, WS);
+    free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
+    free(goutd), free(full), free(want), free(want_gin);
+}
+
 /* A weight-gradient reduction so long (131072 pixels, 32768 rows) that one invocation per tile
  * would pass lavapipe's 65535 loop-iteration limit: checked on sampled elements. */
 static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng) {
@@ -256,6 +343,14 @@ int main(void) {
         {2, 48, 64, 8, 12, 3, 1, 0, 0, 0}, {1, 48, 48, 1, 1, 3, 1, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check_shape(ctx, &rng, &shapes[i]);
+    /* pooling fused into Winograd: vec4 reads of the pooled gradient (W/2 a multiple of 4) and
+     * float ones, partial tiles, one image per chunk */
+    const shape pooled[] = {
+        {2, 48, 48, 8, 8, 3, 1, 0, 1, 0},    {2, 52, 49, 10, 6, 3, 1, 1, 1, 0},
+        {3, 64, 48, 16, 16, 3, 0, 0, 0, 1},  {2, 48, 64, 8, 16, 3, 1, 1, 0, 1},
+        {1, 48, 48, 2, 2, 3, 1, 0, 1, 0},    {2, 64, 64, 32, 32, 3, 1, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) check_pooled(ctx, &rng, &pooled[i]);
     check_long_wgrad(ctx, &rng);
     return tu_finish(ctx);
 }

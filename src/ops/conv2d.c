@@ -152,11 +152,13 @@ static const char *wino_label(const char *op, int stage) {
 }
 
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
- * least one image; 0 (nothing recorded) otherwise. */
+ * least one image; 0 (nothing recorded) otherwise. pool_in: `in` is given at half resolution
+ * and read through 2x2 average pooling's backward pass; pool_out: `out` is the 2x2 average
+ * pooling of the convolution (H and W even for both). */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                 hb_tensor b, hb_tensor mask, int relu, hb_tensor ws, int N, int cin, int cout, int H,
                 int W, int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
-                int accumulate) {
+                int accumulate, int pool_in, int pool_out) {
     wino_plan p;
     if (!ws.buf || ws.off % 4 || !wino_plan_for(cin, cout, H, W, k, &p)) return 0;
     if (ws.n < p.u + p.slack + p.per_image) return 0;
@@ -179,13 +181,15 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                    wp.total, local);
 
     hb_tensor ti[1] = {in}, to[2] = {out, mask};
-    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)W), vout = hb_vec4_ok(to, 2, (uint64_t)W);
+    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)(pool_in ? W / 2 : W));
+    uint32_t vout = !pool_out && hb_vec4_ok(to, 2, (uint64_t)W);
     hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
-                                       (uint32_t[]){local, vin ? 4 : 1}, 2);
+                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
     hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1);
     hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
-                                        (uint32_t[]){local, vout ? 4 : 1}, 2);
-    size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
+                                        (uint32_t[]){local, vout ? 4 : 1, pool_out != 0}, 3);
+    size_t in_img = (size_t)cin * H * W / (pool_in ? 4 : 1);
+    size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
         uint32_t tiles = nc * p.tpi, pp = (tiles + 7) & ~7u;
@@ -235,7 +239,7 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
     if (wino(cmd, op, out, in, w, b, HB_NONE, relu, workspace, N, cin, cout, H, W, k,
-             (uint32_t)cin * kk, kk, 0, 1, 0))
+             (uint32_t)cin * kk, kk, 0, 1, 0, 0, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
     conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, (uint32_t)cin * kk,
@@ -255,11 +259,58 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
     if (wino(cmd, op, gin, gout, w, HB_NONE, relu_mask, 0, workspace, N, cout, cin, H, W, k, kk,
-             (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate))
+             (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate, 0, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W, k, kk,
          (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
+}
+
+int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
+    wino_plan p;
+    return H % 2 == 0 && W % 2 == 0 && wino_plan_for(cin, cout, H, W, k, &p) &&
+           wino_plan_for(cout, cin, H, W, k, &p);
+}
+
+/* The pooled variants run only by Winograd; the workspace must hold one image's worth. */
+static void require_fusable(const char *op, int recorded, int cin, int cout, int H, int W, int k) {
+    if (!hb_conv2d_avgpool2_fuses(cin, cout, H, W, k))
+        hb_die(1, "%s: %dx%d %d->%d k=%d has no fused pooling (hb_conv2d_avgpool2_fuses)", op, H,
+               W, cin, cout, k);
+    if (!recorded)
+        hb_die(1, "%s: workspace smaller than hb_conv2d_workspace asks for this shape", op);
+}
+
+void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                                hb_tensor b, hb_tensor workspace, int N, int cin, int cout, int H,
+                                int W, int k) {
+    const char *op = "conv2d_forward_avgpool2";
+    check_k(op, k);
+    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+    hb_require(op, "output", out, (uint64_t)N * cout * (H / 2) * (W / 2));
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    int recorded = hb_conv2d_avgpool2_fuses(cin, cout, H, W, k) &&
+                   wino(cmd, "conv2d_forward", out, in, w, b, HB_NONE, 0, workspace, N, cin, cout,
+                        H, W, k, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1, 0, 0, 1);
+    require_fusable(op, recorded, cin, cout, H, W, k);
+}
+
+void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                      hb_tensor relu_mask, hb_tensor workspace, int N, int cin,
+                                      int cout, int H, int W, int k, int accumulate) {
+    const char *op = "conv2d_backward_data_avgpool2";
+    check_k(op, k);
+    uint32_t kk = (uint32_t)(k * k);
+    hb_require(op, "gout", gout, (uint64_t)N * cout * (H / 2) * (W / 2));
+    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
+    int recorded = hb_conv2d_avgpool2_fuses(cin, cout, H, W, k) &&
+                   wino(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0,
+                        workspace, N, cout, cin, H, W, k, kk, (uint32_t)cin * kk,
+                        (int32_t)kk - 1, -1, accumulate, 1, 0);
+    require_fusable(op, recorded, cin, cout, H, W, k);
 }
 
 /* input and output channels per invocation of shaders/conv2d_wgrad.comp (TI, TC) */

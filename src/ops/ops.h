@@ -34,6 +34,17 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
                              hb_tensor relu_mask, hb_tensor workspace, int N, int cin, int cout,
                              int H, int W, int k, int accumulate);
+/* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
+ * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
+ * Only where hb_conv2d_avgpool2_fuses (a Winograd shape), with the workspace
+ * hb_conv2d_workspace asks for; the full-resolution convolution is never written. */
+int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k);
+void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                                hb_tensor b, hb_tensor workspace, int N, int cin, int cout, int H,
+                                int W, int k);
+void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                      hb_tensor relu_mask, hb_tensor workspace, int N, int cin,
+                                      int cout, int H, int W, int k, int accumulate);
 /* Floats of scratch the fastest path of all three conv ops wants for this shape. */
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
 /* Floats of scratch hb_conv2d_backward_weight needs for this shape (0: none). */
