@@ -379,12 +379,31 @@ static int relu_of_conv(const hb_graph *g, int r) {
     return n->kind == HB_G_RELU && c->kind == HB_G_CONV && c->consumers == 1;
 }
 
-static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int N) {
+/* 1 when node a is a 2x2 average pooling of a conv that nothing else reads and the conv op
+ * fuses the pooling: the conv's forward pass writes the pooled value itself, and (when no
+ * parameter gradients are wanted, which need the conv's full-resolution gradient) its
+ * backward-data pass reads the pooled gradient; the conv's own value and gradient are never
+ * computed. */
+static int pool_of_conv(const hb_graph *g, int a) {
+    const hb_g_node *n = &g->nodes[a], *c = &g->nodes[n->in0];
+    if (n->kind != HB_G_AVGPOOL || c->kind != HB_G_CONV || c->consumers != 1) return 0;
+    hb_shape in = g->nodes[c->in0].shape;
+    return hb_conv2d_avgpool2_fuses(in.c, c->shape.c, in.h, in.w, c->k);
+}
+
+/* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in */
+static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int pool,
+                         int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[n->in0].shape;
-    hb_conv2d_forward(cmd, y, hb_g_value(g, n->in0, N), hb_g_param(g, n->weight),
-                      param_or_none(g, n->bias), g->workspace, N, in.c, n->shape.c, in.h, in.w,
-                      n->k, relu);
+    hb_tensor x = hb_g_value(g, n->in0, N), w = hb_g_param(g, n->weight),
+              b = param_or_none(g, n->bias);
+    if (pool)
+        hb_conv2d_forward_avgpool2(cmd, y, x, w, b, g->workspace, N, in.c, n->shape.c, in.h,
+                                   in.w, n->k);
+    else
+        hb_conv2d_forward(cmd, y, x, w, b, g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k,
+                          relu);
 }
 
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
@@ -395,19 +414,23 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_shape in = g->nodes[n->in0].shape, out = n->shape;
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
-        case HB_G_CONV: /* unless its relu runs it (relu_of_conv) */
-            if (!(n->consumers == 1 && relu_of_conv(g, n->consumer)))
-                conv_forward(g, cmd, i, y, 0, N);
+        case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv) */
+            if (!(n->consumers == 1 &&
+                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))))
+                conv_forward(g, cmd, i, y, 0, 0, N);
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
                               (int)hb_g_size(g, n->in0), out.c);
             break;
         case HB_G_RELU:
-            if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, N);
+            if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
             else hb_relu(cmd, y, x);
             break;
-        case HB_G_AVGPOOL: hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w); break;
+        case HB_G_AVGPOOL:
+            if (pool_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 0, 1, N);
+            else hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w);
+            break;
         case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
         case HB_G_AFFINE:
             hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
@@ -435,18 +458,23 @@ static int conv_through_relu(const hb_graph *g, int i) {
 /* Gradient of node i's output (gy) into its input `src` (shape as node i sees it): into the
  * gradient directly when the op can accumulate (or this is the first gradient), else
  * through g->temp. A conv through a relu (conv_through_relu) is given the relu's input as
- * src. */
-static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int N) {
+ * src; a conv under a fused pooling (pooled) reads the pooling's gradient. */
+static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int pooled, int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[src].shape, out = n->shape;
-    hb_tensor gy = hb_g_grad(g, i, N), gin = hb_g_grad(g, src, N);
+    hb_tensor gy = hb_g_grad(g, pooled ? n->consumer : i, N), gin = hb_g_grad(g, src, N);
     int via_temp = acc && !backward_accumulates(n->kind);
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
+    hb_tensor mask = n->kind == HB_G_CONV && conv_through_relu(g, i) ? hb_g_value(g, n->in0, N)
+                                                                      : HB_NONE;
     switch (n->kind) {
     case HB_G_CONV:
-        hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight),
-                                conv_through_relu(g, i) ? hb_g_value(g, n->in0, N) : HB_NONE,
-                                g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
+        if (pooled)
+            hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), mask,
+                                             g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
+        else
+            hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), mask, g->workspace,
+                                    N, in.c, out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,
@@ -501,13 +529,20 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
     for (int i = g->nnodes - 1; i > 0; i--) {
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n) || !written[i]) continue;
+        /* the pooling's backward pass runs in its conv's (pool_of_conv) */
+        if (!want_param_grads && pool_of_conv(g, i)) {
+            written[n->in0] = 1;
+            continue;
+        }
+        int pooled = !want_param_grads && n->kind == HB_G_CONV && n->consumers == 1 &&
+                     pool_of_conv(g, n->consumer);
         int srcs[2] = {n->in0, n->in1};
         if (conv_through_relu(g, i)) srcs[0] = g->nodes[n->in0].in0; /* the relu is skipped */
         for (int s = 0; s < 2; s++) {
             if (srcs[s] < 0) continue;
             int src = root(g, srcs[s]); /* a reshape shares its input's gradient */
             if (src == 0 && !want_input_grad) continue;
-            backward_data(g, cmd, i, srcs[s], written[src], N);
+            backward_data(g, cmd, i, srcs[s], written[src], pooled, N);
             written[src] = 1;
         }
         if (want_param_grads) backward_params(g, cmd, i, N);

@@ -6,8 +6,9 @@ usage: /usr/bin/python3 tests/parity/check.py [--tol 1e-4] CASE_DIR [CASE_DIR ..
 Each CASE_DIR holds case.safetensors; metadata "kind" ("sngan" | "retrofit" | "classifier"),
 "res", "nch", "ngf_hat" (classifier: its width), "ngf_gen", "gen_factor". Tensors:
   sngan:    hat.* / gen.* params, in.z [N,128], in.y [N,nch,res,res];
-            out.energy [N] = H(G(z)+y), out.x = G(z)+y, out.dHdx, out.dHdz and
-            grad.hat.* / grad.gen.* = gradients of sum(energy).
+            out.energy [N] = H(G(z)+y), out.x = G(z)+y, out.dHdx, out.dHdz,
+            out.dHdx_sampling (dH/dx computed without parameter gradients, as Langevin steps
+            do) and grad.hat.* / grad.gen.* = gradients of sum(energy).
   retrofit: enc.* / dec.* params, in.x, in.r [N,nch,32,32];
             out.z = enc(x) [N,1,16,16], out.xr = dec(enc(x)), out.dLdx and grad.enc.* /
             grad.dec.* = gradients of L = sum(r * dec(enc(x))).
@@ -70,7 +71,8 @@ def compute(kind, nets, inp):
         x.retain_grad()
         e = hat(x).reshape(-1)
         e.sum().backward()
-        out.update({'out.energy': e, 'out.x': x, 'out.dHdx': x.grad, 'out.dHdz': z.grad})
+        out.update({'out.energy': e, 'out.x': x, 'out.dHdx': x.grad, 'out.dHdz': z.grad,
+                    'out.dHdx_sampling': x.grad})
     elif kind == 'classifier':
         x = inp['in.x'].clone().requires_grad_(True)
         feats = nets['cls'].features(x)
