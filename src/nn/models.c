@@ -4,9 +4,11 @@
 
 #include <stdio.h>
 
-/* Hat-net block. stem: conv1 -> relu -> conv2 [-> pool], shortcut [pool ->] conv1x1.
- * Otherwise: relu -> conv1 -> relu -> conv2 [-> pool], shortcut conv1x1 [-> pool]. The
- * shortcut conv exists when channels change or the block downsamples. */
+/* Hat-net block. stem: conv1 -> relu -> conv2 [-> pool]; otherwise relu -> conv1 -> relu ->
+ * conv2 [-> pool]. Shortcut [pool ->] conv1x1, the conv when channels change or the block
+ * downsamples. The authors' code pools after the shortcut conv outside the stem; the two
+ * commute (both linear, the conv pixel by pixel), and pooling first runs the conv on a
+ * quarter of the pixels. */
 static int ebm_block(hb_graph *g, int x, int i, int cout, int down, int stem) {
     char name[64];
     int cin = g->nodes[x].shape.c;
@@ -18,9 +20,8 @@ static int ebm_block(hb_graph *g, int x, int i, int cout, int down, int stem) {
     if (down) h = hb_g_avgpool(g, h);
     int s = x, learnable = cin != cout || down;
     snprintf(name, sizeof name, "b.%d.sc", i);
-    if (stem && down) s = hb_g_avgpool(g, s);
+    if (down) s = hb_g_avgpool(g, s);
     if (learnable) s = hb_g_conv(g, s, name, cout, 1, 1);
-    if (!stem && down) s = hb_g_avgpool(g, s);
     return hb_g_add(g, h, s);
 }
 
