@@ -21,7 +21,7 @@ layout(std430, binding = 1) writeonly buffer Vb { vec4 V[]; };
 
 layout(push_constant) uniform PC {
     uint total;       // pp * kp / 4
-    uint kp4, pp;     // vec4s per row of V; padded tile count (multiple of 8)
+    uint kp4, pp;     // vec4s per row of V; padded tile count (multiple of the GEMM block)
     uint tiles, tw, tpi; // real tiles, tiles per row, tiles per image
     uint cin, H, W, in_off, v_off4;
 };

@@ -14,7 +14,7 @@ layout(std430, binding = 1) writeonly buffer Ub { float U[]; };
 
 layout(push_constant) uniform PC {
     uint total;        // kp * np
-    uint kp, np;       // padded input (multiple of 4) and output (multiple of 8) channels
+    uint kp, np;       // padded input (multiple of 4) and output (multiple of the GEMM block) channels
     uint cin, cout, w_off, s_o, s_i;
     int tap_base, tap_step;
     uint u_off;

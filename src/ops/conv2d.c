@@ -100,6 +100,9 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
  * the direct kernel at 16 channels, on par at 32 and 1.5-2x faster at 64. */
 #define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
 #define WINO_MIN_CH 48
+/* outputs per GEMM invocation: tiles x output channels (shaders/conv2d_wino_gemm.comp) */
+#define WINO_GEMM_ROWS 16u
+#define WINO_GEMM_COLS 16u
 /* Workspace cap; images are processed in chunks. Its parts are written through storage
  * windows: 2^27 bytes is the least maxStorageBufferRange Vulkan allows, 256 bytes the largest
  * window offset. */
@@ -115,13 +118,13 @@ static int wino_plan_for(int cin, int cout, int H, int W, int k, wino_plan *p) {
     uint32_t al = WINO_MT + 2;
     p->al2 = al * al;
     p->kp = ((uint32_t)cin + 3) & ~3u;
-    p->np = ((uint32_t)cout + 7) & ~7u;
+    p->np = ((uint32_t)cout + WINO_GEMM_COLS - 1) / WINO_GEMM_COLS * WINO_GEMM_COLS;
     p->th = ((uint32_t)H + WINO_MT - 1) / WINO_MT;
     p->tw = ((uint32_t)W + WINO_MT - 1) / WINO_MT;
     p->tpi = p->th * p->tw;
     p->u = (size_t)p->al2 * p->kp * p->np;
     p->per_image = (size_t)p->al2 * p->tpi * (p->kp + p->np);
-    p->slack = (size_t)p->al2 * 8 * (p->kp + p->np);
+    p->slack = (size_t)p->al2 * WINO_GEMM_ROWS * (p->kp + p->np);
     return p->u + p->slack + p->per_image <= WINO_MAX_FLOATS;
 }
 
@@ -192,7 +195,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
-        uint32_t tiles = nc * p.tpi, pp = (tiles + 7) & ~7u;
+        uint32_t tiles = nc * p.tpi;
+        uint32_t pp = (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
         hb_tensor M = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * pp * p.np);
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
@@ -207,7 +211,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
         struct {
             uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
-        } gp = {p.al2 * (pp / 8) * (p.np / 8), p.np / 8, pp / 8, pp, kp4, np4, V.off / 4,
+        } gp = {p.al2 * (pp / WINO_GEMM_ROWS) * (p.np / WINO_GEMM_COLS), p.np / WINO_GEMM_COLS,
+                pp / WINO_GEMM_ROWS, pp, kp4, np4, V.off / 4,
                 U.off / 4, hb_window_off(ctx, M) / 4};
         hb_tensor gt[3] = {V, U, M};
         hb_dispatch_1d(cmd, wino_label(name, WINO_GEMM), pg, gt, &gp, sizeof gp, gp.total, local);
