@@ -6,6 +6,9 @@
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint VEC = 1;
+// affine with VEC == 4 and HW % 4 == 0: the four floats of a vec4 share one channel, so one
+// division and one fetch serve them (each costs as much as the rest of the op on lavapipe)
+layout(constant_id = 3) const uint CH4 = 0;
 
 const uint FILL = 0, AXPBY = 1, ADD = 2, RELU = 3, RELU_BWD = 4, TANH = 5, TANH_BWD = 6,
            AFFINE = 7, AFFINE_BWD = 8;
@@ -28,11 +31,13 @@ layout(push_constant) uniform PC {
 
 // Per-channel parameter for each float of element i (params are always bound as floats).
 vec4 gamma_of(uint i) {
+    if (CH4 != 0u) return vec4(texelFetch(B, int(b_off + ((first + 4u * i) / HW) % C)).x);
     vec4 r = vec4(0);
     for (uint k = 0; k < VEC; k++) r[k] = texelFetch(B, int(b_off + ((first + i * VEC + k) / HW) % C)).x;
     return r;
 }
 vec4 beta_of(uint i) {
+    if (CH4 != 0u) return vec4(texelFetch(P, int(p_off + ((first + 4u * i) / HW) % C)).x);
     vec4 r = vec4(0);
     for (uint k = 0; k < VEC; k++) r[k] = texelFetch(P, int(p_off + ((first + i * VEC + k) / HW) % C)).x;
     return r;

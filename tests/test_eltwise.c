@@ -137,7 +137,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int N, int C, int HW, uint32
 int main(void) {
     hb_ctx *ctx = tu_ctx();
     uint64_t rng = 1;
-    const int shapes[][3] = {{1, 1, 1}, {5, 3, 49}, {2, 7, 16}, {1, 33, 1024}, {5, 1, 7}, {2, 4, 4}};
+    /* {4, 3, 6}: vec4 rows whose four floats can span two channels (HW % 4 != 0) */
+    const int shapes[][3] = {{1, 1, 1}, {5, 3, 49}, {2, 7, 16}, {1, 33, 1024}, {5, 1, 7}, {2, 4, 4}, {4, 3, 6}};
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         for (uint32_t shift = 0; shift <= 1; shift++)
             check_shape(ctx, &rng, shapes[s][0], shapes[s][1], shapes[s][2], shift);

@@ -24,10 +24,10 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
     hb_tensor big[3] = {y, a, per_channel ? HB_NONE : b};
     uint32_t vec = hb_vec4_ok(big, 3, n) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[3] = {local, op, vec};
+    uint32_t spec[4] = {local, op, vec, per_channel && vec == 4 && HW % 4 == 0};
     char sig[6] = {vec == 4 ? 'R' : 'r', (vec == 4 && !per_channel) ? 'R' : 'r', 'r',
                    vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "eltwise", sig, spec, 3);
+    hb_pipeline *pl = hb_pipeline_get(ctx, "eltwise", sig, spec, 4);
     uint32_t chunk = (uint32_t)(hb_max_window_floats(ctx) & ~(size_t)3);
     for (uint32_t c0 = 0; c0 < n; c0 += chunk) {
         uint32_t cn = n - c0 < chunk ? n - c0 : chunk;
