@@ -9,8 +9,8 @@
 // repacked.
 // VEC = 4 when W and every tensor offset are multiples of 4: input rows, old and new output
 // (and the mask) are then read and written as vec4 (RGBA32F views).
-// has_mask (backward data through a relu): out = [mask > 0] * result (+ old), the relu's
-// backward pass fused into the convolution's. relu_out (forward into a relu): max(result, 0).
+// HAS_MASK (backward data through a relu): out = [mask > 0] * result (+ old), the relu's
+// backward pass fused into the convolution's. RELU_OUT (forward into a relu): max(result, 0).
 // WMODE picks how weights are read (with scalar reads they cost as much as the arithmetic):
 //   0: one float per tap, any layout;
 //   1: forward, cin % 4 == 0: the taps of 4 consecutive input channels of one output channel
@@ -35,6 +35,12 @@ layout(constant_id = 7) const uint S_O = 0; // WMODE 3: weight strides of output
 layout(constant_id = 8) const uint S_I = 0; //   channel, input channels per step, taps
 layout(constant_id = 9) const uint CG3 = 1; //   flipped
 layout(constant_id = 10) const uint FLIP = 0;
+// The epilogue, fixed per pipeline: lavapipe runs both sides of every branch (with masks), so
+// a flag read at run time would cost its texel fetches even when off.
+layout(constant_id = 11) const uint HAS_BIAS = 0;
+layout(constant_id = 12) const uint ACCUMULATE = 0;
+layout(constant_id = 13) const uint HAS_MASK = 0;
+layout(constant_id = 14) const uint RELU_OUT = 0;
 const int P = int(K) / 2;
 const uint KK = K * K;
 const uint CG = WMODE == 1u ? 4u : WMODE == 3u ? CG3 : 1u; // input channels per loop step
@@ -48,10 +54,10 @@ const uint WIN = TX + 2u;   // input row window (K <= 3)
 layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform samplerBuffer Wt;
 layout(binding = 2) uniform samplerBuffer Bias;
-layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (accumulate)
+layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (ACCUMULATE)
 layout(std430, binding = 4) writeonly buffer Out4b { vec4 Out4[]; }; // VEC == 4
 layout(std430, binding = 4) writeonly buffer Out1b { float Out1[]; };
-layout(binding = 5) uniform samplerBuffer Mask; // the relu's input (has_mask)
+layout(binding = 5) uniform samplerBuffer Mask; // the relu's input (HAS_MASK)
 
 layout(push_constant) uniform PC {
     uint total;         // invocations: co blocks * N * y blocks * x blocks
@@ -60,10 +66,9 @@ layout(push_constant) uniform PC {
     uint out_off;       // in the output's storage window
     uint s_o, s_i;      // weight strides of output and input channel
     int tap_base, tap_step;
-    uint has_bias, accumulate;
     uint w_last4; // last vec4 of the weights (WMODE 2, 3 read past the last channel's taps)
     uint yblocks;
-    uint has_mask, mask_off, relu_out;
+    uint mask_off;
 };
 
 void main() {
@@ -80,7 +85,7 @@ void main() {
     [[unroll]] for (uint c = 0; c < TC; c++) {
         uint co = min(co0 + c, cout - 1);
         wrow[c] = w_off + co * s_o;
-        float b = has_bias != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
+        float b = HAS_BIAS != 0u ? texelFetch(Bias, int(b_off + co)).x : 0.0;
         [[unroll]] for (uint r = 0; r < TY; r++)
             [[unroll]] for (uint v = 0; v < TV; v++) acc[c][r][v] = vec4(b);
     }
@@ -161,19 +166,19 @@ void main() {
                 [[unroll]] for (uint j = 0; j < TV; j++) {
                     if (uint(x0) + 4u * j >= W) break;
                     vec4 v = acc[c][r][j];
-                    if (relu_out != 0u) v = max(v, vec4(0));
-                    if (has_mask != 0u)
+                    if (RELU_OUT != 0u) v = max(v, vec4(0));
+                    if (HAS_MASK != 0u)
                         v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int(m / 4u + j)), vec4(0)));
-                    if (accumulate != 0u) v += texelFetch(Old, int(old / 4u + j));
+                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old / 4u + j));
                     Out4[o / 4u + j] = v;
                 }
             } else {
                 [[unroll]] for (uint j = 0; j < TX; j++) {
                     if (uint(x0) + j >= W) break;
                     float v = acc[c][r][j / 4u][j % 4u];
-                    if (relu_out != 0u) v = max(v, 0.0);
-                    if (has_mask != 0u && !(texelFetch(Mask, int(m + j)).x > 0.0)) v = 0.0;
-                    if (accumulate != 0u) v += texelFetch(Old, int(old + j)).x;
+                    if (RELU_OUT != 0u) v = max(v, 0.0);
+                    if (HAS_MASK != 0u && !(texelFetch(Mask, int(m + j)).x > 0.0)) v = 0.0;
+                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old + j)).x;
                     Out1[o + j] = v;
                 }
             }

@@ -2,16 +2,22 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 // Winograd output transform (src/ops/conv2d.c): for tile p and 4 output channels,
-// out = [mask > 0] * (A^T m A (+ bias)) (+ the old value when accumulating; the mask, a relu's
-// input, when has_mask: that relu's backward pass fused in), or max(A^T m A + bias, 0) when
-// relu_out (a forward pass into a relu), m the alpha x alpha GEMM
+// out = [mask > 0] * (A^T m A (+ bias)) (+ the old value when ACCUMULATE; the mask, a relu's
+// input, when HAS_MASK: that relu's backward pass fused in), or max(A^T m A + bias, 0) when
+// RELU_OUT (a forward pass into a relu), m the alpha x alpha GEMM
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
 // of 4): each tile row is one vec4 store. POOL = 1: the output is the 2x2 average pooling of
-// that (before mask and accumulation), (H/2) x (W/2); H and W even, no relu_out.
+// that (before mask and accumulation), (H/2) x (W/2); H and W even, no RELU_OUT.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
 layout(constant_id = 2) const uint POOL = 0;
+// What the epilogue does, fixed per pipeline: lavapipe runs both sides of every branch (with
+// masks), so a flag read at run time would cost its texel fetches even when off.
+layout(constant_id = 3) const uint HAS_BIAS = 0;
+layout(constant_id = 4) const uint ACCUMULATE = 0;
+layout(constant_id = 5) const uint HAS_MASK = 0;
+layout(constant_id = 6) const uint RELU_OUT = 0;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
@@ -26,8 +32,7 @@ layout(push_constant) uniform PC {
     uint c4n, pp, np4;    // vec4s of real channels; padded tiles; vec4s per row of M
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
-    uint has_bias, accumulate;
-    uint has_mask, mask_off, relu_out;
+    uint mask_off;
 };
 
 void main() {
@@ -48,7 +53,7 @@ void main() {
         }
     vec4 y[MT][MT]; // channels in the components
     vec4 bias = vec4(0);
-    if (has_bias != 0u)
+    if (HAS_BIAS != 0u)
         [[unroll]] for (uint j = 0; j < 4u; j++)
             bias[j] = texelFetch(Bias, int(b_off + min(4u * c4 + j, cout - 1u))).x;
     [[unroll]] for (uint i = 0; i < MT; i++)
@@ -70,8 +75,8 @@ void main() {
                     if (xx >= W2) break;
                     float v = 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] +
                                       y[2u * i + 1u][2u * x][j] + y[2u * i + 1u][2u * x + 1u][j]);
-                    if (has_mask != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
-                    if (accumulate != 0u) v += texelFetch(Old, int(old_off + o)).x;
+                    if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
+                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o)).x;
                     Out1[out_off + o] = v;
                 }
             }
@@ -88,18 +93,18 @@ void main() {
             uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
                 vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
-                if (relu_out != 0u) v = max(v, vec4(0));
-                if (has_mask != 0u)
+                if (RELU_OUT != 0u) v = max(v, vec4(0));
+                if (HAS_MASK != 0u)
                     v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
-                if (accumulate != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
+                if (ACCUMULATE != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
                 Out4[(out_off + o) / 4u] = v;
             } else {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;
                     float v = y[i][x][j];
-                    if (relu_out != 0u) v = max(v, 0.0);
-                    if (has_mask != 0u && !(texelFetch(Mask, int(mask_off + o + x)).x > 0.0)) v = 0.0;
-                    if (accumulate != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
+                    if (RELU_OUT != 0u) v = max(v, 0.0);
+                    if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o + x)).x > 0.0)) v = 0.0;
+                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
                     Out1[out_off + o + x] = v;
                 }
             }

@@ -9,6 +9,10 @@ layout(constant_id = 2) const uint VEC = 1;
 // affine with VEC == 4 and HW % 4 == 0: the four floats of a vec4 share one channel, so one
 // division and one fetch serve them (each costs as much as the rest of the op on lavapipe)
 layout(constant_id = 3) const uint CH4 = 0;
+// OLD: y's previous value is read (axpby with beta != 0: beta * old; other ops accumulate:
+// + old). Fixed per pipeline: lavapipe runs both sides of a branch, so a run-time flag would
+// fetch the old value always.
+layout(constant_id = 4) const uint OLD = 0;
 
 const uint FILL = 0, AXPBY = 1, ADD = 2, RELU = 3, RELU_BWD = 4, TANH = 5, TANH_BWD = 6,
            AFFINE = 7, AFFINE_BWD = 8;
@@ -16,7 +20,7 @@ const uint FILL = 0, AXPBY = 1, ADD = 2, RELU = 3, RELU_BWD = 4, TANH = 5, TANH_
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(binding = 2) uniform samplerBuffer P;    // affine: beta (B holds gamma)
-layout(binding = 3) uniform samplerBuffer Yold; // y's previous value (axpby, accumulate)
+layout(binding = 3) uniform samplerBuffer Yold; // y's previous value (OLD)
 layout(std430, binding = 4) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
 layout(std430, binding = 4) writeonly buffer Y1b { float Y1[]; };
 
@@ -26,7 +30,6 @@ layout(push_constant) uniform PC {
     uint y_off;              // in the output's storage window
     float alpha, beta;
     uint C, HW, first;       // affine: channel of float f is ((first + f) / HW) % C
-    uint accumulate;
 };
 
 // Per-channel parameter for each float of element i (params are always bound as floats).
@@ -50,9 +53,10 @@ void main() {
     uint i = hb_global_index();
     if (i >= n) return;
     vec4 a = texelFetch(A, int(a_off + i));
+    vec4 old = OLD != 0u ? texelFetch(Yold, int(old_off + i)) : vec4(0);
     vec4 r;
     if (OP == FILL) r = vec4(alpha);
-    else if (OP == AXPBY) r = alpha * a + (beta != 0.0 ? beta * texelFetch(Yold, int(old_off + i)) : vec4(0));
+    else if (OP == AXPBY) r = alpha * a + beta * old;
     else if (OP == ADD) r = a + texelFetch(B, int(b_off + i));
     else if (OP == RELU) r = max(a, vec4(0));
     else if (OP == RELU_BWD) r = mix(vec4(0), a, greaterThan(texelFetch(B, int(b_off + i)), vec4(0)));
@@ -64,7 +68,7 @@ void main() {
         r = gamma_of(i) * a + beta_of(i);
     else // AFFINE_BWD: gx = gamma * gy
         r = gamma_of(i) * a;
-    if (accumulate != 0u) r += texelFetch(Yold, int(old_off + i));
+    if (OP != AXPBY && OLD != 0u) r += old;
     if (VEC == 4u) Y4[y_off + i] = r;
     else Y1[y_off + i] = r.x;
 }

@@ -7,11 +7,13 @@
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint VEC = 1;
+// fixed per pipeline: lavapipe runs both sides of a branch, a run-time flag would always fetch
+layout(constant_id = 3) const uint ACCUMULATE = 0;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
 layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
-layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (accumulate), VEC wide
+layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (ACCUMULATE), VEC wide
 layout(std430, binding = 2) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
 layout(std430, binding = 2) writeonly buffer Y1b { float Y1[]; };
 
@@ -21,7 +23,6 @@ layout(push_constant) uniform PC {
     uint y_off;              // y in its storage window
     uint W;                  // avgpool2: input width (output width W/2)
     uint HW;                 // global: pixels per (n, c)
-    uint accumulate;
 };
 
 float x_at(uint i) { return texelFetch(X, int(x_off + i)).x; }
@@ -55,7 +56,7 @@ void main() {
         r = vec4(a, a, b, b);
     } else
         for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
-    if (accumulate != 0u) r += texelFetch(Yold, int(old_off + i));
+    if (ACCUMULATE != 0u) r += texelFetch(Yold, int(old_off + i));
     if (VEC == 4u) Y4[y_off + i] = r;
     else Y1[y_off + i] = r.x;
 }

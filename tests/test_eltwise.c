@@ -123,6 +123,15 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int N, int C, int HW, uint32
     tu_close(what, got, want2, n, 1e-6, 1e-6);
     free(got);
 
+    /* beta 0 never reads y: NaN there must not leak into y = 3x */
+    hb_fill_host(ctx, Y, NAN);
+    TU_RUN(ctx, cmd, hb_axpby(cmd, Y, X, 3.0f, 0.0f));
+    for (size_t i = 0; i < n; i++) want2[i] = 3.0 * x[i];
+    got = tu_download(ctx, Y);
+    snprintf(what, sizeof what, "axpby beta 0 n%zu shift%u", n, shift);
+    tu_close(what, got, want2, n, 1e-6, 1e-6);
+    free(got);
+
     TU_RUN(ctx, cmd, hb_fill(cmd, Y, 3.25f));
     for (size_t i = 0; i < n; i++) want[i] = 3.25;
     got = tu_download(ctx, Y);

@@ -15,7 +15,7 @@ typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, old_off, out_off, s_o, s_i;
     int32_t tap_base, tap_step;
-    uint32_t has_bias, accumulate, w_last4, yblocks, has_mask, mask_off, relu_out;
+    uint32_t w_last4, yblocks, mask_off;
 } conv_push;
 
 typedef struct {
@@ -62,11 +62,12 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
         (coblocks == 1 || tc * s_o % 4 == 0))
         wmode = WCONST;
     int wc = wmode == WCONST;
-    uint32_t spec[11] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
-                         wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0};
+    uint32_t spec[15] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
+                         wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0, b.buf != NULL,
+                         accumulate != 0, mask.buf != NULL, relu != 0};
     char sig[7] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
                    vec == 4 ? 'S' : 's', vec == 4 ? 'R' : 'r', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 11);
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 15);
     uint32_t nw = (uint32_t)cin * (uint32_t)cout * kk;
     uint32_t xblocks = ((uint32_t)W + tx - 1) / tx, yblocks = ((uint32_t)H + ty - 1) / ty;
     /* images in chunks whose output fits one storage window */
@@ -84,9 +85,8 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
         if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
         conv_push pc = {(uint32_t)total, xblocks, nc, (uint32_t)cin, (uint32_t)cout, (uint32_t)H,
                         (uint32_t)W, x.off, w.off, b.buf ? b.off : 0, y.off,
-                        hb_window_off(ctx, y), s_o, s_i, tap_base, tap_step, b.buf != NULL,
-                        (uint32_t)accumulate, (w.off + nw + 3) / 4 - 1, yblocks,
-                        mask.buf != NULL, m.off, (uint32_t)relu};
+                        hb_window_off(ctx, y), s_o, s_i, tap_base, tap_step,
+                        (w.off + nw + 3) / 4 - 1, yblocks, m.off};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor t[6] = {x, w, hb_or(b, w), accumulate ? y : x, y, m};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
@@ -189,8 +189,11 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
                                        (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
     hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1);
-    hb_pipeline *pout = hb_pipeline_get(ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
-                                        (uint32_t[]){local, vout ? 4 : 1, pool_out != 0}, 3);
+    hb_pipeline *pout = hb_pipeline_get(
+        ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
+        (uint32_t[]){local, vout ? 4 : 1, pool_out != 0, b.buf != NULL, accumulate != 0,
+                     mask.buf != NULL, relu != 0},
+        7);
     size_t in_img = (size_t)cin * H * W / (pool_in ? 4 : 1);
     size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
@@ -219,11 +222,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
-            uint32_t has_bias, accumulate, has_mask, mask_off, relu_out;
+            uint32_t mask_off;
         } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
                 (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
-                b.buf != NULL, (uint32_t)accumulate, m.buf != NULL, m.buf ? m.off : 0,
-                (uint32_t)relu};
+                m.buf ? m.off : 0};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y, hb_or(m, M)};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,

@@ -7,7 +7,7 @@ enum { FILL, AXPBY, ADD, RELU, RELU_BWD, TANH, TANH_BWD, AFFINE, AFFINE_BWD };
 typedef struct {
     uint32_t n, a_off, b_off, p_off, old_off, y_off;
     float alpha, beta;
-    uint32_t C, HW, first, accumulate;
+    uint32_t C, HW, first;
 } eltwise_push;
 
 /* a, b, p are the inputs the op uses (HB_NONE otherwise); y the output (n = y.n). Dispatched
@@ -24,10 +24,11 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
     hb_tensor big[3] = {y, a, per_channel ? HB_NONE : b};
     uint32_t vec = hb_vec4_ok(big, 3, n) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[4] = {local, op, vec, per_channel && vec == 4 && HW % 4 == 0};
+    uint32_t reads_old = accumulate || (op == AXPBY && beta != 0.0f);
+    uint32_t spec[5] = {local, op, vec, per_channel && vec == 4 && HW % 4 == 0, reads_old};
     char sig[6] = {vec == 4 ? 'R' : 'r', (vec == 4 && !per_channel) ? 'R' : 'r', 'r',
                    vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "eltwise", sig, spec, 4);
+    hb_pipeline *pl = hb_pipeline_get(ctx, "eltwise", sig, spec, 5);
     uint32_t chunk = (uint32_t)(hb_max_window_floats(ctx) & ~(size_t)3);
     for (uint32_t c0 = 0; c0 < n; c0 += chunk) {
         uint32_t cn = n - c0 < chunk ? n - c0 : chunk;
@@ -37,8 +38,7 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
         hb_tensor pt = hb_or(p, ac);
         hb_tensor t[5] = {ac, bc, pt, yc, yc};
         eltwise_push pc = {cn / vec, ac.off / vec, per_channel ? bc.off : bc.off / vec, pt.off,
-                           yc.off / vec, hb_window_off(ctx, yc) / vec, alpha, beta, C, HW, c0,
-                           (uint32_t)accumulate};
+                           yc.off / vec, hb_window_off(ctx, yc) / vec, alpha, beta, C, HW, c0};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
     }
 }

@@ -4,7 +4,7 @@
 enum { AVGPOOL2, AVGPOOL2_BWD, GLOBAL, GLOBAL_BWD };
 
 typedef struct {
-    uint32_t n, x_off, old_off, y_off, W, HW, accumulate;
+    uint32_t n, x_off, old_off, y_off, W, HW;
 } pool_push;
 
 /* y (n floats) from x; the old y is read back only when accumulating (otherwise x stands in,
@@ -16,9 +16,9 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vec = hb_vec4_ok(&y, 1, n) ? 4 : 1;
-    uint32_t spec[3] = {local, op, vec};
+    uint32_t spec[4] = {local, op, vec, accumulate != 0};
     char sig[4] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 3);
+    hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 4);
     size_t most = hb_max_window_floats(ctx);
     if (most > (1u << 24)) most = 1u << 24; /* the kernel's float-based division is exact below */
     uint32_t units = (uint32_t)(most / unit) & ~3u;
@@ -28,8 +28,7 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
         hb_tensor yc = hb_slice(y, u0 * unit, cn);
         hb_tensor xc = hb_slice(x, u0 * in_per_unit, cn / unit * in_per_unit);
         hb_tensor t[3] = {xc, accumulate ? yc : xc, yc};
-        pool_push pc = {cn / vec, xc.off, yc.off / vec, hb_window_off(ctx, yc) / vec, W, HW,
-                        (uint32_t)accumulate};
+        pool_push pc = {cn / vec, xc.off, yc.off / vec, hb_window_off(ctx, yc) / vec, W, HW};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
     }
 }
