@@ -154,6 +154,41 @@ static const char *wino_label(const char *op, int stage) {
     return labels[strcmp(op, "conv2d_forward") != 0][stage];
 }
 
+/* V[xi][pp][kp] = the input transform of the first `tiles` tiles of x (cin channels of H x W
+ * images, or H/2 x W/2 read through pooling's backward pass when pool_in), zero for padding
+ * tiles and channels. */
+static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
+                       const wino_plan *p, uint32_t kp, uint32_t tiles, uint32_t pp, int cin,
+                       int H, int W, int pool_in) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t vin = hb_vec4_ok(&x, 1, (uint64_t)(pool_in ? W / 2 : W));
+    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
+                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
+    struct {
+        uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
+    } ip = {pp * kp / 4, kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
+            (uint32_t)W, x.off, hb_window_off(ctx, V) / 4};
+    hb_tensor it[2] = {x, V};
+    hb_dispatch_1d(cmd, label, pin, it, &ip, sizeof ip, ip.total, local);
+}
+
+/* M[xi][rows][cols] = A[xi][rows][K] B[xi][K][cols] for xi < al2; rows and cols multiples of
+ * the GEMM block, K of 4. */
+static void wino_gemm(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A, hb_tensor B,
+                      uint32_t al2, uint32_t rows, uint32_t K, uint32_t cols) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    struct {
+        uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
+    } gp = {al2 * (rows / WINO_GEMM_ROWS) * (cols / WINO_GEMM_COLS), cols / WINO_GEMM_COLS,
+            rows / WINO_GEMM_ROWS, rows, K / 4, cols / 4, A.off / 4, B.off / 4,
+            hb_window_off(ctx, M) / 4};
+    hb_tensor gt[3] = {A, B, M};
+    hb_dispatch_1d(cmd, label, hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1), gt,
+                   &gp, sizeof gp, gp.total, local);
+}
+
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. pool_in: `in` is given at half resolution
  * and read through 2x2 average pooling's backward pass; pool_out: `out` is the 2x2 average
@@ -169,7 +204,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     if (nimg > (uint32_t)N) nimg = (uint32_t)N;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t kp4 = p.kp / 4, np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
+    uint32_t np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
     hb_tensor U = hb_slice(ws, 0, (uint32_t)p.u);
 
     struct {
@@ -183,12 +218,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                    hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1), wt, &wp, sizeof wp,
                    wp.total, local);
 
-    hb_tensor ti[1] = {in}, to[2] = {out, mask};
-    uint32_t vin = hb_vec4_ok(ti, 1, (uint64_t)(pool_in ? W / 2 : W));
+    hb_tensor to[2] = {out, mask};
     uint32_t vout = !pool_out && hb_vec4_ok(to, 2, (uint64_t)W);
-    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
-                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
-    hb_pipeline *pg = hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1);
     hb_pipeline *pout = hb_pipeline_get(
         ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
         (uint32_t[]){local, vout ? 4 : 1, pool_out != 0, b.buf != NULL, accumulate != 0,
@@ -205,20 +236,9 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : HB_NONE;
-        struct {
-            uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
-        } ip = {pp * kp4, kp4, pp, tiles, p.tw, p.tpi, (uint32_t)cin, (uint32_t)H, (uint32_t)W,
-                x.off, hb_window_off(ctx, V) / 4};
-        hb_tensor it[2] = {x, V};
-        hb_dispatch_1d(cmd, wino_label(name, WINO_INPUT), pin, it, &ip, sizeof ip, ip.total, local);
-
-        struct {
-            uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
-        } gp = {p.al2 * (pp / WINO_GEMM_ROWS) * (p.np / WINO_GEMM_COLS), p.np / WINO_GEMM_COLS,
-                pp / WINO_GEMM_ROWS, pp, kp4, np4, V.off / 4,
-                U.off / 4, hb_window_off(ctx, M) / 4};
-        hb_tensor gt[3] = {V, U, M};
-        hb_dispatch_1d(cmd, wino_label(name, WINO_GEMM), pg, gt, &gp, sizeof gp, gp.total, local);
+        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, p.kp, tiles, pp, cin, H, W,
+                   pool_in);
+        wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np);
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
