@@ -68,7 +68,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor GW = alloc_shifted(ctx, nw, s->shift), GB = alloc_shifted(ctx, cout, s->shift);
     /* chunk1: a workspace for one image, so Winograd runs image by image */
     size_t nws = hb_conv2d_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k),
-           nwg = hb_conv2d_backward_weight_workspace(ctx, N, cin, cout, H, W, k);
+           nwg = hb_conv2d_backward_weight_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k);
     if (nwg > nws) nws = nwg;
     hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
     hb_upload(ctx, IN, in);
@@ -268,9 +268,10 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 }
 
 /* A weight-gradient reduction so long (131072 pixels, 32768 rows) that one invocation per tile
- * would pass lavapipe's 65535 loop-iteration limit: checked on sampled elements. */
-static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng) {
-    const int N = 2048, C = 64, H = 16, W = 4, k = 3;
+ * would pass lavapipe's 65535 loop-iteration limit: checked on sampled elements. C = 32 runs
+ * the direct kernel, C = 64 Winograd (8192 tiles in one GEMM reduction). */
+static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng, int C) {
+    const int N = 2048, H = 16, W = 4, k = 3;
     size_t n = (size_t)N * C * H * W, nw = (size_t)C * C * k * k;
     float *in = malloc(n * 4), *gout = malloc(n * 4);
     tu_rand(rng, in, n, -1, 1);
@@ -303,8 +304,8 @@ static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng) {
         got[s] = bias ? gb[i] : gw[i];
     }
     char what[128];
-    snprintf(what, sizeof what, "backward_weight+bias long reduction N%d %dx%d (workspace %zu)", N,
-             H, W, nws);
+    snprintf(what, sizeof what, "backward_weight+bias long reduction N%d C%d %dx%d (workspace %zu)",
+             N, C, H, W, nws);
     /* each lane sums up to 32768 values in one float: a wider absolute tolerance */
     tu_close(what, got, want, SAMPLES + C, 1e-5, 1e-5 * sqrt((double)N * H * W));
     hb_tensor all[] = {IN, GOUT, GW, GB};
@@ -351,6 +352,7 @@ int main(void) {
         {1, 48, 48, 2, 2, 3, 1, 0, 1, 0},    {2, 64, 64, 32, 32, 3, 1, 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) check_pooled(ctx, &rng, &pooled[i]);
-    check_long_wgrad(ctx, &rng);
+    check_long_wgrad(ctx, &rng, 32);
+    check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);
 }

@@ -113,11 +113,14 @@ typedef struct {
     size_t u, per_image, slack;        /* floats: U; V and M per image; tile padding */
 } wino_plan;
 
-static int wino_plan_for(int cin, int cout, int H, int W, int k, wino_plan *p) {
+/* kpad: what the input channels are padded to (4 for a convolution, whose GEMM reduces over
+ * them; the GEMM block for the weight gradient, whose GEMM has them as columns). The same
+ * sizes serve the weight gradient: U holds R, V and M hold V and Q. */
+static int wino_plan_pad(int cin, int cout, int H, int W, int k, uint32_t kpad, wino_plan *p) {
     if (k != 3 || cin < WINO_MIN_CH || cout < WINO_MIN_CH) return 0;
     uint32_t al = WINO_MT + 2;
     p->al2 = al * al;
-    p->kp = ((uint32_t)cin + 3) & ~3u;
+    p->kp = ((uint32_t)cin + kpad - 1) / kpad * kpad;
     p->np = ((uint32_t)cout + WINO_GEMM_COLS - 1) / WINO_GEMM_COLS * WINO_GEMM_COLS;
     p->th = ((uint32_t)H + WINO_MT - 1) / WINO_MT;
     p->tw = ((uint32_t)W + WINO_MT - 1) / WINO_MT;
@@ -127,6 +130,15 @@ static int wino_plan_for(int cin, int cout, int H, int W, int k, wino_plan *p) {
     p->slack = (size_t)p->al2 * WINO_GEMM_ROWS * (p->kp + p->np);
     return p->u + p->slack + p->per_image <= WINO_MAX_FLOATS;
 }
+static int wino_plan_for(int cin, int cout, int H, int W, int k, wino_plan *p) {
+    return wino_plan_pad(cin, cout, H, W, k, 4, p);
+}
+/* Floats of workspace for plan p and N images (as many as fit, at least one). */
+static size_t wino_workspace(const wino_plan *p, int N) {
+    size_t imgs = (WINO_MAX_FLOATS - p->u - p->slack) / p->per_image;
+    if (imgs > (size_t)N) imgs = (size_t)N;
+    return p->u + p->slack + imgs * p->per_image;
+}
 
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k) {
     wino_plan p;
@@ -134,9 +146,7 @@ size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, 
     /* forward (cin -> cout) and backward data (cout -> cin) */
     for (int pass = 0; pass < 2; pass++) {
         if (!wino_plan_for(pass ? cout : cin, pass ? cin : cout, H, W, k, &p)) continue;
-        size_t imgs = (WINO_MAX_FLOATS - p.u - p.slack) / p.per_image;
-        if (imgs > (size_t)N) imgs = (size_t)N;
-        size_t need = p.u + p.slack + imgs * p.per_image;
+        size_t need = wino_workspace(&p, N);
         if (need > fb) fb = need;
     }
     return fb > wg ? fb : wg;
@@ -365,10 +375,64 @@ static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int W, int k,
 size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
                                            int k) {
     (void)ctx;
+    wino_plan p;
+    if (wino_plan_pad(cin, cout, H, W, k, WINO_GEMM_COLS, &p)) return wino_workspace(&p, N);
     uint32_t chunks;
     wgrad_chunk_rows(N, cin, cout, H, W, k, &chunks);
     /* partial weight and bias gradients per chunk */
     return chunks > 1 ? (size_t)chunks * cout * (cin * k * k + 1) : 0;
+}
+
+/* The weight gradient by Winograd (F(4x4, 3x3) turned around: gw = G^T [sum over tiles of
+ * (A g A^T) * (B^T d B)] G, g a tile of gout and d the input patch under it): 4x fewer
+ * products than the direct kernel. Per chunk of images: the input transform into V, the
+ * output gradient's transform into Q, one GEMM per transform point (R = Q V, reducing over the
+ * tiles) and the last transform into gw, accumulating over chunks. 0 (nothing recorded) when
+ * the shape does not suit it or the workspace holds less than one image. */
+static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_tensor gout,
+                      hb_tensor ws, int N, int cin, int cout, int H, int W, int k) {
+    wino_plan p;
+    if (!ws.buf || ws.off % 4 || !wino_plan_pad(cin, cout, H, W, k, WINO_GEMM_COLS, &p)) return 0;
+    if (ws.n < p.u + p.slack + p.per_image) return 0;
+    uint32_t nimg = (uint32_t)((ws.n - p.u - p.slack) / p.per_image);
+    if (nimg > (uint32_t)N) nimg = (uint32_t)N;
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    uint32_t vg = hb_vec4_ok(&gout, 1, (uint64_t)W);
+    hb_pipeline *pq = hb_pipeline_get(ctx, "conv2d_wino_gout", vg ? "RS" : "rS",
+                                      (uint32_t[]){local, vg ? 4 : 1}, 2);
+    hb_tensor R = hb_slice(ws, 0, (uint32_t)p.u);
+    size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
+    for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
+        uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
+        uint32_t tiles = nc * p.tpi;
+        uint32_t pp = (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
+        hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
+        hb_tensor Q = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * p.np * pp);
+        hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
+        hb_tensor g = hb_slice(gout, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
+        wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, p.kp, tiles, pp, cin, H,
+                   W, 0);
+        struct {
+            uint32_t total, pp4, cop, tiles, tw, tpi, cout, H, W, g_off, q_off4;
+        } qp = {p.np * pp / 4, pp / 4, p.np, tiles, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
+                (uint32_t)W, g.off, hb_window_off(ctx, Q) / 4};
+        hb_tensor qt[2] = {g, Q};
+        hb_dispatch_1d(cmd, "conv2d_backward_weight/wino_gout", pq, qt, &qp, sizeof qp,
+                       qp.total, local);
+        wino_gemm(cmd, "conv2d_backward_weight/wino_gemm", R, Q, V, p.al2, p.np, pp, p.kp);
+        struct {
+            uint32_t total, c4n, cop, cin, r_off4, old_off, gw_off;
+        } op = {(uint32_t)cout * p.kp / 4, p.kp / 4, p.np, (uint32_t)cin, R.off / 4, gw.off,
+                hb_window_off(ctx, gw)};
+        hb_tensor ot[3] = {R, n0 ? gw : R, gw};
+        hb_dispatch_1d(cmd, "conv2d_backward_weight/wino_wgrad",
+                       hb_pipeline_get(ctx, "conv2d_wino_wgrad", "Rrs",
+                                       (uint32_t[]){local, n0 > 0}, 2),
+                       ot, &op, sizeof op, op.total, local);
+    }
+    if (gb.buf) hb_channel_sum(cmd, gb, gout, HB_NONE, N, cout, H * W);
+    return 1;
 }
 
 void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in,
@@ -382,6 +446,7 @@ void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tenso
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
     hb_require(op, "gw", gw, nw);
     if (gb.buf) hb_require(op, "gb", gb, (uint64_t)cout);
+    if (wino_wgrad(cmd, gw, gb, in, gout, workspace, N, cin, cout, H, W, k)) return;
     uint32_t chunks, chunk = wgrad_chunk_rows(N, cin, cout, H, W, k, &chunks);
     if (chunks > 1) hb_require(op, "workspace", workspace, (uint64_t)chunks * (nw + cout));
     hb_tensor dst = chunks > 1 ? workspace : gw;
