@@ -43,6 +43,31 @@ static void free_shifted(hb_ctx *ctx, hb_tensor t, uint32_t shift) {
     hb_free(ctx, t);
 }
 
+/* A test's random data in [-1, 1): input, weights, bias, output gradient (ngout floats) and a
+ * previous input gradient (accumulation), with double copies of the first four. */
+typedef struct {
+    float *in, *w, *b, *gout, *prev;
+    double *ind, *wd, *bd, *goutd;
+} conv_data;
+
+static conv_data conv_data_new(uint64_t *rng, size_t nin, size_t nw, int cout, size_t ngout) {
+    conv_data d = {malloc(nin * 4), malloc(nw * 4), malloc(cout * 4), malloc(ngout * 4),
+                   malloc(nin * 4), NULL, NULL, NULL, NULL};
+    tu_rand(rng, d.in, nin, -1, 1);
+    tu_rand(rng, d.w, nw, -1, 1);
+    tu_rand(rng, d.b, cout, -1, 1);
+    tu_rand(rng, d.gout, ngout, -1, 1);
+    tu_rand(rng, d.prev, nin, -1, 1);
+    d.ind = tu_to_double(d.in, nin), d.wd = tu_to_double(d.w, nw);
+    d.bd = tu_to_double(d.b, cout), d.goutd = tu_to_double(d.gout, ngout);
+    return d;
+}
+
+static void conv_data_free(conv_data *d) {
+    free(d->in), free(d->w), free(d->b), free(d->gout), free(d->prev);
+    free(d->ind), free(d->wd), free(d->bd), free(d->goutd);
+}
+
 static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
     size_t nin = (size_t)N * cin * H * W, nout = (size_t)N * cout * H * W;
@@ -50,15 +75,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     char tag[128], what[192];
     snprintf(tag, sizeof tag, "N%d cin%d cout%d %dx%d k%d%s shift%u", N, cin, cout, H, W, k,
              s->bias ? " bias" : "", s->shift);
-    float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(cout * 4),
-          *gout = malloc(nout * 4), *prev = malloc(nin * 4);
-    tu_rand(rng, in, nin, -1, 1);
-    tu_rand(rng, w, nw, -1, 1);
-    tu_rand(rng, b, cout, -1, 1);
-    tu_rand(rng, gout, nout, -1, 1);
-    tu_rand(rng, prev, nin, -1, 1);
-    double *ind = tu_to_double(in, nin), *wd = tu_to_double(w, nw), *bd = tu_to_double(b, cout),
-           *goutd = tu_to_double(gout, nout);
+    conv_data d = conv_data_new(rng, nin, nw, cout, nout);
+    float *in = d.in, *w = d.w, *b = d.b, *gout = d.gout, *prev = d.prev;
+    double *ind = d.ind, *wd = d.wd, *bd = d.bd, *goutd = d.goutd;
     double *want_out = malloc(nout * 8), *want_gin = malloc(nin * 8), *want_gw = malloc(nw * 8),
            *want_gb = malloc(cout * 8), *tmp = malloc(nin * 8);
 
@@ -177,8 +196,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
-    free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
-    free(goutd), free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
+    conv_data_free(&d);
+    free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
 }
 
 /* L = sum(avgpool2(conv(in)) * r) as a function of in */
@@ -208,15 +227,9 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     snprintf(tag, sizeof tag, "N%d cin%d cout%d %dx%d%s shift%u chunk1 %d", N, cin, cout, H, W,
              s->bias ? " bias" : "", s->shift, s->chunk1);
     tu_check(hb_conv2d_avgpool2_fuses(cin, cout, H, W, k), "avgpool2 fusion accepts %s", tag);
-    float *in = malloc(nin * 4), *w = malloc(nw * 4), *b = malloc(cout * 4),
-          *gout = malloc(np * 4), *prev = malloc(nin * 4);
-    tu_rand(rng, in, nin, -1, 1);
-    tu_rand(rng, w, nw, -1, 1);
-    tu_rand(rng, b, cout, -1, 1);
-    tu_rand(rng, gout, np, -1, 1);
-    tu_rand(rng, prev, nin, -1, 1);
-    double *ind = tu_to_double(in, nin), *wd = tu_to_double(w, nw), *bd = tu_to_double(b, cout),
-           *goutd = tu_to_double(gout, np);
+    conv_data d = conv_data_new(rng, nin, nw, cout, np);
+    float *in = d.in, *w = d.w, *b = d.b, *gout = d.gout, *prev = d.prev;
+    double *ind = d.ind, *wd = d.wd, *bd = d.bd, *goutd = d.goutd;
     double *full = malloc(nout * 8), *want = malloc(nin * 8), *want_gin = malloc(nin * 8);
     hb_tensor IN = alloc_shifted(ctx, nin, s->shift), OUT = alloc_shifted(ctx, np, s->shift);
     hb_tensor GOUT = alloc_shifted(ctx, np, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
@@ -263,8 +276,8 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     hb_free(ctx, WS);
-    free(in), free(w), free(b), free(gout), free(prev), free(ind), free(wd), free(bd);
-    free(goutd), free(full), free(want), free(want_gin);
+    conv_data_free(&d);
+    free(full), free(want), free(want_gin);
 }
 
 /* A weight-gradient reduction so long (131072 pixels, 32768 rows) that one invocation per tile
