@@ -405,6 +405,7 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
+        /* the GEMM loops pp / 4 times: below 2^25 / (36 * 32 * 4), within LOOP_BUDGET */
         uint32_t tiles = nc * p.tpi;
         uint32_t pp = (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);

@@ -47,7 +47,9 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
                                       int cout, int H, int W, int k, int accumulate);
 /* Floats of scratch the fastest path of all three conv ops wants for this shape. */
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
-/* Floats of scratch hb_conv2d_backward_weight needs for this shape (0: none). */
+/* Floats of scratch hb_conv2d_backward_weight wants for this shape (0: none): by Winograd
+ * (3x3, >= 48 channels each way) as many images per chunk as fit, else the direct kernel's
+ * partial sums. */
 size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
                                            int k);
 /* gw (and gb unless HB_NONE) = gradients of sum(out*gout); overwritten. */
