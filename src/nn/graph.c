@@ -247,8 +247,8 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
 /* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
 static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 
-/* Counts each value's consumers, which decide the fusions (relu_of_conv, conv_through_relu,
- * and this): a value that feeds nothing but one add takes the add's gradient tensor as its
+/* Counts each value's consumers, which decide the fusions (relu_of_conv, pool_of_conv,
+ * conv_through_relu, and this): a value that feeds nothing but one add takes the add's gradient tensor as its
  * own, since the add passes its gradient through unchanged; its backward pass copies
  * nothing. */
 static void plan_fusions(hb_graph *g) {

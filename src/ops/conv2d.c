@@ -139,6 +139,17 @@ static size_t wino_workspace(const wino_plan *p, int N) {
     if (imgs > (size_t)N) imgs = (size_t)N;
     return p->u + p->slack + imgs * p->per_image;
 }
+/* Images per chunk that workspace ws holds for plan p, at most N; 0 when not one (or ws
+ * cannot serve: absent, or not vec4-aligned). */
+static uint32_t wino_chunk_images(const wino_plan *p, hb_tensor ws, int N) {
+    if (!ws.buf || ws.off % 4 || ws.n < p->u + p->slack + p->per_image) return 0;
+    size_t imgs = (ws.n - p->u - p->slack) / p->per_image;
+    return imgs < (size_t)N ? (uint32_t)imgs : (uint32_t)N;
+}
+/* A chunk's tiles padded to whole GEMM blocks */
+static uint32_t wino_padded_tiles(uint32_t tiles) {
+    return (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
+}
 
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k) {
     wino_plan p;
@@ -168,8 +179,8 @@ static const char *wino_label(const char *op, int stage) {
  * images, or H/2 x W/2 read through pooling's backward pass when pool_in), zero for padding
  * tiles and channels. */
 static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
-                       const wino_plan *p, uint32_t kp, uint32_t tiles, uint32_t pp, int cin,
-                       int H, int W, int pool_in) {
+                       const wino_plan *p, uint32_t tiles, uint32_t pp, int cin, int H, int W,
+                       int pool_in) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vin = hb_vec4_ok(&x, 1, (uint64_t)(pool_in ? W / 2 : W));
@@ -177,7 +188,7 @@ static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                                        (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
     struct {
         uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
-    } ip = {pp * kp / 4, kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
+    } ip = {pp * p->kp / 4, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
             (uint32_t)W, x.off, hb_window_off(ctx, V) / 4};
     hb_tensor it[2] = {x, V};
     hb_dispatch_1d(cmd, label, pin, it, &ip, sizeof ip, ip.total, local);
@@ -208,10 +219,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                 int W, int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
                 int accumulate, int pool_in, int pool_out) {
     wino_plan p;
-    if (!ws.buf || ws.off % 4 || !wino_plan_for(cin, cout, H, W, k, &p)) return 0;
-    if (ws.n < p.u + p.slack + p.per_image) return 0;
-    uint32_t nimg = (uint32_t)((ws.n - p.u - p.slack) / p.per_image);
-    if (nimg > (uint32_t)N) nimg = (uint32_t)N;
+    uint32_t nimg = wino_plan_for(cin, cout, H, W, k, &p) ? wino_chunk_images(&p, ws, N) : 0;
+    if (!nimg) return 0;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
@@ -239,15 +248,13 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
-        uint32_t tiles = nc * p.tpi;
-        uint32_t pp = (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
+        uint32_t tiles = nc * p.tpi, pp = wino_padded_tiles(tiles);
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
         hb_tensor M = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * pp * p.np);
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : HB_NONE;
-        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, p.kp, tiles, pp, cin, H, W,
-                   pool_in);
+        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W, pool_in);
         wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np);
 
         struct {
@@ -309,11 +316,14 @@ int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
            wino_plan_for(cout, cin, H, W, k, &p);
 }
 
-/* The pooled variants run only by Winograd; the workspace must hold one image's worth. */
-static void require_fusable(const char *op, int recorded, int cin, int cout, int H, int W, int k) {
+/* The pooled variants run only by Winograd (checked before recording) with a workspace that
+ * holds one image's worth (checked by whether wino() recorded). */
+static void require_fusable(const char *op, int cin, int cout, int H, int W, int k) {
     if (!hb_conv2d_avgpool2_fuses(cin, cout, H, W, k))
         hb_die(1, "%s: %dx%d %d->%d k=%d has no fused pooling (hb_conv2d_avgpool2_fuses)", op, H,
                W, cin, cout, k);
+}
+static void require_recorded(const char *op, int recorded) {
     if (!recorded)
         hb_die(1, "%s: workspace smaller than hb_conv2d_workspace asks for this shape", op);
 }
@@ -327,10 +337,10 @@ void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
     hb_require(op, "output", out, (uint64_t)N * cout * (H / 2) * (W / 2));
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
-    int recorded = hb_conv2d_avgpool2_fuses(cin, cout, H, W, k) &&
-                   wino(cmd, "conv2d_forward", out, in, w, b, HB_NONE, 0, workspace, N, cin, cout,
-                        H, W, k, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1, 0, 0, 1);
-    require_fusable(op, recorded, cin, cout, H, W, k);
+    require_fusable(op, cin, cout, H, W, k);
+    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, b, HB_NONE, 0, workspace, N, cin,
+                              cout, H, W, k, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1, 0,
+                              0, 1));
 }
 
 void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
@@ -343,11 +353,10 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
     hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
-    int recorded = hb_conv2d_avgpool2_fuses(cin, cout, H, W, k) &&
-                   wino(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0,
-                        workspace, N, cout, cin, H, W, k, kk, (uint32_t)cin * kk,
-                        (int32_t)kk - 1, -1, accumulate, 1, 0);
-    require_fusable(op, recorded, cin, cout, H, W, k);
+    require_fusable(op, cin, cout, H, W, k);
+    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0,
+                              workspace, N, cout, cin, H, W, k, kk, (uint32_t)cin * kk,
+                              (int32_t)kk - 1, -1, accumulate, 1, 0));
 }
 
 /* input and output channels per invocation of shaders/conv2d_wgrad.comp (TI, TC) */
@@ -392,10 +401,10 @@ size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout
 static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_tensor gout,
                       hb_tensor ws, int N, int cin, int cout, int H, int W, int k) {
     wino_plan p;
-    if (!ws.buf || ws.off % 4 || !wino_plan_pad(cin, cout, H, W, k, WINO_GEMM_COLS, &p)) return 0;
-    if (ws.n < p.u + p.slack + p.per_image) return 0;
-    uint32_t nimg = (uint32_t)((ws.n - p.u - p.slack) / p.per_image);
-    if (nimg > (uint32_t)N) nimg = (uint32_t)N;
+    uint32_t nimg = wino_plan_pad(cin, cout, H, W, k, WINO_GEMM_COLS, &p)
+                        ? wino_chunk_images(&p, ws, N)
+                        : 0;
+    if (!nimg) return 0;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vg = hb_vec4_ok(&gout, 1, (uint64_t)W);
@@ -406,14 +415,12 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
         /* the GEMM loops pp / 4 times: below 2^25 / (36 * 32 * 4), within LOOP_BUDGET */
-        uint32_t tiles = nc * p.tpi;
-        uint32_t pp = (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
+        uint32_t tiles = nc * p.tpi, pp = wino_padded_tiles(tiles);
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
         hb_tensor Q = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * p.np * pp);
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor g = hb_slice(gout, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
-        wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, p.kp, tiles, pp, cin, H,
-                   W, 0);
+        wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, tiles, pp, cin, H, W, 0);
         struct {
             uint32_t total, pp4, cop, tiles, tw, tpi, cout, H, W, g_off, q_off4;
         } qp = {p.np * pp / 4, pp / 4, p.np, tiles, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
