@@ -8,7 +8,8 @@
 // invocation. Each texel fetch is a function call there (~50 instructions) while the
 // products are cheap, so the block is as large as pays: 16x16 took 20-33% less time than the
 // notes' 8x8 (64 and 256 channels; 32x32 blocks no better). Every dimension is padded (p to
-// ROWS, k to 4, n to 4*COLS4; src/ops/conv2d.c), so there are no edge cases.
+// ROWS, k to 4, n to 4*COLS4; src/ops/conv2d.c), so there are no edge cases. M is written
+// 8 floats at a time (wide stores, common.glsl); m_off4 is even.
 #define HB_KERNEL_1D
 #include "common.glsl"
 
@@ -16,7 +17,7 @@ const uint ROWS = 16u, COLS4 = 4u; // WINO_GEMM_ROWS, WINO_GEMM_COLS / 4 in conv
 
 layout(binding = 0) uniform samplerBuffer Vt;
 layout(binding = 1) uniform samplerBuffer Ut;
-layout(std430, binding = 2) writeonly buffer Mb { vec4 M[]; };
+layout(std430, binding = 2) writeonly buffer Mb { HbF8 M[]; }; // 2 vec4s per element
 
 layout(push_constant) uniform PC {
     uint total;          // points * pblocks * nblocks
@@ -48,6 +49,6 @@ void main() {
         }
     }
     [[unroll]] for (uint i = 0; i < ROWS; i++)
-        [[unroll]] for (uint j = 0; j < COLS4; j++)
-            M[m_off4 + (xi * pp + p0 + i) * np4 + n4 + j] = acc[i][j];
+        [[unroll]] for (uint j = 0; j < COLS4; j += 2u)
+            M[(m_off4 + (xi * pp + p0 + i) * np4 + n4 + j) / 2u] = hb_f8(acc[i][j], acc[i][j + 1u]);
 }

@@ -2,10 +2,11 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
 // Winograd input transform (src/ops/conv2d.c): for tile p (MT x MT outputs of one image) and
-// 4 channels, V[xi][p][c..c+3] = (B^T d B)[xi] of the alpha x alpha input patch d around the
+// 8 channels, V[xi][p][c..c+7] = (B^T d B)[xi] of the alpha x alpha input patch d around the
 // tile (zero outside the image, for padding channels and for padding tiles p >= tiles).
-// Four channels at a time so the transform is vec4 arithmetic and V is written as vec4s,
-// the layout the GEMM reads along its reduction. VEC = 4 (the input's rows and offset
+// The transform is vec4 arithmetic over 4 channels, done twice; V, in the layout the GEMM
+// reads along its reduction, is written 8 floats at a time (wide stores: stores are most of
+// this kernel's time). VEC = 4 (the input's rows and offset
 // multiples of 4): input rows are read as vec4s. POOL = 1: the input is given at half
 // resolution, (H/2) x (W/2), and the patch is read from its 2x2 average pooling's backward
 // pass (each value / 4, repeated over its 2x2 window): avgpool2_backward fused in.
@@ -17,19 +18,17 @@ layout(constant_id = 1) const uint VEC = 1;
 layout(constant_id = 2) const uint POOL = 0;
 
 layout(binding = 0) uniform samplerBuffer In;
-layout(std430, binding = 1) writeonly buffer Vb { vec4 V[]; };
+layout(std430, binding = 1) writeonly buffer Vb { HbF8 V[]; };
 
 layout(push_constant) uniform PC {
-    uint total;       // pp * kp / 4
-    uint kp4, pp;     // vec4s per row of V; padded tile count (multiple of the GEMM block)
+    uint total;       // pp * kp / 8
+    uint kp4, pp;     // vec4s per row of V (even); padded tile count (multiple of the GEMM block)
     uint tiles, tw, tpi; // real tiles, tiles per row, tiles per image
     uint cin, H, W, in_off, v_off4;
 };
 
-void main() {
-    uint idx = hb_global_index();
-    if (idx >= total) return;
-    uint p = idx / kp4, c4 = idx - p * kp4;
+// res = the transform of channels 4 c4 .. 4 c4 + 3 of tile p
+void transform(uint p, uint c4, out vec4 res[AL][AL]) {
     uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
     bool real = p < tiles;
     int y0 = int(ty * MT) - 1, x0 = int(tx * MT) - 1;
@@ -110,6 +109,18 @@ void main() {
         [[unroll]] for (uint j = 0; j < AL; j++) {
             vec4 s = vec4(0);
             [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_bt(j, b);
-            V[v_off4 + ((i * AL + j) * pp + p) * kp4 + c4] = s;
+            res[i][j] = s;
         }
+}
+
+void main() {
+    uint idx = hb_global_index();
+    if (idx >= total) return;
+    uint kp8 = kp4 / 2u, p = idx / kp8, c8 = idx - p * kp8;
+    vec4 lo[AL][AL], hi[AL][AL];
+    transform(p, 2u * c8, lo);
+    transform(p, 2u * c8 + 1u, hi);
+    [[unroll]] for (uint i = 0; i < AL; i++)
+        [[unroll]] for (uint j = 0; j < AL; j++)
+            V[v_off4 / 2u + ((i * AL + j) * pp + p) * kp8 + c8] = hb_f8(lo[i][j], hi[i][j]);
 }

@@ -7,7 +7,9 @@
 // RELU_OUT (a forward pass into a relu), m the alpha x alpha GEMM
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
 // of 4): each tile row is one vec4 store. POOL = 1: the output is the 2x2 average pooling of
-// that (before mask and accumulation), (H/2) x (W/2); H and W even, no RELU_OUT.
+// that (before mask and accumulation), (H/2) x (W/2); H and W even, no RELU_OUT; with VEC = 2
+// (W/2 and the output's offset even) each pooled row's two values are one store. Stores are
+// wide (common.glsl).
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
@@ -24,7 +26,8 @@ layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
 layout(binding = 4) uniform samplerBuffer Mask;
-layout(std430, binding = 3) writeonly buffer Ob4 { vec4 Out4[]; };
+layout(std430, binding = 3) writeonly buffer Ob4 { HbF4 Out4[]; };
+layout(std430, binding = 3) writeonly buffer Ob2 { HbF2 Out2[]; };
 layout(std430, binding = 3) writeonly buffer Ob1 { float Out1[]; };
 
 layout(push_constant) uniform PC {
@@ -70,15 +73,19 @@ void main() {
             [[unroll]] for (uint i = 0; i < MT / 2u; i++) {
                 uint yy = ty * (MT / 2u) + i;
                 if (yy >= H2) break;
+                vec2 row;
+                uint o0 = ((n * cout + co) * H2 + yy) * W2 + tx * (MT / 2u);
                 [[unroll]] for (uint x = 0; x < MT / 2u; x++) {
-                    uint xx = tx * (MT / 2u) + x, o = ((n * cout + co) * H2 + yy) * W2 + xx;
+                    uint xx = tx * (MT / 2u) + x, o = o0 + x;
                     if (xx >= W2) break;
                     float v = 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] +
                                       y[2u * i + 1u][2u * x][j] + y[2u * i + 1u][2u * x + 1u][j]);
                     if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
                     if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o)).x;
-                    Out1[out_off + o] = v;
+                    row[x] = v;
+                    if (VEC != 2u) Out1[out_off + o] = v;
                 }
+                if (VEC == 2u) Out2[(out_off + o0) / 2u] = hb_f2(row);
             }
         }
         return;
@@ -97,7 +104,7 @@ void main() {
                 if (HAS_MASK != 0u)
                     v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
                 if (ACCUMULATE != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
-                Out4[(out_off + o) / 4u] = v;
+                Out4[(out_off + o) / 4u] = hb_f4(v);
             } else {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;

@@ -113,9 +113,9 @@ typedef struct {
     size_t u, per_image, slack;        /* floats: U; V and M per image; tile padding */
 } wino_plan;
 
-/* kpad: what the input channels are padded to (4 for a convolution, whose GEMM reduces over
- * them; the GEMM block for the weight gradient, whose GEMM has them as columns). The same
- * sizes serve the weight gradient: U holds R, V and M hold V and Q. */
+/* kpad: what the input channels are padded to (8 for a convolution, whose input transform
+ * writes 8 channels at a time; the GEMM block for the weight gradient, whose GEMM has them as
+ * columns). The same sizes serve the weight gradient: U holds R, V and M hold V and Q. */
 static int wino_plan_pad(int cin, int cout, int H, int W, int k, uint32_t kpad, wino_plan *p) {
     if (k != 3 || cin < WINO_MIN_CH || cout < WINO_MIN_CH) return 0;
     uint32_t al = WINO_MT + 2;
@@ -131,7 +131,7 @@ static int wino_plan_pad(int cin, int cout, int H, int W, int k, uint32_t kpad, 
     return p->u + p->slack + p->per_image <= WINO_MAX_FLOATS;
 }
 static int wino_plan_for(int cin, int cout, int H, int W, int k, wino_plan *p) {
-    return wino_plan_pad(cin, cout, H, W, k, 4, p);
+    return wino_plan_pad(cin, cout, H, W, k, 8, p);
 }
 /* Floats of workspace for plan p and N images (as many as fit, at least one). */
 static size_t wino_workspace(const wino_plan *p, int N) {
@@ -140,9 +140,9 @@ static size_t wino_workspace(const wino_plan *p, int N) {
     return p->u + p->slack + imgs * p->per_image;
 }
 /* Images per chunk that workspace ws holds for plan p, at most N; 0 when not one (or ws
- * cannot serve: absent, or not vec4-aligned). */
+ * cannot serve: absent, or not aligned to the 8 floats of a wide store). */
 static uint32_t wino_chunk_images(const wino_plan *p, hb_tensor ws, int N) {
-    if (!ws.buf || ws.off % 4 || ws.n < p->u + p->slack + p->per_image) return 0;
+    if (!ws.buf || ws.off % 8 || ws.n < p->u + p->slack + p->per_image) return 0;
     size_t imgs = (ws.n - p->u - p->slack) / p->per_image;
     return imgs < (size_t)N ? (uint32_t)imgs : (uint32_t)N;
 }
@@ -188,7 +188,7 @@ static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                                        (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
     struct {
         uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
-    } ip = {pp * p->kp / 4, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
+    } ip = {pp * p->kp / 8, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
             (uint32_t)W, x.off, hb_window_off(ctx, V) / 4};
     hb_tensor it[2] = {x, V};
     hb_dispatch_1d(cmd, label, pin, it, &ip, sizeof ip, ip.total, local);
@@ -238,10 +238,12 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                    wp.total, local);
 
     hb_tensor to[2] = {out, mask};
-    uint32_t vout = !pool_out && hb_vec4_ok(to, 2, (uint64_t)W);
+    /* pooled: pairs when every chunk's output offset is even */
+    uint32_t vout = pool_out ? (W % 4 == 0 && out.off % 2 == 0 ? 2 : 1)
+                             : (hb_vec4_ok(to, 2, (uint64_t)W) ? 4 : 1);
     hb_pipeline *pout = hb_pipeline_get(
-        ctx, "conv2d_wino_output", vout ? "RrRSR" : "Rrrsr",
-        (uint32_t[]){local, vout ? 4 : 1, pool_out != 0, b.buf != NULL, accumulate != 0,
+        ctx, "conv2d_wino_output", vout == 4 ? "RrRSR" : "Rrrsr",
+        (uint32_t[]){local, vout, pool_out != 0, b.buf != NULL, accumulate != 0,
                      mask.buf != NULL, relu != 0},
         7);
     size_t in_img = (size_t)cin * H * W / (pool_in ? 4 : 1);

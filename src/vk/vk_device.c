@@ -302,7 +302,12 @@ hb_ctx *hb_ctx_create(const hb_ctx_opts *opts) {
                                    .queueCount = 1,
                                    .pQueuePriorities = &prio};
     const char *exts[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
-    VkPhysicalDeviceFeatures features = {.shaderStorageImageWriteWithoutFormat = VK_TRUE};
+    VkPhysicalDeviceFeatures avail;
+    vkGetPhysicalDeviceFeatures(ctx->phys, &avail);
+    const char *st = getenv("HATEBM_STORE64");
+    ctx->store64 = avail.shaderInt64 && !(st && strcmp(st, "0") == 0);
+    VkPhysicalDeviceFeatures features = {.shaderStorageImageWriteWithoutFormat = VK_TRUE,
+                                         .shaderInt64 = ctx->store64 ? VK_TRUE : VK_FALSE};
     VkDeviceCreateInfo dci = {.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                               .pEnabledFeatures = &features,
                               .queueCreateInfoCount = 1,

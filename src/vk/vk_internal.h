@@ -54,6 +54,7 @@ struct hb_ctx {
     uint32_t validation_messages;
     int quiet;
     hb_tuning tuning;
+    int store64; /* shaderInt64 enabled: kernels with wide stores run their 64-bit build */
 
     /* memory */
     uint32_t mem_type;

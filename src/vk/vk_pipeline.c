@@ -119,18 +119,24 @@ void hb_pipelines_destroy(hb_ctx *ctx) {
     vkDestroyPipelineCache(ctx->dev, ctx->pipeline_cache, NULL);
 }
 
+/* Kernels with wide stores come in two builds (shaders/common.glsl): without shaderInt64
+ * the one named <shader>_st32. */
 static VkShaderModule module_for(hb_ctx *ctx, const char *shader) {
-    for (int i = 0; i < hb_spirv_count; i++) {
-        if (strcmp(hb_spirv_table[i].name, shader) != 0) continue;
-        if (!ctx->modules[i]) {
-            VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                           .codeSize = hb_spirv_table[i].size,
-                                           .pCode = (const uint32_t *)hb_spirv_table[i].code};
-            HB_CHECK(vkCreateShaderModule(ctx->dev, &ci, NULL, &ctx->modules[i]));
-        }
-        return ctx->modules[i];
+    char st32[128];
+    snprintf(st32, sizeof st32, "%s_st32", shader);
+    int found = -1;
+    for (int i = 0; i < hb_spirv_count && found < 0; i++)
+        if (!ctx->store64 && strcmp(hb_spirv_table[i].name, st32) == 0) found = i;
+    for (int i = 0; i < hb_spirv_count && found < 0; i++)
+        if (strcmp(hb_spirv_table[i].name, shader) == 0) found = i;
+    if (found < 0) hb_die(1, "no embedded shader named '%s'", shader);
+    if (!ctx->modules[found]) {
+        VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+                                       .codeSize = hb_spirv_table[found].size,
+                                       .pCode = (const uint32_t *)hb_spirv_table[found].code};
+        HB_CHECK(vkCreateShaderModule(ctx->dev, &ci, NULL, &ctx->modules[found]));
     }
-    hb_die(1, "no embedded shader named '%s'", shader);
+    return ctx->modules[found];
 }
 
 VkDescriptorType hb_descriptor_type(char c) {
