@@ -55,7 +55,7 @@ layout(binding = 0) uniform samplerBuffer In;
 layout(binding = 1) uniform samplerBuffer Wt;
 layout(binding = 2) uniform samplerBuffer Bias;
 layout(binding = 3) uniform samplerBuffer Old; // the output's previous value (ACCUMULATE)
-layout(std430, binding = 4) writeonly buffer Out4b { vec4 Out4[]; }; // VEC == 4
+layout(std430, binding = 4) writeonly buffer Out4b { HbF4 Out4[]; }; // VEC == 4 (wide stores)
 layout(std430, binding = 4) writeonly buffer Out1b { float Out1[]; };
 layout(binding = 5) uniform samplerBuffer Mask; // the relu's input (HAS_MASK)
 
@@ -170,7 +170,7 @@ void main() {
                     if (HAS_MASK != 0u)
                         v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int(m / 4u + j)), vec4(0)));
                     if (ACCUMULATE != 0u) v += texelFetch(Old, int(old / 4u + j));
-                    Out4[o / 4u + j] = v;
+                    Out4[o / 4u + j] = hb_f4(v);
                 }
             } else {
                 [[unroll]] for (uint j = 0; j < TX; j++) {

@@ -14,6 +14,9 @@
 #include "common.glsl"
 
 const uint ROWS = 16u, COLS4 = 4u; // WINO_GEMM_ROWS, WINO_GEMM_COLS / 4 in conv2d.c
+// A_PANEL = 1: V in the input transform's panel layout [xi][p / ROWS][k / 8][p % ROWS][k % 8]
+// (shaders/conv2d_wino_input.comp), else V[xi][p][k]
+layout(constant_id = 1) const uint A_PANEL = 0;
 
 layout(binding = 0) uniform samplerBuffer Vt;
 layout(binding = 1) uniform samplerBuffer Ut;
@@ -43,7 +46,8 @@ void main() {
             [[unroll]] for (uint j = 0; j < COLS4; j++)
                 b[kk][j] = texelFetch(Ut, int(bcol + (4u * k4 + kk) * np4 + j));
         [[unroll]] for (uint i = 0; i < ROWS; i++) {
-            vec4 a = texelFetch(Vt, int(arow + i * kp4 + k4));
+            vec4 a = texelFetch(Vt, int(A_PANEL != 0u ? arow + ((k4 / 2u) * ROWS + i) * 2u + k4 % 2u
+                                                       : arow + i * kp4 + k4));
             [[unroll]] for (uint j = 0; j < COLS4; j++)
                 acc[i][j] += a.x * b[0][j] + a.y * b[1][j] + a.z * b[2][j] + a.w * b[3][j];
         }

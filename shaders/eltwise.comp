@@ -21,7 +21,7 @@ layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(binding = 2) uniform samplerBuffer P;    // affine: beta (B holds gamma)
 layout(binding = 3) uniform samplerBuffer Yold; // y's previous value (OLD)
-layout(std430, binding = 4) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
+layout(std430, binding = 4) writeonly buffer Y4b { HbF4 Y4[]; }; // VEC == 4 (wide stores)
 layout(std430, binding = 4) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
@@ -69,6 +69,6 @@ void main() {
     else // AFFINE_BWD: gx = gamma * gy
         r = gamma_of(i) * a;
     if (OP != AXPBY && OLD != 0u) r += old;
-    if (VEC == 4u) Y4[y_off + i] = r;
+    if (VEC == 4u) Y4[y_off + i] = hb_f4(r);
     else Y1[y_off + i] = r.x;
 }

@@ -14,7 +14,7 @@ const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
 layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
 layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (ACCUMULATE), VEC wide
-layout(std430, binding = 2) writeonly buffer Y4b { vec4 Y4[]; }; // VEC == 4
+layout(std430, binding = 2) writeonly buffer Y4b { HbF4 Y4[]; }; // VEC == 4 (wide stores)
 layout(std430, binding = 2) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
@@ -57,6 +57,6 @@ void main() {
     } else
         for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
     if (ACCUMULATE != 0u) r += texelFetch(Yold, int(old_off + i));
-    if (VEC == 4u) Y4[y_off + i] = r;
+    if (VEC == 4u) Y4[y_off + i] = hb_f4(r);
     else Y1[y_off + i] = r.x;
 }

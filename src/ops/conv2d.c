@@ -177,15 +177,16 @@ static const char *wino_label(const char *op, int stage) {
 
 /* V[xi][pp][kp] = the input transform of the first `tiles` tiles of x (cin channels of H x W
  * images, or H/2 x W/2 read through pooling's backward pass when pool_in), zero for padding
- * tiles and channels. */
+ * tiles and channels; in panels of WINO_GEMM_ROWS tiles when panel (for the GEMM's left
+ * operand, shaders/conv2d_wino_input.comp). */
 static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                        const wino_plan *p, uint32_t tiles, uint32_t pp, int cin, int H, int W,
-                       int pool_in) {
+                       int pool_in, int panel) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vin = hb_vec4_ok(&x, 1, (uint64_t)(pool_in ? W / 2 : W));
     hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
-                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0}, 3);
+                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0, panel != 0}, 4);
     struct {
         uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
     } ip = {pp * p->kp / 8, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
@@ -195,9 +196,9 @@ static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
 }
 
 /* M[xi][rows][cols] = A[xi][rows][K] B[xi][K][cols] for xi < al2; rows and cols multiples of
- * the GEMM block, K of 4. */
+ * the GEMM block, K of 8; A in wino_input's panels when a_panel. */
 static void wino_gemm(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A, hb_tensor B,
-                      uint32_t al2, uint32_t rows, uint32_t K, uint32_t cols) {
+                      uint32_t al2, uint32_t rows, uint32_t K, uint32_t cols, int a_panel) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     struct {
@@ -206,8 +207,10 @@ static void wino_gemm(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A, 
             rows / WINO_GEMM_ROWS, rows, K / 4, cols / 4, A.off / 4, B.off / 4,
             hb_window_off(ctx, M) / 4};
     hb_tensor gt[3] = {A, B, M};
-    hb_dispatch_1d(cmd, label, hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS", &local, 1), gt,
-                   &gp, sizeof gp, gp.total, local);
+    hb_dispatch_1d(cmd, label,
+                   hb_pipeline_get(ctx, "conv2d_wino_gemm", "RRS",
+                                   (uint32_t[]){local, a_panel != 0}, 2),
+                   gt, &gp, sizeof gp, gp.total, local);
 }
 
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
@@ -256,8 +259,9 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : HB_NONE;
-        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W, pool_in);
-        wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np);
+        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W, pool_in,
+                   1);
+        wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np, 1);
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
@@ -422,7 +426,8 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
         hb_tensor Q = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * p.np * pp);
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor g = hb_slice(gout, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
-        wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, tiles, pp, cin, H, W, 0);
+        wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, tiles, pp, cin, H, W, 0,
+                   0);
         struct {
             uint32_t total, pp4, cop, tiles, tw, tpi, cout, H, W, g_off, q_off4;
         } qp = {p.np * pp / 4, pp / 4, p.np, tiles, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
@@ -430,7 +435,7 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
         hb_tensor qt[2] = {g, Q};
         hb_dispatch_1d(cmd, "conv2d_backward_weight/wino_gout", pq, qt, &qp, sizeof qp,
                        qp.total, local);
-        wino_gemm(cmd, "conv2d_backward_weight/wino_gemm", R, Q, V, p.al2, p.np, pp, p.kp);
+        wino_gemm(cmd, "conv2d_backward_weight/wino_gemm", R, Q, V, p.al2, p.np, pp, p.kp, 0);
         struct {
             uint32_t total, c4n, cop, cin, r_off4, old_off, gw_off;
         } op = {(uint32_t)cout * p.kp / 4, p.kp / 4, p.np, (uint32_t)cin, R.off / 4, gw.off,
