@@ -103,12 +103,27 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
            tol_w = 4e-6 * sqrt((double)N * H * W);
 
     hb_tensor bias = s->bias ? B : HB_NONE;
+    /* Winograd weights prepared beforehand (hb_conv2d_prepare): the ops are then given a w
+     * of NaNs, which they must not read */
+    size_t npf = hb_conv2d_prepared_floats(cin, cout, H, W, k, 0),
+           npb = hb_conv2d_prepared_floats(cin, cout, H, W, k, 1);
+    hb_tensor PF = npf ? hb_alloc(ctx, npf) : HB_NONE, PB = npb ? hb_alloc(ctx, npb) : HB_NONE;
+    hb_tensor WNAN = hb_alloc(ctx, nw);
+    hb_fill_host(ctx, WNAN, NAN);
+    if (npf && npb) {
+        TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0);
+               hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1));
+    }
     float *gin = NULL;
-    /* with the workspace (Winograd where the shape suits it), then the direct kernel */
-    for (int path = 0; path < 2; path++) {
-        hb_tensor ws = path == 0 ? WS : HB_NONE;
-        const char *how = path == 0 ? "workspace" : "direct";
-        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k, 0));
+    /* with the workspace (Winograd where the shape suits it), with prepared weights, then
+     * the direct kernel */
+    for (int path = 0; path < 3; path++) {
+        if (path == 1 && !(npf && npb && nws)) continue;
+        hb_tensor ws = path < 2 ? WS : HB_NONE, wt = path == 1 ? WNAN : Wt;
+        hb_tensor pf = path == 1 ? PF : HB_NONE, pb = path == 1 ? PB : HB_NONE;
+        const char *how = path == 0 ? "workspace" : path == 1 ? "prepared" : "direct";
+        TU_RUN(ctx, cmd,
+               hb_conv2d_forward(cmd, OUT, IN, wt, pf, bias, ws, N, cin, cout, H, W, k, 0));
         ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward %s %s", how, tag);
@@ -116,7 +131,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         free(got);
 
         /* into a relu: the relu fused into the epilogue */
-        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, OUT, IN, Wt, bias, ws, N, cin, cout, H, W, k, 1));
+        TU_RUN(ctx, cmd,
+               hb_conv2d_forward(cmd, OUT, IN, wt, pf, bias, ws, N, cin, cout, H, W, k, 1));
         double *relu = malloc(nout * sizeof *relu);
         for (size_t i = 0; i < nout; i++) relu[i] = want_out[i] > 0 ? want_out[i] : 0.0;
         got = tu_download(ctx, OUT);
@@ -127,7 +143,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         hb_upload(ctx, GIN, prev);
         TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, HB_NONE, ws, N, cin, cout, H, W, k, 0));
+               hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, HB_NONE, ws, N, cin, cout, H, W,
+                                       k, 0));
         ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
         free(gin);
         gin = tu_download(ctx, GIN);
@@ -136,7 +153,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         hb_upload(ctx, GIN, prev);
         TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, HB_NONE, ws, N, cin, cout, H, W, k, 1));
+               hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, HB_NONE, ws, N, cin, cout, H, W,
+                                       k, 1));
         for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
         got = tu_download(ctx, GIN);
         snprintf(what, sizeof what, "backward_data accumulate %s %s", how, tag);
@@ -146,8 +164,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         /* through a relu whose input is IN (signed noise): that relu's backward fused in */
         for (int acc = 0; acc < 2; acc++) {
             hb_upload(ctx, GIN, prev);
-            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, Wt, IN, ws, N, cin, cout, H,
-                                                     W, k, acc));
+            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, IN, ws, N, cin, cout,
+                                                     H, W, k, acc));
             for (size_t i = 0; i < nin; i++)
                 tmp[i] = (ind[i] > 0 ? want_gin[i] : 0.0f) + (acc ? prev[i] : 0.0f);
             got = tu_download(ctx, GIN);
@@ -196,6 +214,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
+    if (npf) hb_free(ctx, PF);
+    if (npb) hb_free(ctx, PB);
+    hb_free(ctx, WNAN);
     conv_data_free(&d);
     free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
 }
@@ -242,40 +263,53 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_fill_host(ctx, OUT, NAN);
     double tol_fwd = 4e-6 * sqrt((double)cin * k * k), tol_bwd = 4e-6 * sqrt((double)cout * k * k);
 
-    TU_RUN(ctx, cmd, hb_conv2d_forward_avgpool2(cmd, OUT, IN, Wt, s->bias ? B : HB_NONE, WS, N,
-                                                cin, cout, H, W, k));
-    ref_conv2d_forward(full, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
-    ref_avgpool2(want, full, N, cout, H, W);
-    float *got = tu_download(ctx, OUT);
-    snprintf(what, sizeof what, "forward_avgpool2 %s", tag);
-    tu_close(what, got, want, np, 1e-5, tol_fwd);
-    free(got);
-
-    ref_avgpool2_backward(full, goutd, N, cout, H, W);
-    ref_conv2d_backward_data(want_gin, full, wd, N, cin, cout, H, W, k);
-    for (int variant = 0; variant < 4; variant++) { /* bit 0: accumulate, bit 1: relu mask */
-        int acc = variant & 1, masked = variant >> 1;
-        hb_upload(ctx, GIN, prev);
-        TU_RUN(ctx, cmd, hb_conv2d_backward_data_avgpool2(cmd, GIN, GOUT, Wt, masked ? IN : HB_NONE,
-                                                          WS, N, cin, cout, H, W, k, acc));
-        for (size_t i = 0; i < nin; i++)
-            want[i] = (!masked || ind[i] > 0 ? want_gin[i] : 0.0) + (acc ? prev[i] : 0.0);
-        got = tu_download(ctx, GIN);
-        snprintf(what, sizeof what, "backward_data_avgpool2%s%s %s", masked ? " relu_mask" : "",
-                 acc ? " accumulate" : "", tag);
-        tu_close(what, got, want, nin, 1e-5, tol_bwd);
-        if (variant == 0 && s->fd) {
-            pooled_loss_ctx lc = {s, wd, s->bias ? bd : NULL, goutd, malloc(nout * 8), malloc(np * 8)};
-            double *g = tu_to_double(got, nin);
-            snprintf(what, sizeof what, "backward_data_avgpool2 fd %s", tag);
-            tu_fd_check(what, pooled_loss, &lc, ind, nin, g, 12, 1e-2, 1e-4, 10 * tol_bwd);
-            free(g), free(lc.out), free(lc.pooled);
-        }
+    /* prepared weights (and a w of NaNs the ops must not read) in the second round */
+    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 0)),
+              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 1)),
+              WNAN = hb_alloc(ctx, nw);
+    hb_fill_host(ctx, WNAN, NAN);
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0);
+           hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1));
+    for (int prep = 0; prep < 2; prep++) {
+        hb_tensor wt = prep ? WNAN : Wt, pf = prep ? PF : HB_NONE, pb = prep ? PB : HB_NONE;
+        const char *how = prep ? " prepared" : "";
+        TU_RUN(ctx, cmd, hb_conv2d_forward_avgpool2(cmd, OUT, IN, wt, pf, s->bias ? B : HB_NONE, WS,
+                                                    N, cin, cout, H, W, k));
+        ref_conv2d_forward(full, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
+        ref_avgpool2(want, full, N, cout, H, W);
+        float *got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward_avgpool2%s %s", how, tag);
+        tu_close(what, got, want, np, 1e-5, tol_fwd);
         free(got);
+
+        ref_avgpool2_backward(full, goutd, N, cout, H, W);
+        ref_conv2d_backward_data(want_gin, full, wd, N, cin, cout, H, W, k);
+        for (int variant = 0; variant < 4; variant++) { /* bit 0: accumulate, bit 1: relu mask */
+            int acc = variant & 1, masked = variant >> 1;
+            hb_upload(ctx, GIN, prev);
+            TU_RUN(ctx, cmd,
+                   hb_conv2d_backward_data_avgpool2(cmd, GIN, GOUT, wt, pb, masked ? IN : HB_NONE,
+                                                    WS, N, cin, cout, H, W, k, acc));
+            for (size_t i = 0; i < nin; i++)
+                want[i] = (!masked || ind[i] > 0 ? want_gin[i] : 0.0) + (acc ? prev[i] : 0.0);
+            got = tu_download(ctx, GIN);
+            snprintf(what, sizeof what, "backward_data_avgpool2%s%s%s %s",
+                     masked ? " relu_mask" : "", acc ? " accumulate" : "", how, tag);
+            tu_close(what, got, want, nin, 1e-5, tol_bwd);
+            if (variant == 0 && !prep && s->fd) {
+                pooled_loss_ctx lc = {s, wd, s->bias ? bd : NULL, goutd, malloc(nout * 8),
+                                      malloc(np * 8)};
+                double *g = tu_to_double(got, nin);
+                snprintf(what, sizeof what, "backward_data_avgpool2 fd %s", tag);
+                tu_fd_check(what, pooled_loss, &lc, ind, nin, g, 12, 1e-2, 1e-4, 10 * tol_bwd);
+                free(g), free(lc.out), free(lc.pooled);
+            }
+            free(got);
+        }
     }
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
-    hb_free(ctx, WS);
+    hb_free(ctx, WS), hb_free(ctx, PF), hb_free(ctx, PB), hb_free(ctx, WNAN);
     conv_data_free(&d);
     free(full), free(want), free(want_gin);
 }

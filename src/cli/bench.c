@@ -41,8 +41,10 @@ static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps) {
     const char *ops[3] = {"conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight"};
     for (int o = 0; o < 3; o++) {
         hb_cmd_begin(cmd);
-        if (o == 0) hb_conv2d_forward(cmd, y, x, w, b, ws, N, s->cin, s->cout, H, W, k, 0);
-        if (o == 1) hb_conv2d_backward_data(cmd, gx, y, w, HB_NONE, ws, N, s->cin, s->cout, H, W, k, 0);
+        if (o == 0) hb_conv2d_forward(cmd, y, x, w, HB_NONE, b, ws, N, s->cin, s->cout, H, W, k, 0);
+        if (o == 1)
+            hb_conv2d_backward_data(cmd, gx, y, w, HB_NONE, HB_NONE, ws, N, s->cin, s->cout, H, W,
+                                    k, 0);
         if (o == 2) hb_conv2d_backward_weight(cmd, gw, gb, x, y, ws, N, s->cin, s->cout, H, W, k);
         hb_cmd_end(cmd);
         double ms = time_op(ctx, cmd, ops[o], reps);

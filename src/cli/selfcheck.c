@@ -67,11 +67,11 @@ static void check_conv(checker *c) {
               GW = hb_alloc(c->ctx, nw), GB = hb_alloc(c->ctx, co);
     hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_workspace(c->ctx, N, ci, co, H, W, k) + 1);
     begin(c);
-    hb_conv2d_forward(c->cmd, Y, X, Wt, B, WS, N, ci, co, H, W, k, 0);
+    hb_conv2d_forward(c->cmd, Y, X, Wt, HB_NONE, B, WS, N, ci, co, H, W, k, 0);
     ref_conv2d_forward(want, xd, wd, bd, N, ci, co, H, W, k);
     expect(c, "conv2d forward 3x3", Y, want, 1e-5);
     begin(c);
-    hb_conv2d_backward_data(c->cmd, GX, G, Wt, HB_NONE, WS, N, ci, co, H, W, k, 0);
+    hb_conv2d_backward_data(c->cmd, GX, G, Wt, HB_NONE, HB_NONE, WS, N, ci, co, H, W, k, 0);
     ref_conv2d_backward_data(wantin, gd, wd, N, ci, co, H, W, k);
     expect(c, "conv2d backward data", GX, wantin, 1e-5);
     begin(c);

@@ -32,6 +32,8 @@ void hb_g_free(hb_graph *g) {
         if (is_alias(&g->nodes[i])) continue;
         hb_free(g->ctx, g->nodes[i].val);
         if (!g->nodes[i].shares_grad) hb_free(g->ctx, g->nodes[i].grad);
+        if (g->nodes[i].prep_fwd.buf) hb_free(g->ctx, g->nodes[i].prep_fwd);
+        if (g->nodes[i].prep_bwd.buf) hb_free(g->ctx, g->nodes[i].prep_bwd);
     }
     hb_g_flat_free(g, &g->weights);
     hb_g_flat_free(g, &g->grads);
@@ -398,13 +400,33 @@ static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu,
     hb_shape in = g->nodes[n->in0].shape;
     hb_tensor x = hb_g_value(g, n->in0, N), w = hb_g_param(g, n->weight),
               b = param_or_none(g, n->bias);
+    hb_tensor prep = g->frozen ? n->prep_fwd : HB_NONE;
     if (pool)
-        hb_conv2d_forward_avgpool2(cmd, y, x, w, b, g->workspace, N, in.c, n->shape.c, in.h,
-                                   in.w, n->k);
+        hb_conv2d_forward_avgpool2(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c,
+                                   in.h, in.w, n->k);
     else
-        hb_conv2d_forward(cmd, y, x, w, b, g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k,
-                          relu);
+        hb_conv2d_forward(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h, in.w,
+                          n->k, relu);
 }
+
+void hb_g_freeze(hb_graph *g, hb_cmd *cmd) {
+    for (int i = 1; i < g->nnodes; i++) {
+        hb_g_node *n = &g->nodes[i];
+        if (n->kind != HB_G_CONV) continue;
+        hb_shape in = g->nodes[n->in0].shape;
+        hb_tensor w = hb_g_param(g, n->weight);
+        for (int bwd = 0; bwd < 2; bwd++) {
+            hb_tensor *u = bwd ? &n->prep_bwd : &n->prep_fwd;
+            size_t need = hb_conv2d_prepared_floats(in.c, n->shape.c, in.h, in.w, n->k, bwd);
+            if (!need) continue;
+            if (!u->buf) *u = hb_alloc(g->ctx, need);
+            hb_conv2d_prepare(cmd, *u, w, in.c, n->shape.c, in.h, in.w, n->k, bwd);
+        }
+    }
+    g->frozen = 1;
+}
+
+void hb_g_thaw(hb_graph *g) { g->frozen = 0; }
 
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     require_batch(g, N);
@@ -467,14 +489,15 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
     hb_tensor mask = n->kind == HB_G_CONV && conv_through_relu(g, i) ? hb_g_value(g, n->in0, N)
                                                                       : HB_NONE;
+    hb_tensor prep = g->frozen ? n->prep_bwd : HB_NONE;
     switch (n->kind) {
     case HB_G_CONV:
         if (pooled)
-            hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), mask,
+            hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
                                              g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
         else
-            hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), mask, g->workspace,
-                                    N, in.c, out.c, in.h, in.w, n->k, acc);
+            hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
+                                    g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
         break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,

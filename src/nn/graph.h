@@ -39,6 +39,7 @@ typedef struct {
     hb_tensor val, grad;    /* [max_batch x size]; a reshape shares its input's */
     int shares_grad;        /* > 0: grad is the tensor of this add, the one consumer */
     int consumers, consumer; /* how many nodes read this value, and the last (hb_g_finalize) */
+    hb_tensor prep_fwd, prep_bwd; /* conv: Winograd weights of hb_g_freeze (HB_NONE: none) */
 } hb_g_node;
 
 #define HB_G_MAX_CHUNKS 64
@@ -78,6 +79,7 @@ typedef struct {
     hb_tensor workspace;          /* conv and sphere scratch */
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
+    int frozen; /* hb_g_freeze: passes recorded now use the prepared conv weights */
 } hb_graph;
 
 hb_graph *hb_g_new(hb_ctx *ctx, const char *name);
@@ -123,6 +125,13 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);
  * gradient when want_input_grad. */
 void hb_g_backward(hb_graph *g, hb_cmd *cmd, int batch, int want_param_grads,
                    int want_input_grad);
+
+/* For passes that all see the same weights (the steps of a Langevin chain): hb_g_freeze
+ * records each Winograd conv's weight transforms (forward and backward data) once, and the
+ * passes recorded until hb_g_thaw use them instead of transforming at every pass. Thaw
+ * before recording anything that changes the weights. */
+void hb_g_freeze(hb_graph *g, hb_cmd *cmd);
+void hb_g_thaw(hb_graph *g);
 
 /* Vectors in the parameter layout: allocate one (zeroed), copy it to or from the host's flat
  * array (nparam_floats floats; hb_g_download_flat mallocs it). */

@@ -213,32 +213,43 @@ static void wino_gemm(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A, 
                    gt, &gp, sizeof gp, gp.total, local);
 }
 
+/* U = the weight transform of plan p: weights w read with strides s_o (output channel of
+ * this convolution) and s_i (input channel), taps from tap_base in steps of tap_step. */
+static void wino_weights(hb_cmd *cmd, const char *label, hb_tensor U, hb_tensor w,
+                         const wino_plan *p, int cin, int cout, uint32_t s_o, uint32_t s_i,
+                         int32_t tap_base, int32_t tap_step) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    struct {
+        uint32_t total, kp, np, cin, cout, w_off, s_o, s_i;
+        int32_t tap_base, tap_step;
+        uint32_t u_off;
+    } wp = {p->kp * p->np, p->kp, p->np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
+            tap_base, tap_step, hb_window_off(ctx, U)};
+    hb_tensor wt[2] = {w, U};
+    hb_dispatch_1d(cmd, label, hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1), wt,
+                   &wp, sizeof wp, wp.total, local);
+}
+
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
- * least one image; 0 (nothing recorded) otherwise. pool_in: `in` is given at half resolution
+ * least one image; 0 (nothing recorded) otherwise. prepared: the weight transform made
+ * before (hb_conv2d_prepare), else HB_NONE. pool_in: `in` is given at half resolution
  * and read through 2x2 average pooling's backward pass; pool_out: `out` is the 2x2 average
  * pooling of the convolution (H and W even for both). */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                hb_tensor b, hb_tensor mask, int relu, hb_tensor ws, int N, int cin, int cout, int H,
-                int W, int k, uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step,
-                int accumulate, int pool_in, int pool_out) {
+                hb_tensor prepared, hb_tensor b, hb_tensor mask, int relu, hb_tensor ws, int N,
+                int cin, int cout, int H, int W, int k, uint32_t s_o, uint32_t s_i,
+                int32_t tap_base, int32_t tap_step, int accumulate, int pool_in, int pool_out) {
     wino_plan p;
     uint32_t nimg = wino_plan_for(cin, cout, H, W, k, &p) ? wino_chunk_images(&p, ws, N) : 0;
     if (!nimg) return 0;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
-    hb_tensor U = hb_slice(ws, 0, (uint32_t)p.u);
-
-    struct {
-        uint32_t total, kp, np, cin, cout, w_off, s_o, s_i;
-        int32_t tap_base, tap_step;
-        uint32_t u_off;
-    } wp = {p.kp * p.np, p.kp, p.np, (uint32_t)cin, (uint32_t)cout, w.off, s_o, s_i,
-            tap_base, tap_step, hb_window_off(ctx, U)};
-    hb_tensor wt[2] = {w, U};
-    hb_dispatch_1d(cmd, wino_label(name, WINO_WEIGHTS),
-                   hb_pipeline_get(ctx, "conv2d_wino_weights", "rs", &local, 1), wt, &wp, sizeof wp,
-                   wp.total, local);
+    hb_tensor U = prepared.buf ? prepared : hb_slice(ws, 0, (uint32_t)p.u);
+    if (prepared.buf) hb_require(name, "prepared weights", prepared, p.u);
+    else wino_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, s_o, s_i,
+                      tap_base, tap_step);
 
     hb_tensor to[2] = {out, mask};
     /* pooled: pairs when every chunk's output offset is even */
@@ -277,9 +288,9 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     return 1;
 }
 
-void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
-                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
-                       int relu) {
+void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
+                       int cout, int H, int W, int k, int relu) {
     const char *op = "conv2d_forward";
     check_k(op, k);
     uint32_t kk = (uint32_t)(k * k);
@@ -288,7 +299,7 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
-    if (wino(cmd, op, out, in, w, b, HB_NONE, relu, workspace, N, cin, cout, H, W, k,
+    if (wino(cmd, op, out, in, w, prepared, b, HB_NONE, relu, workspace, N, cin, cout, H, W, k,
              (uint32_t)cin * kk, kk, 0, 1, 0, 0, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
@@ -297,8 +308,8 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor relu_mask, hb_tensor workspace, int N, int cin, int cout,
-                             int H, int W, int k, int accumulate) {
+                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
+                             int cin, int cout, int H, int W, int k, int accumulate) {
     const char *op = "conv2d_backward_data";
     check_k(op, k);
     uint32_t kk = (uint32_t)(k * k);
@@ -308,12 +319,42 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
-    if (wino(cmd, op, gin, gout, w, HB_NONE, relu_mask, 0, workspace, N, cout, cin, H, W, k, kk,
+    if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, relu_mask, 0, workspace, N, cout, cin, H,
+             W, k, kk,
              (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate, 0, 0))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W, k, kk,
          (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
+}
+
+size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data) {
+    wino_plan p;
+    int ci = backward_data ? cout : cin, co = backward_data ? cin : cout;
+    return wino_plan_for(ci, co, H, W, k, &p) ? p.u : 0;
+}
+
+void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
+                       int k, int backward_data) {
+    const char *op = backward_data ? "conv2d_backward_data" : "conv2d_forward";
+    size_t need = hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data);
+    if (!need) hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d does not run by Winograd", H, W,
+                      cin, cout, k);
+    uint32_t kk = (uint32_t)(k * k);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    hb_require(op, "prepared weights", u, need);
+    wino_plan p;
+    /* the strides and taps forward and backward data read (the latter: roles swapped, taps
+     * flipped) */
+    if (backward_data) {
+        wino_plan_for(cout, cin, H, W, k, &p);
+        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, cout, cin, kk,
+                     (uint32_t)cin * kk, (int32_t)kk - 1, -1);
+    } else {
+        wino_plan_for(cin, cout, H, W, k, &p);
+        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, cin, cout, (uint32_t)cin * kk,
+                     kk, 0, 1);
+    }
 }
 
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
@@ -335,8 +376,8 @@ static void require_recorded(const char *op, int recorded) {
 }
 
 void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor b, hb_tensor workspace, int N, int cin, int cout, int H,
-                                int W, int k) {
+                                hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
+                                int cin, int cout, int H, int W, int k) {
     const char *op = "conv2d_forward_avgpool2";
     check_k(op, k);
     hb_require(op, "input", in, (uint64_t)N * cin * H * W);
@@ -344,14 +385,16 @@ void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     require_fusable(op, cin, cout, H, W, k);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, b, HB_NONE, 0, workspace, N, cin,
+    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, HB_NONE, 0,
+                              workspace, N, cin,
                               cout, H, W, k, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1, 0,
                               0, 1));
 }
 
 void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor relu_mask, hb_tensor workspace, int N, int cin,
-                                      int cout, int H, int W, int k, int accumulate) {
+                                      hb_tensor prepared, hb_tensor relu_mask,
+                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                      int k, int accumulate) {
     const char *op = "conv2d_backward_data_avgpool2";
     check_k(op, k);
     uint32_t kk = (uint32_t)(k * k);
@@ -360,7 +403,8 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     require_fusable(op, cin, cout, H, W, k);
-    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0,
+    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
+                              relu_mask, 0,
                               workspace, N, cout, cin, H, W, k, kk, (uint32_t)cin * kk,
                               (int32_t)kk - 1, -1, accumulate, 1, 0));
 }

@@ -24,27 +24,37 @@ void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
  * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W]. */
 /* workspace: scratch of hb_conv2d_workspace floats, or HB_NONE. 3x3 layers with enough
  * channels run by Winograd in it (images in chunks when it holds fewer than N); without
- * one (or too small for one image) the direct kernel runs. relu: out = max(conv, 0), a relu
- * fused into the convolution's epilogue. */
-void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w, hb_tensor b,
-                       hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
-                       int relu);
+ * one (or too small for one image) the direct kernel runs. prepared: w's Winograd transform
+ * made by hb_conv2d_prepare (below), or HB_NONE. relu: out = max(conv, 0), a relu fused into
+ * the convolution's epilogue. */
+void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
+                       int cout, int H, int W, int k, int relu);
 /* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
  * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor relu_mask, hb_tensor workspace, int N, int cin, int cout,
-                             int H, int W, int k, int accumulate);
+                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
+                             int cin, int cout, int H, int W, int k, int accumulate);
 /* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
  * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
  * Only where hb_conv2d_avgpool2_fuses (a Winograd shape), with the workspace
  * hb_conv2d_workspace asks for; the full-resolution convolution is never written. */
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k);
 void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor b, hb_tensor workspace, int N, int cin, int cout, int H,
-                                int W, int k);
+                                hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
+                                int cin, int cout, int H, int W, int k);
 void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor relu_mask, hb_tensor workspace, int N, int cin,
-                                      int cout, int H, int W, int k, int accumulate);
+                                      hb_tensor prepared, hb_tensor relu_mask,
+                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                      int k, int accumulate);
+/* Weights prepared once for many passes (a Langevin chain, where they do not change): the
+ * Winograd transform forward (backward_data = 0) or backward data (1) makes of w, recorded
+ * into u of hb_conv2d_prepared_floats floats (0: this shape does not run by Winograd). The
+ * four ops above take it as `prepared` (else HB_NONE) and skip their own transform; it is
+ * valid until w changes. */
+size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data);
+void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
+                       int k, int backward_data);
 /* Floats of scratch the fastest path of all three conv ops wants for this shape. */
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
 /* Floats of scratch hb_conv2d_backward_weight wants for this shape (0: none): by Winograd

@@ -88,7 +88,12 @@ static void record_chain_part(hb_trainer *t, hb_cmd *cmd, int start, int first, 
                            .eps_latent = c->epsilon_latent, .temp = c->mcmc_temp,
                            .max_norm_res = c->max_langevin_norm_res, .tau_res = c->tau_res,
                            .seed = c->seed, .first = first};
+        /* the weights stay fixed along the chain: their Winograd transforms are made once */
+        hb_g_freeze(t->hat, cmd);
+        hb_g_freeze(t->gen, cmd);
         hb_joint_record_chain(cmd, t->hat, t->gen, t->y, t->scratch, t->counter, B, &jc);
+        hb_g_thaw(t->hat);
+        hb_g_thaw(t->gen);
         hb_cmd_copy(cmd, t->gz, gout);
         hb_cmd_copy(cmd, t->x, hb_g_value(t->hat, 0, B));
         return;
@@ -100,6 +105,7 @@ static void record_chain_part(hb_trainer *t, hb_cmd *cmd, int start, int first, 
     hb_tensor x = hb_g_value(t->hat, 0, B), dx = hb_g_grad(t->hat, 0, B);
     hb_langevin_cfg lc = {.eps = c->epsilon, .grad_scale = 1.0f / c->mcmc_temp,
                           .max_norm = c->max_langevin_norm_res, .tau = c->tau_res, .seed = c->seed};
+    hb_g_freeze(t->hat, cmd); /* fixed weights along the chain: transformed once */
     for (int k = first; k < last; k++) {
         hb_add(cmd, x, t->gz, t->y);
         hb_g_forward(t->hat, cmd, B);
@@ -108,6 +114,7 @@ static void record_chain_part(hb_trainer *t, hb_cmd *cmd, int start, int first, 
         lc.stream = (uint32_t)k;
         hb_langevin_step(cmd, t->y, dx, t->scratch, t->counter, B, t->D, &lc);
     }
+    hb_g_thaw(t->hat);
     hb_add(cmd, t->x, t->gz, t->y);
 }
 
