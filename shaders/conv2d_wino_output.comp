@@ -8,8 +8,11 @@
 // results of the tile, read as vec4 over the channels. VEC = 4 (W and offsets multiples
 // of 4): each tile row is one vec4 store. POOL = 1: the output is the 2x2 average pooling of
 // that (before mask and accumulation), (H/2) x (W/2); H and W even, no RELU_OUT; with VEC = 2
-// (W/2 and the output's offset even) each pooled row's two values are one store. Stores are
-// wide (common.glsl).
+// (W/2 and the output's offset even) each pooled row's two values are one store.
+// PAIR = 1 (VEC 4, or POOL with VEC 2; rows of an even number of tiles, W and the output's
+// offset multiples of 8): tiles p and p + 1, horizontal neighbours, in one invocation, so
+// each row is stored 8 (pooled: 4) floats at a time. Stores are wide (common.glsl) and are
+// half of this kernel's time.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
@@ -20,29 +23,28 @@ layout(constant_id = 3) const uint HAS_BIAS = 0;
 layout(constant_id = 4) const uint ACCUMULATE = 0;
 layout(constant_id = 5) const uint HAS_MASK = 0;
 layout(constant_id = 6) const uint RELU_OUT = 0;
+layout(constant_id = 7) const uint PAIR = 0;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
 layout(binding = 4) uniform samplerBuffer Mask;
+layout(std430, binding = 3) writeonly buffer Ob8 { HbF8 Out8[]; };
 layout(std430, binding = 3) writeonly buffer Ob4 { HbF4 Out4[]; };
 layout(std430, binding = 3) writeonly buffer Ob2 { HbF2 Out2[]; };
 layout(std430, binding = 3) writeonly buffer Ob1 { float Out1[]; };
 
 layout(push_constant) uniform PC {
-    uint total;           // tiles * c4
+    uint total;           // tiles * c4n, halved with PAIR
     uint c4n, pp, np4;    // vec4s of real channels; padded tiles; vec4s per row of M
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint mask_off;
 };
 
-void main() {
-    uint idx = hb_global_index();
-    if (idx >= total) return;
-    uint p = idx / c4n, c4 = idx - p * c4n;
-    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+// y = A^T m A (+ bias) of tile p, channels 4 c4 .. 4 c4 + 3 in the components
+void tile_values(uint p, uint c4, vec4 bias, out vec4 y[MT][MT]) {
     vec4 m[AL][AL];
     [[unroll]] for (uint i = 0; i < AL; i++)
         [[unroll]] for (uint j = 0; j < AL; j++)
@@ -54,17 +56,47 @@ void main() {
             [[unroll]] for (uint a = 0; a < AL; a++) s += wino_at(i, a) * m[a][b];
             t[i][b] = s;
         }
-    vec4 y[MT][MT]; // channels in the components
-    vec4 bias = vec4(0);
-    if (HAS_BIAS != 0u)
-        [[unroll]] for (uint j = 0; j < 4u; j++)
-            bias[j] = texelFetch(Bias, int(b_off + min(4u * c4 + j, cout - 1u))).x;
     [[unroll]] for (uint i = 0; i < MT; i++)
         [[unroll]] for (uint j = 0; j < MT; j++) {
             vec4 s = bias;
             [[unroll]] for (uint b = 0; b < AL; b++) s += t[i][b] * wino_at(j, b);
             y[i][j] = s;
         }
+}
+
+// The epilogue of 4 consecutive outputs at element o (VEC paths; o a multiple of 4)
+vec4 finish4(vec4 v, uint o) {
+    if (RELU_OUT != 0u) v = max(v, vec4(0));
+    if (HAS_MASK != 0u)
+        v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
+    if (ACCUMULATE != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
+    return v;
+}
+float finish1(float v, uint o) {
+    if (RELU_OUT != 0u) v = max(v, 0.0);
+    if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
+    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o)).x;
+    return v;
+}
+
+// pooled value (x, i) of channel j
+float pooled(vec4 y[MT][MT], uint i, uint x, uint j) {
+    return 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] + y[2u * i + 1u][2u * x][j] +
+                   y[2u * i + 1u][2u * x + 1u][j]);
+}
+
+void main() {
+    uint idx = hb_global_index();
+    if (idx >= total) return;
+    uint q = idx / c4n, c4 = idx - q * c4n, p = PAIR != 0u ? 2u * q : q;
+    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+    vec4 bias = vec4(0);
+    if (HAS_BIAS != 0u)
+        [[unroll]] for (uint j = 0; j < 4u; j++)
+            bias[j] = texelFetch(Bias, int(b_off + min(4u * c4 + j, cout - 1u))).x;
+    vec4 y[MT][MT], y1[MT][MT]; // y1: tile p + 1 (PAIR)
+    tile_values(p, c4, bias, y);
+    if (PAIR != 0u) tile_values(p + 1u, c4, bias, y1);
     if (POOL != 0u) {
         uint H2 = H / 2u, W2 = W / 2u;
         [[unroll]] for (uint j = 0; j < 4u; j++) {
@@ -73,19 +105,17 @@ void main() {
             [[unroll]] for (uint i = 0; i < MT / 2u; i++) {
                 uint yy = ty * (MT / 2u) + i;
                 if (yy >= H2) break;
-                vec2 row;
                 uint o0 = ((n * cout + co) * H2 + yy) * W2 + tx * (MT / 2u);
+                vec4 row; // PAIR: both tiles' two values; else .xy
                 [[unroll]] for (uint x = 0; x < MT / 2u; x++) {
-                    uint xx = tx * (MT / 2u) + x, o = o0 + x;
-                    if (xx >= W2) break;
-                    float v = 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] +
-                                      y[2u * i + 1u][2u * x][j] + y[2u * i + 1u][2u * x + 1u][j]);
-                    if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o)).x > 0.0)) v = 0.0;
-                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o)).x;
-                    row[x] = v;
-                    if (VEC != 2u) Out1[out_off + o] = v;
+                    uint xx = tx * (MT / 2u) + x;
+                    if (PAIR == 0u && xx >= W2) break;
+                    row[x] = finish1(pooled(y, i, x, j), o0 + x);
+                    if (PAIR != 0u) row[2u + x] = finish1(pooled(y1, i, x, j), o0 + 2u + x);
+                    if (VEC != 2u) Out1[out_off + o0 + x] = row[x];
                 }
-                if (VEC == 2u) Out2[(out_off + o0) / 2u] = hb_f2(row);
+                if (PAIR != 0u) Out4[(out_off + o0) / 4u] = hb_f4(row);
+                else if (VEC == 2u) Out2[(out_off + o0) / 2u] = hb_f2(row.xy);
             }
         }
         return;
@@ -99,20 +129,18 @@ void main() {
             if (yy >= H) break;
             uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
-                vec4 v = vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]);
-                if (RELU_OUT != 0u) v = max(v, vec4(0));
-                if (HAS_MASK != 0u)
-                    v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
-                if (ACCUMULATE != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
-                Out4[(out_off + o) / 4u] = hb_f4(v);
+                vec4 v = finish4(vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]), o);
+                if (PAIR != 0u) {
+                    vec4 v1 = finish4(vec4(y1[i][0][j], y1[i][1][j], y1[i][2][j], y1[i][3][j]),
+                                      o + MT);
+                    Out8[(out_off + o) / 8u] = hb_f8(v, v1);
+                } else {
+                    Out4[(out_off + o) / 4u] = hb_f4(v);
+                }
             } else {
                 [[unroll]] for (uint x = 0; x < MT; x++) {
                     if (x0 + x >= W) break;
-                    float v = y[i][x][j];
-                    if (RELU_OUT != 0u) v = max(v, 0.0);
-                    if (HAS_MASK != 0u && !(texelFetch(Mask, int(mask_off + o + x)).x > 0.0)) v = 0.0;
-                    if (ACCUMULATE != 0u) v += texelFetch(Old, int(old_off + o + x)).x;
-                    Out1[out_off + o + x] = v;
+                    Out1[out_off + o + x] = finish1(y[i][x][j], o + x);
                 }
             }
         }

@@ -255,11 +255,14 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     /* pooled: pairs when every chunk's output offset is even */
     uint32_t vout = pool_out ? (W % 4 == 0 && out.off % 2 == 0 ? 2 : 1)
                              : (hb_vec4_ok(to, 2, (uint64_t)W) ? 4 : 1);
+    /* two neighbour tiles per invocation when their rows make whole 8-float (pooled: 4-float)
+     * stores */
+    uint32_t pair = W % 8 == 0 && (pool_out ? out.off % 4 == 0 : vout == 4);
     hb_pipeline *pout = hb_pipeline_get(
         ctx, "conv2d_wino_output", vout == 4 ? "RrRSR" : "Rrrsr",
         (uint32_t[]){local, vout, pool_out != 0, b.buf != NULL, accumulate != 0,
-                     mask.buf != NULL, relu != 0},
-        7);
+                     mask.buf != NULL, relu != 0, pair},
+        8);
     size_t in_img = (size_t)cin * H * W / (pool_in ? 4 : 1);
     size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
@@ -277,8 +280,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
             uint32_t mask_off;
-        } op = {tiles * c4n, c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,
-                (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
+        } op = {tiles * c4n / (pair ? 2 : 1), c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout,
+                (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
                 m.buf ? m.off : 0};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
         hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y, hb_or(m, M)};
