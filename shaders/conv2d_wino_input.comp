@@ -12,6 +12,9 @@
 // and offset multiples of 4): input rows are read as vec4s. POOL = 1: the input is given at half
 // resolution, (H/2) x (W/2), and the patch is read from its 2x2 average pooling's backward
 // pass (each value / 4, repeated over its 2x2 window): avgpool2_backward fused in.
+// STEM = C0 in 1..4 (VEC = 4, no POOL): the input is relu(conv3x3(x) + b) of a stem conv
+// whose output is never stored (x: C0 channels of H x W, weights SW [cin][C0][3][3], bias
+// SB); the patch is computed from x here.
 #define HB_KERNEL_1D
 #include "common.glsl"
 #include "wino.glsl"
@@ -19,17 +22,74 @@
 layout(constant_id = 1) const uint VEC = 1;
 layout(constant_id = 2) const uint POOL = 0;
 layout(constant_id = 3) const uint PANEL = 0;
+layout(constant_id = 4) const uint STEM = 0;
 const uint PANEL_ROWS = 16u; // WINO_GEMM_ROWS in conv2d.c
 
-layout(binding = 0) uniform samplerBuffer In;
+layout(binding = 0) uniform samplerBuffer In; // STEM: x
 layout(std430, binding = 1) writeonly buffer Vb { HbF8 V[]; };
+layout(binding = 2) uniform samplerBuffer SW;
+layout(binding = 3) uniform samplerBuffer SB;
 
 layout(push_constant) uniform PC {
     uint total;       // pp * kp / 8
     uint kp4, pp;     // vec4s per row of V (even); padded tile count (multiple of the GEMM block)
     uint tiles, tw, tpi; // real tiles, tiles per row, tiles per image
     uint cin, H, W, in_off, v_off4;
+    uint sw_off, sb_off; // STEM
 };
+
+// STEM: rows 4ty-2 .. 4ty+5 and columns 4tx-2 .. 4tx+5 of x around tile (ty, tx) of image n,
+// zero outside the image
+void stem_input(uint n, uint ty, uint tx, bool real, out float xs[4][8][8]) {
+    int w4 = int(W / 4u), t = int(tx);
+    [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+        if (c0 >= STEM) break;
+        int plane = int(in_off + (min(n, tiles / tpi - 1u) * STEM + c0) * H * W);
+        [[unroll]] for (uint a = 0; a < 8u; a++) {
+            int y = int(ty * MT) - 2 + int(a);
+            bool row = real && y >= 0 && y < int(H);
+            int r4 = (plane + clamp(y, 0, int(H) - 1) * int(W)) / 4;
+            vec4 lft = texelFetch(In, r4 + max(t - 1, 0)), mid = texelFetch(In, r4 + t),
+                 rgt = texelFetch(In, r4 + min(t + 1, w4 - 1));
+            bool l = row && t > 0, r = row && t + 1 < w4;
+            xs[c0][a][0] = l ? lft.z : 0.0;
+            xs[c0][a][1] = l ? lft.w : 0.0;
+            [[unroll]] for (uint b = 0; b < 4u; b++) xs[c0][a][2u + b] = row ? mid[b] : 0.0;
+            xs[c0][a][6] = r ? rgt.x : 0.0;
+            xs[c0][a][7] = r ? rgt.y : 0.0;
+        }
+    }
+}
+
+// STEM: d = the patch of relu(conv3x3(x) + b) for channels 4 c4 .. 4 c4 + 3 (zero outside
+// the image and for padding channels)
+void stem_patch(uint ty, uint tx, uint c4, float xs[4][8][8], out vec4 d[AL][AL]) {
+    [[unroll]] for (uint j = 0; j < 4u; j++) {
+        uint c = min(4u * c4 + j, cin - 1u);
+        bool ch = 4u * c4 + j < cin;
+        float bias = texelFetch(SB, int(sb_off + c)).x;
+        float w[4][9];
+        [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+            if (c0 >= STEM) break;
+            [[unroll]] for (uint tap = 0; tap < 9u; tap++)
+                w[c0][tap] = texelFetch(SW, int(sw_off + (c * STEM + c0) * 9u + tap)).x;
+        }
+        [[unroll]] for (uint a = 0; a < AL; a++)
+            [[unroll]] for (uint b = 0; b < AL; b++) {
+                int y = int(ty * MT) - 1 + int(a), x = int(tx * MT) - 1 + int(b);
+                float s = bias;
+                [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+                    if (c0 >= STEM) break;
+                    [[unroll]] for (uint tap = 0; tap < 9u; tap++)
+                        s += w[c0][tap] * xs[c0][a + tap / 3u][b + tap % 3u];
+                }
+                bool inside = ch && y >= 0 && y < int(H) && x >= 0 && x < int(W);
+                d[a][b][j] = inside ? max(s, 0.0) : 0.0;
+            }
+    }
+}
+
+void transform_patch(vec4 d[AL][AL], out vec4 res[AL][AL]);
 
 // res = the transform of channels 4 c4 .. 4 c4 + 3 of tile p
 void transform(uint p, uint c4, out vec4 res[AL][AL]) {
@@ -102,6 +162,11 @@ void transform(uint p, uint c4, out vec4 res[AL][AL]) {
             }
         }
     }
+    transform_patch(d, res);
+}
+
+// res = B^T d B
+void transform_patch(vec4 d[AL][AL], out vec4 res[AL][AL]) {
     vec4 t[AL][AL]; // B^T d
     [[unroll]] for (uint i = 0; i < AL; i++)
         [[unroll]] for (uint b = 0; b < AL; b++) {
@@ -122,8 +187,19 @@ void main() {
     if (idx >= total) return;
     uint kp8 = kp4 / 2u, p = idx / kp8, c8 = idx - p * kp8;
     vec4 lo[AL][AL], hi[AL][AL];
-    transform(p, 2u * c8, lo);
-    transform(p, 2u * c8 + 1u, hi);
+    if (STEM != 0u) {
+        uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+        float xs[4][8][8];
+        stem_input(n, ty, tx, p < tiles, xs);
+        vec4 d[AL][AL];
+        stem_patch(ty, tx, 2u * c8, xs, d);
+        transform_patch(d, lo);
+        stem_patch(ty, tx, 2u * c8 + 1u, xs, d);
+        transform_patch(d, hi);
+    } else {
+        transform(p, 2u * c8, lo);
+        transform(p, 2u * c8 + 1u, hi);
+    }
     [[unroll]] for (uint i = 0; i < AL; i++)
         [[unroll]] for (uint j = 0; j < AL; j++)
             V[v_off4 / 2u + (PANEL != 0u ? (((i * AL + j) * pp + p - p % PANEL_ROWS) * kp8 +

@@ -13,6 +13,9 @@
 // offset multiples of 8): tiles p and p + 1, horizontal neighbours, in one invocation, so
 // each row is stored 8 (pooled: 4) floats at a time. Stores are wide (common.glsl) and are
 // half of this kernel's time.
+// MASK_STEM = C0 in 1..4 (with HAS_MASK and VEC = 4): the relu's input is the stem conv
+// conv3x3(x) + b, never stored; the mask is computed here from x (Mask: C0 channels of H x W),
+// the weights SW [cout][C0][3][3] and the bias SB.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
@@ -24,12 +27,15 @@ layout(constant_id = 4) const uint ACCUMULATE = 0;
 layout(constant_id = 5) const uint HAS_MASK = 0;
 layout(constant_id = 6) const uint RELU_OUT = 0;
 layout(constant_id = 7) const uint PAIR = 0;
+layout(constant_id = 8) const uint MASK_STEM = 0;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
-layout(binding = 4) uniform samplerBuffer Mask;
+layout(binding = 4) uniform samplerBuffer Mask; // MASK_STEM: x
+layout(binding = 5) uniform samplerBuffer SW;
+layout(binding = 6) uniform samplerBuffer SB;
 layout(std430, binding = 3) writeonly buffer Ob8 { HbF8 Out8[]; };
 layout(std430, binding = 3) writeonly buffer Ob4 { HbF4 Out4[]; };
 layout(std430, binding = 3) writeonly buffer Ob2 { HbF2 Out2[]; };
@@ -41,7 +47,42 @@ layout(push_constant) uniform PC {
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint mask_off;
+    uint sw_off, sb_off; // MASK_STEM
 };
+
+// MASK_STEM: rows 4ty-1 .. 4ty+4 and columns 4tx-1 .. 4tx+4 of x around tile (ty, tx) of
+// image n (zero outside)
+void stem_input(uint n, uint ty, uint tx, out float xs[4][AL][AL]) {
+    int w4 = int(W / 4u), t = int(tx);
+    [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+        if (c0 >= MASK_STEM) break;
+        int plane = int(mask_off + (n * MASK_STEM + c0) * H * W);
+        [[unroll]] for (uint a = 0; a < AL; a++) {
+            int y = int(ty * MT) - 1 + int(a);
+            bool row = y >= 0 && y < int(H);
+            int r4 = (plane + clamp(y, 0, int(H) - 1) * int(W)) / 4;
+            vec4 lft = texelFetch(Mask, r4 + max(t - 1, 0)), mid = texelFetch(Mask, r4 + t),
+                 rgt = texelFetch(Mask, r4 + min(t + 1, w4 - 1));
+            xs[c0][a][0] = row && t > 0 ? lft.w : 0.0;
+            [[unroll]] for (uint b = 0; b < 4u; b++) xs[c0][a][1u + b] = row ? mid[b] : 0.0;
+            xs[c0][a][5] = row && t + 1 < w4 ? rgt.x : 0.0;
+        }
+    }
+}
+
+// MASK_STEM: [conv3x3(x) + b > 0] along row i of the tile, channel co
+vec4 stem_mask(float xs[4][AL][AL], uint co, uint i) {
+    vec4 s = vec4(texelFetch(SB, int(sb_off + co)).x);
+    [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+        if (c0 >= MASK_STEM) break;
+        [[unroll]] for (uint tap = 0; tap < 9u; tap++) {
+            float w = texelFetch(SW, int(sw_off + (co * MASK_STEM + c0) * 9u + tap)).x;
+            [[unroll]] for (uint x = 0; x < MT; x++)
+                s[x] += w * xs[c0][i + tap / 3u][x + tap % 3u];
+        }
+    }
+    return vec4(greaterThan(s, vec4(0)));
+}
 
 // y = A^T m A (+ bias) of tile p, channels 4 c4 .. 4 c4 + 3 in the components
 void tile_values(uint p, uint c4, vec4 bias, out vec4 y[MT][MT]) {
@@ -64,10 +105,12 @@ void tile_values(uint p, uint c4, vec4 bias, out vec4 y[MT][MT]) {
         }
 }
 
-// The epilogue of 4 consecutive outputs at element o (VEC paths; o a multiple of 4)
-vec4 finish4(vec4 v, uint o) {
+// The epilogue of 4 consecutive outputs at element o (VEC paths; o a multiple of 4);
+// stem_m: the mask under MASK_STEM
+vec4 finish4(vec4 v, uint o, vec4 stem_m) {
     if (RELU_OUT != 0u) v = max(v, vec4(0));
-    if (HAS_MASK != 0u)
+    if (HAS_MASK != 0u && MASK_STEM != 0u) v *= stem_m;
+    else if (HAS_MASK != 0u)
         v = mix(vec4(0), v, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
     if (ACCUMULATE != 0u) v += texelFetch(Old, int((old_off + o) / 4u));
     return v;
@@ -121,6 +164,11 @@ void main() {
         return;
     }
     uint x0 = tx * MT;
+    float xs[4][AL][AL], xs1[4][AL][AL]; // MASK_STEM: x around the tile(s)
+    if (MASK_STEM != 0u) {
+        stem_input(n, ty, tx, xs);
+        if (PAIR != 0u) stem_input(n, ty, tx + 1u, xs1);
+    }
     [[unroll]] for (uint j = 0; j < 4u; j++) {
         uint co = 4u * c4 + j;
         if (co >= cout) break;
@@ -129,10 +177,12 @@ void main() {
             if (yy >= H) break;
             uint o = ((n * cout + co) * H + yy) * W + x0;
             if (VEC == 4u) {
-                vec4 v = finish4(vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]), o);
+                vec4 m = MASK_STEM != 0u ? stem_mask(xs, co, i) : vec4(1);
+                vec4 v = finish4(vec4(y[i][0][j], y[i][1][j], y[i][2][j], y[i][3][j]), o, m);
                 if (PAIR != 0u) {
+                    vec4 m1 = MASK_STEM != 0u ? stem_mask(xs1, co, i) : vec4(1);
                     vec4 v1 = finish4(vec4(y1[i][0][j], y1[i][1][j], y1[i][2][j], y1[i][3][j]),
-                                      o + MT);
+                                      o + MT, m1);
                     Out8[(out_off + o) / 8u] = hb_f8(v, v1);
                 } else {
                     Out4[(out_off + o) / 4u] = hb_f4(v);

@@ -314,6 +314,73 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     free(full), free(want), free(want_gin);
 }
 
+/* A stem fused into the next conv (hb_conv2d_{forward,backward_data}_stem): that conv's
+ * input relu(conv3x3(x, w1) + b1) is computed from x, forward (into a relu, a pooling or
+ * neither) and backward data through the stem's relu (its mask recomputed), with and without
+ * accumulation, pooling and prepared weights, against the unfused CPU reference. */
+static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cout, int H, int W,
+                       int pool, int relu, int chunk1) {
+    size_t nx = (size_t)N * c0 * H * W, nh = (size_t)N * C * H * W, nout = (size_t)N * cout * H * W;
+    size_t ny = pool ? nout / 4 : nout, nw1 = (size_t)C * c0 * 9, nw = (size_t)cout * C * 9;
+    char tag[128], what[192];
+    snprintf(tag, sizeof tag, "N%d stem %d->%d, %d->%d %dx%d%s%s%s", N, c0, C, C, cout, H, W,
+             pool ? " pool" : "", relu ? " relu" : "", chunk1 ? " chunk1" : "");
+    tu_check(hb_conv2d_stem_fuses(c0, C, cout, H, W), "stem fusion accepts %s", tag);
+    float *x = malloc(nx * 4), *w1 = malloc(nw1 * 4), *b1 = malloc(C * 4), *w = malloc(nw * 4),
+          *b = malloc(cout * 4), *gout = malloc(ny * 4), *prev = malloc(nh * 4);
+    tu_rand(rng, x, nx, -1, 1), tu_rand(rng, w1, nw1, -0.5, 0.5), tu_rand(rng, b1, C, -0.2, 0.2);
+    tu_rand(rng, w, nw, -0.1, 0.1), tu_rand(rng, b, cout, -0.5, 0.5);
+    tu_rand(rng, gout, ny, -1, 1), tu_rand(rng, prev, nh, -1, 1);
+    double *xd = tu_to_double(x, nx), *w1d = tu_to_double(w1, nw1), *b1d = tu_to_double(b1, C),
+           *wd = tu_to_double(w, nw), *bd = tu_to_double(b, cout), *goutd = tu_to_double(gout, ny);
+    double *pre = malloc(nh * 8), *h = malloc(nh * 8), *full = malloc(nout * 8),
+           *want = malloc((nh > nout ? nh : nout) * 8), *gh = malloc(nh * 8);
+    ref_conv2d_forward(pre, xd, w1d, b1d, N, c0, C, H, W, 3);
+    ref_relu(h, pre, nh);
+    ref_conv2d_forward(full, h, wd, bd, N, C, cout, H, W, 3);
+    if (pool) ref_avgpool2(want, full, N, cout, H, W);
+    else for (size_t i = 0; i < nout; i++) want[i] = relu && full[i] < 0 ? 0.0 : full[i];
+
+    hb_tensor X = tu_upload(ctx, x, nx), W1 = tu_upload(ctx, w1, nw1), B1 = tu_upload(ctx, b1, C);
+    hb_tensor Wt = tu_upload(ctx, w, nw), B = tu_upload(ctx, b, cout), GOUT = tu_upload(ctx, gout, ny);
+    hb_tensor OUT = hb_alloc(ctx, ny), GIN = hb_alloc(ctx, nh);
+    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, chunk1 ? 1 : N, C, cout, H, W, 3));
+    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 0)),
+              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 1));
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, C, cout, H, W, 3, 0);
+           hb_conv2d_prepare(cmd, PB, Wt, C, cout, H, W, 3, 1));
+    hb_conv2d_stem st = {X, W1, B1, c0};
+    double tol_fwd = 4e-6 * sqrt((double)C * 9), tol_bwd = 4e-6 * sqrt((double)cout * 9);
+    for (int prep = 0; prep < 2; prep++) {
+        hb_fill_host(ctx, OUT, NAN);
+        TU_RUN(ctx, cmd, hb_conv2d_forward_stem(cmd, OUT, &st, Wt, prep ? PF : HB_NONE, B, WS, N,
+                                                C, cout, H, W, relu, pool));
+        float *got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward_stem%s %s", prep ? " prepared" : "", tag);
+        tu_close(what, got, want, ny, 1e-5, tol_fwd);
+        free(got);
+    }
+    if (pool) ref_avgpool2_backward(full, goutd, N, cout, H, W);
+    else memcpy(full, goutd, nout * 8);
+    ref_conv2d_backward_data(gh, full, wd, N, C, cout, H, W, 3);
+    for (int acc = 0; acc < 2; acc++) {
+        hb_upload(ctx, GIN, prev);
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data_stem(cmd, GIN, GOUT, Wt, acc ? PB : HB_NONE, &st,
+                                                      WS, N, C, cout, H, W, acc, pool));
+        for (size_t i = 0; i < nh; i++) want[i] = (pre[i] > 0 ? gh[i] : 0.0) + (acc ? prev[i] : 0.0);
+        float *got = tu_download(ctx, GIN);
+        snprintf(what, sizeof what, "backward_data_stem%s %s", acc ? " accumulate prepared" : "",
+                 tag);
+        tu_close(what, got, want, nh, 1e-5, tol_bwd);
+        free(got);
+    }
+    hb_tensor all[] = {X, W1, B1, Wt, B, GOUT, OUT, GIN, WS, PF, PB};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) hb_free(ctx, all[i]);
+    free(x), free(w1), free(b1), free(w), free(b), free(gout), free(prev);
+    free(xd), free(w1d), free(b1d), free(wd), free(bd), free(goutd);
+    free(pre), free(h), free(full), free(want), free(gh);
+}
+
 /* A weight-gradient reduction so long (131072 pixels, 32768 rows) that one invocation per tile
  * would pass lavapipe's 65535 loop-iteration limit: checked on sampled elements. C = 32 runs
  * the direct kernel, C = 64 Winograd (8192 tiles in one GEMM reduction). */
@@ -402,6 +469,12 @@ int main(void) {
         {1, 48, 48, 2, 2, 3, 1, 0, 1, 0},    {2, 64, 64, 32, 32, 3, 1, 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) check_pooled(ctx, &rng, &pooled[i]);
+    /* stems fused into the next conv: 1 and 3 channels, rows of 1 and 2 tiles, partial
+     * tiles (12 rows), pairs of tiles in the output transform (W 16) and not (W 12) */
+    check_stem(ctx, &rng, 2, 1, 48, 48, 16, 16, 1, 0, 0);
+    check_stem(ctx, &rng, 3, 3, 52, 49, 12, 12, 0, 1, 1);
+    check_stem(ctx, &rng, 2, 1, 64, 64, 8, 4, 0, 0, 0);
+    check_stem(ctx, &rng, 2, 4, 48, 48, 16, 8, 1, 0, 1);
     check_long_wgrad(ctx, &rng, 32);
     check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);

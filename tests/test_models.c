@@ -176,6 +176,48 @@ static void test_joint_chain(hb_ctx *ctx) {
     hb_g_free(hat), hb_g_free(gen);
 }
 
+/* A frozen graph (hb_g_freeze: prepared Winograd weights, the stem computed inside the next
+ * conv) gives the energy and dH/dx of the plain passes, for 1 and 3 channels at a width where
+ * the stem fuses; and refuses parameter gradients. */
+static void test_frozen(hb_ctx *ctx, int nch) {
+    const int B = 4, ngf = 48;
+    hb_graph *hat = hb_build_hat(ctx, 32, nch, ngf);
+    hb_g_finalize(hat, B);
+    hb_g_init_params(hat, 5);
+    size_t D = (size_t)nch * 32 * 32;
+    float *x = malloc(B * D * 4), *e[2], *dx[2];
+    uint64_t rng = 9;
+    tu_rand(&rng, x, B * D, -1, 1);
+    hb_upload(ctx, hb_g_value(hat, 0, B), x);
+    for (int frozen = 0; frozen < 2; frozen++) {
+        hb_cmd *cmd = hb_cmd_create(ctx);
+        hb_cmd_begin(cmd);
+        if (frozen) hb_g_freeze(hat, cmd);
+        hb_g_forward(hat, cmd, B);
+        hb_fill(cmd, hb_g_grad(hat, hat->output, B), 1.0f);
+        hb_g_backward(hat, cmd, B, 0, 1);
+        if (frozen) hb_g_thaw(hat);
+        hb_cmd_end(cmd);
+        hb_cmd_run(cmd);
+        hb_cmd_destroy(cmd);
+        e[frozen] = tu_download(ctx, hb_g_value(hat, hat->output, B));
+        dx[frozen] = tu_download(ctx, hb_g_grad(hat, 0, B));
+    }
+    double *want = malloc(B * D * 8);
+    char what[96];
+    for (int i = 0; i < B; i++) want[i] = e[0][i];
+    snprintf(what, sizeof what, "frozen hat (%d channels) energy", nch);
+    tu_close(what, e[1], want, B, 1e-4, 1e-5);
+    for (size_t i = 0; i < B * D; i++) want[i] = dx[0][i];
+    double mx = 0;
+    for (size_t i = 0; i < B * D; i++) mx = fmax(mx, fabs(want[i]));
+    snprintf(what, sizeof what, "frozen hat (%d channels) dH/dx", nch);
+    tu_close(what, dx[1], want, B * D, 1e-4, 1e-4 * mx);
+    free(x), free(want);
+    for (int f = 0; f < 2; f++) free(e[f]), free(dx[f]);
+    hb_g_free(hat);
+}
+
 /* Stop after 2 of 4 iterations, save, load into a new trainer, finish: the same bits as 4
  * uninterrupted iterations. */
 static void test_resume(hb_ctx *ctx) {
@@ -337,6 +379,8 @@ int main(void) {
     test_weight_files(ctx);
     test_synth_iteration(ctx);
     test_joint_chain(ctx);
+    test_frozen(ctx, 1);
+    test_frozen(ctx, 3);
     test_resume(ctx);
     test_ae_and_joint(ctx);
     test_trajectory(ctx);

@@ -393,6 +393,30 @@ static int pool_of_conv(const hb_graph *g, int a) {
     return hb_conv2d_avgpool2_fuses(in.c, c->shape.c, in.h, in.w, c->k);
 }
 
+/* 1 when conv i reads a relu of a 3x3 stem conv (1..4 input channels, with bias) that the
+ * conv op computes from the stem's input instead of reading it stored: in frozen passes only
+ * (hb_g_freeze: Langevin passes, which want no parameter gradients, the one thing that needs
+ * the stem's output), with the relu and the stem read by nothing else, where the shape fuses.
+ * The stem and its relu then never run; conv i's backward-data pass recomputes the relu's
+ * mask. */
+static int stem_into_conv(const hb_graph *g, int i) {
+    const hb_g_node *n = &g->nodes[i];
+    if (!g->frozen || n->kind != HB_G_CONV || n->k != 3) return 0;
+    const hb_g_node *r = &g->nodes[n->in0];
+    if (!relu_of_conv(g, n->in0) || r->consumers != 1) return 0;
+    const hb_g_node *st = &g->nodes[r->in0];
+    hb_shape x = g->nodes[st->in0].shape;
+    return st->k == 3 && st->bias >= 0 &&
+           hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w);
+}
+
+/* The stem read by conv i (stem_into_conv) */
+static hb_conv2d_stem stem_of(const hb_graph *g, int i, int N) {
+    const hb_g_node *st = &g->nodes[g->nodes[g->nodes[i].in0].in0];
+    return (hb_conv2d_stem){hb_g_value(g, st->in0, N), hb_g_param(g, st->weight),
+                            hb_g_param(g, st->bias), g->nodes[st->in0].shape.c};
+}
+
 /* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in */
 static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int pool,
                          int N) {
@@ -401,7 +425,11 @@ static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu,
     hb_tensor x = hb_g_value(g, n->in0, N), w = hb_g_param(g, n->weight),
               b = param_or_none(g, n->bias);
     hb_tensor prep = g->frozen ? n->prep_fwd : HB_NONE;
-    if (pool)
+    if (stem_into_conv(g, i)) {
+        hb_conv2d_stem st = stem_of(g, i, N);
+        hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h,
+                               in.w, relu, pool);
+    } else if (pool)
         hb_conv2d_forward_avgpool2(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c,
                                    in.h, in.w, n->k);
     else
@@ -445,7 +473,8 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
                               (int)hb_g_size(g, n->in0), out.c);
             break;
-        case HB_G_RELU:
+        case HB_G_RELU: /* a stem's relu runs in the conv reading it (stem_into_conv) */
+            if (n->consumers == 1 && stem_into_conv(g, n->consumer)) break;
             if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
             else hb_relu(cmd, y, x);
             break;
@@ -492,7 +521,11 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor prep = g->frozen ? n->prep_bwd : HB_NONE;
     switch (n->kind) {
     case HB_G_CONV:
-        if (pooled)
+        if (stem_into_conv(g, i)) {
+            hb_conv2d_stem st = stem_of(g, i, N);
+            hb_conv2d_backward_data_stem(cmd, gin, gy, hb_g_param(g, n->weight), prep, &st,
+                                         g->workspace, N, in.c, out.c, in.h, in.w, acc, pooled);
+        } else if (pooled)
             hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
                                              g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
         else
@@ -547,6 +580,8 @@ static void backward_params(hb_graph *g, hb_cmd *cmd, int i, int N) {
 
 void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int want_input_grad) {
     require_batch(g, N);
+    if (g->frozen && want_param_grads)
+        hb_die(1, "%s: parameter gradients of a frozen graph (hb_g_thaw first)", g->name);
     char *written = calloc((size_t)g->nnodes, 1);
     written[root(g, g->output)] = 1;
     for (int i = g->nnodes - 1; i > 0; i--) {

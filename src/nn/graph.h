@@ -126,10 +126,12 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int batch);
 void hb_g_backward(hb_graph *g, hb_cmd *cmd, int batch, int want_param_grads,
                    int want_input_grad);
 
-/* For passes that all see the same weights (the steps of a Langevin chain): hb_g_freeze
- * records each Winograd conv's weight transforms (forward and backward data) once, and the
- * passes recorded until hb_g_thaw use them instead of transforming at every pass. Thaw
- * before recording anything that changes the weights. */
+/* For passes that all see the same weights and want no parameter gradients (the steps of a
+ * Langevin chain): hb_g_freeze records each Winograd conv's weight transforms (forward and
+ * backward data) once, and the passes recorded until hb_g_thaw use them instead of
+ * transforming at every pass; a relu'd stem conv is computed inside the conv that reads it
+ * and never stored (stem_into_conv in graph.c). Thaw before recording anything that changes
+ * the weights or wants their gradients. */
 void hb_g_freeze(hb_graph *g, hb_cmd *cmd);
 void hb_g_thaw(hb_graph *g);
 

@@ -176,22 +176,28 @@ static const char *wino_label(const char *op, int stage) {
 }
 
 /* V[xi][pp][kp] = the input transform of the first `tiles` tiles of x (cin channels of H x W
- * images, or H/2 x W/2 read through pooling's backward pass when pool_in), zero for padding
- * tiles and channels; in panels of WINO_GEMM_ROWS tiles when panel (for the GEMM's left
- * operand, shaders/conv2d_wino_input.comp). */
+ * images, or H/2 x W/2 read through pooling's backward pass when pool_in, or the output of
+ * stem computed from x, its C0-channel input), zero for padding tiles and channels; in panels
+ * of WINO_GEMM_ROWS tiles when panel (for the GEMM's left operand,
+ * shaders/conv2d_wino_input.comp). */
 static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                        const wino_plan *p, uint32_t tiles, uint32_t pp, int cin, int H, int W,
-                       int pool_in, int panel) {
+                       int pool_in, int panel, const hb_conv2d_stem *stem) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vin = hb_vec4_ok(&x, 1, (uint64_t)(pool_in ? W / 2 : W));
-    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RS" : "rS",
-                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0, panel != 0}, 4);
+    if (stem && !vin) hb_die(1, "%s: a stem's x needs vec4-aligned rows", label);
+    hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RSrr" : "rSrr",
+                                       (uint32_t[]){local, vin ? 4 : 1, pool_in != 0, panel != 0,
+                                                    stem ? (uint32_t)stem->cin : 0},
+                                       5);
     struct {
-        uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4;
+        uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4, sw_off, sb_off;
     } ip = {pp * p->kp / 8, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
-            (uint32_t)W, x.off, hb_window_off(ctx, V) / 4};
-    hb_tensor it[2] = {x, V};
+            (uint32_t)W, x.off, hb_window_off(ctx, V) / 4, stem ? stem->w.off : 0,
+            stem ? stem->b.off : 0};
+    /* without a stem, stand-in bindings the kernel does not read */
+    hb_tensor it[4] = {x, V, stem ? stem->w : x, stem ? stem->b : x};
     hb_dispatch_1d(cmd, label, pin, it, &ip, sizeof ip, ip.total, local);
 }
 
@@ -231,15 +237,39 @@ static void wino_weights(hb_cmd *cmd, const char *label, hb_tensor U, hb_tensor 
                    &wp, sizeof wp, wp.total, local);
 }
 
+/* How a convolution reads w: its channels in (ci) and out (co), the weight strides of an
+ * output and an input channel, and the taps (from tap_base in steps of tap_step). Backward
+ * data is a convolution of gout with the roles swapped and the taps flipped, so weights are
+ * never repacked. */
+typedef struct {
+    int ci, co;
+    uint32_t s_o, s_i;
+    int32_t tap_base, tap_step;
+} conv_dir;
+static conv_dir forward_dir(int cin, int cout, int k) {
+    return (conv_dir){cin, cout, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1};
+}
+static conv_dir backward_data_dir(int cin, int cout, int k) {
+    return (conv_dir){cout, cin, (uint32_t)(k * k), (uint32_t)(cin * k * k), k * k - 1, -1};
+}
+
+/* What wino() fuses around the convolution (zero: nothing). */
+typedef struct {
+    hb_tensor mask;        /* out = [mask > 0] * conv: a relu's backward pass */
+    int relu, accumulate;  /* out = max(conv, 0); out += conv */
+    int pool_in, pool_out; /* `in` given at half resolution and read through 2x2 average
+                            * pooling's backward pass; `out` the pooling of the conv (H, W even) */
+    const hb_conv2d_stem *stem_in;   /* `in` is this stem's output, computed from its x */
+    const hb_conv2d_stem *stem_mask; /* the mask is this stem's pre-activation, ditto */
+} wino_fusions;
+
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
  * least one image; 0 (nothing recorded) otherwise. prepared: the weight transform made
- * before (hb_conv2d_prepare), else HB_NONE. pool_in: `in` is given at half resolution
- * and read through 2x2 average pooling's backward pass; pool_out: `out` is the 2x2 average
- * pooling of the convolution (H and W even for both). */
+ * before (hb_conv2d_prepare), else HB_NONE. */
 static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
-                hb_tensor prepared, hb_tensor b, hb_tensor mask, int relu, hb_tensor ws, int N,
-                int cin, int cout, int H, int W, int k, uint32_t s_o, uint32_t s_i,
-                int32_t tap_base, int32_t tap_step, int accumulate, int pool_in, int pool_out) {
+                hb_tensor prepared, hb_tensor b, hb_tensor ws, int N, int H, int W, int k,
+                conv_dir d, const wino_fusions *f) {
+    int cin = d.ci, cout = d.co;
     wino_plan p;
     uint32_t nimg = wino_plan_for(cin, cout, H, W, k, &p) ? wino_chunk_images(&p, ws, N) : 0;
     if (!nimg) return 0;
@@ -248,43 +278,54 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     uint32_t np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
     hb_tensor U = prepared.buf ? prepared : hb_slice(ws, 0, (uint32_t)p.u);
     if (prepared.buf) hb_require(name, "prepared weights", prepared, p.u);
-    else wino_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, s_o, s_i,
-                      tap_base, tap_step);
+    else wino_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, d.s_o, d.s_i,
+                      d.tap_base, d.tap_step);
 
+    const hb_conv2d_stem *sm = f->stem_mask;
+    hb_tensor mask = sm ? sm->x : f->mask;
     hb_tensor to[2] = {out, mask};
     /* pooled: pairs when every chunk's output offset is even */
-    uint32_t vout = pool_out ? (W % 4 == 0 && out.off % 2 == 0 ? 2 : 1)
-                             : (hb_vec4_ok(to, 2, (uint64_t)W) ? 4 : 1);
+    uint32_t vout = f->pool_out ? (W % 4 == 0 && out.off % 2 == 0 ? 2 : 1)
+                                : (hb_vec4_ok(to, 2, (uint64_t)W) ? 4 : 1);
+    if (sm && vout != 4) hb_die(1, "%s: a stem's mask needs vec4-aligned rows", name);
     /* two neighbour tiles per invocation when their rows make whole 8-float (pooled: 4-float)
      * stores */
-    uint32_t pair = W % 8 == 0 && (pool_out ? out.off % 4 == 0 : vout == 4);
+    uint32_t pair = W % 8 == 0 && (f->pool_out ? out.off % 4 == 0 : vout == 4);
     hb_pipeline *pout = hb_pipeline_get(
-        ctx, "conv2d_wino_output", vout == 4 ? "RrRSR" : "Rrrsr",
-        (uint32_t[]){local, vout, pool_out != 0, b.buf != NULL, accumulate != 0,
-                     mask.buf != NULL, relu != 0, pair},
-        8);
-    size_t in_img = (size_t)cin * H * W / (pool_in ? 4 : 1);
-    size_t out_img = (size_t)cout * H * W / (pool_out ? 4 : 1);
+        ctx, "conv2d_wino_output", vout == 4 ? "RrRSRrr" : "Rrrsrrr",
+        (uint32_t[]){local, vout, f->pool_out != 0, b.buf != NULL, f->accumulate != 0,
+                     mask.buf != NULL, f->relu != 0, pair, sm ? (uint32_t)sm->cin : 0},
+        9);
+    /* per image: the input (a stem's x when stem_in), the output, the mask (a stem's x) */
+    size_t in_img = f->stem_in ? (size_t)f->stem_in->cin * H * W
+                               : (size_t)cin * H * W / (f->pool_in ? 4 : 1);
+    size_t out_img = (size_t)cout * H * W / (f->pool_out ? 4 : 1);
+    size_t mask_img = sm ? (size_t)sm->cin * H * W : out_img;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
         uint32_t tiles = nc * p.tpi, pp = wino_padded_tiles(tiles);
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
         hb_tensor M = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * pp * p.np);
-        hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
+        hb_tensor x = hb_slice(f->stem_in ? f->stem_in->x : in, (uint32_t)(n0 * in_img),
+                               (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
-        hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : HB_NONE;
-        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W, pool_in,
-                   1);
+        hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * mask_img),
+                                          (uint32_t)(nc * mask_img))
+                               : HB_NONE;
+        wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W,
+                   f->pool_in, 1, f->stem_in);
         wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np, 1);
 
         struct {
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
-            uint32_t mask_off;
+            uint32_t mask_off, sw_off, sb_off;
         } op = {tiles * c4n / (pair ? 2 : 1), c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout,
-                (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off, hb_window_off(ctx, y),
-                m.buf ? m.off : 0};
-        /* absent bias, old value and mask: stand-in bindings the kernel does not read */
-        hb_tensor ot[5] = {M, hb_or(b, M), accumulate ? y : M, y, hb_or(m, M)};
+                (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off,
+                hb_window_off(ctx, y), m.buf ? m.off : 0, sm ? sm->w.off : 0,
+                sm ? sm->b.off : 0};
+        /* absent bias, old value, mask and stem: stand-in bindings the kernel does not read */
+        hb_tensor ot[7] = {M, hb_or(b, M), f->accumulate ? y : M, y, hb_or(m, M),
+                           sm ? sm->w : M, sm ? sm->b : M};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,
                        local);
     }
@@ -302,12 +343,13 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
-    if (wino(cmd, op, out, in, w, prepared, b, HB_NONE, relu, workspace, N, cin, cout, H, W, k,
-             (uint32_t)cin * kk, kk, 0, 1, 0, 0, 0))
+    conv_dir d = forward_dir(cin, cout, k);
+    if (wino(cmd, op, out, in, w, prepared, b, workspace, N, H, W, k, d,
+             &(wino_fusions){.relu = relu}))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
-    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, (uint32_t)cin * kk,
-         kk, 0, 1, wmode, 0);
+    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, d.s_o,
+         d.s_i, d.tap_base, d.tap_step, wmode, 0);
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
@@ -321,20 +363,19 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
     hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
-    /* out channel of this conv = ci (stride kk), in channel = co (stride cin*kk), taps flipped */
-    if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, relu_mask, 0, workspace, N, cout, cin, H,
-             W, k, kk,
-             (uint32_t)cin * kk, (int32_t)kk - 1, -1, accumulate, 0, 0))
+    conv_dir d = backward_data_dir(cin, cout, k);
+    if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k, d,
+             &(wino_fusions){.mask = relu_mask, .accumulate = accumulate}))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
-    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W, k, kk,
-         (uint32_t)cin * kk, (int32_t)kk - 1, -1, wmode, accumulate);
+    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W,
+         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate);
 }
 
 size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data) {
     wino_plan p;
-    int ci = backward_data ? cout : cin, co = backward_data ? cin : cout;
-    return wino_plan_for(ci, co, H, W, k, &p) ? p.u : 0;
+    conv_dir d = backward_data ? backward_data_dir(cin, cout, k) : forward_dir(cin, cout, k);
+    return wino_plan_for(d.ci, d.co, H, W, k, &p) ? p.u : 0;
 }
 
 void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
@@ -343,21 +384,13 @@ void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout,
     size_t need = hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data);
     if (!need) hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d does not run by Winograd", H, W,
                       cin, cout, k);
-    uint32_t kk = (uint32_t)(k * k);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     hb_require(op, "prepared weights", u, need);
+    conv_dir d = backward_data ? backward_data_dir(cin, cout, k) : forward_dir(cin, cout, k);
     wino_plan p;
-    /* the strides and taps forward and backward data read (the latter: roles swapped, taps
-     * flipped) */
-    if (backward_data) {
-        wino_plan_for(cout, cin, H, W, k, &p);
-        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, cout, cin, kk,
-                     (uint32_t)cin * kk, (int32_t)kk - 1, -1);
-    } else {
-        wino_plan_for(cin, cout, H, W, k, &p);
-        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, cin, cout, (uint32_t)cin * kk,
-                     kk, 0, 1);
-    }
+    wino_plan_for(d.ci, d.co, H, W, k, &p);
+    wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, d.ci, d.co, d.s_o, d.s_i,
+                 d.tap_base, d.tap_step);
 }
 
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
@@ -388,10 +421,8 @@ void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     require_fusable(op, cin, cout, H, W, k);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, HB_NONE, 0,
-                              workspace, N, cin,
-                              cout, H, W, k, (uint32_t)(cin * k * k), (uint32_t)(k * k), 0, 1, 0,
-                              0, 1));
+    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W,
+                              k, forward_dir(cin, cout, k), &(wino_fusions){.pool_out = 1}));
 }
 
 void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
@@ -407,9 +438,55 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
     if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
     require_fusable(op, cin, cout, H, W, k);
     require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
-                              relu_mask, 0,
-                              workspace, N, cout, cin, H, W, k, kk, (uint32_t)cin * kk,
-                              (int32_t)kk - 1, -1, accumulate, 1, 0));
+                              workspace, N, H, W, k, backward_data_dir(cin, cout, k),
+                              &(wino_fusions){.mask = relu_mask, .accumulate = accumulate,
+                                              .pool_in = 1}));
+}
+
+int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W) {
+    return stem_cin >= 1 && stem_cin <= 4 && W % 4 == 0 && H % 2 == 0 &&
+           hb_conv2d_avgpool2_fuses(cin, cout, H, W, 3);
+}
+
+/* A stem runs fused only by Winograd with vec4 rows of x (and of the mask's output) */
+static void require_stem(const char *op, const hb_conv2d_stem *st, int N, int cin, int cout,
+                         int H, int W) {
+    if (!hb_conv2d_stem_fuses(st->cin, cin, cout, H, W))
+        hb_die(1, "%s: %dx%d %d->%d after a %d-channel stem does not fuse "
+                  "(hb_conv2d_stem_fuses)", op, H, W, cin, cout, st->cin);
+    hb_require(op, "stem x", st->x, (uint64_t)N * st->cin * H * W);
+    hb_require(op, "stem weight", st->w, (uint64_t)cin * st->cin * 9);
+    hb_require(op, "stem bias", st->b, (uint64_t)cin);
+    if (st->x.off % 4) hb_die(1, "%s: the stem's x must start on a vec4", op);
+}
+
+void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
+                            hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
+                            int cout, int H, int W, int relu, int pool) {
+    const char *op = "conv2d_forward_stem";
+    require_stem(op, stem, N, cin, cout, H, W);
+    hb_require(op, "output", out, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
+    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    if (relu && pool) hb_die(1, "%s: relu and pooling do not fuse together", op);
+    require_recorded(op, wino(cmd, "conv2d_forward", out, HB_NONE, w, prepared, b, workspace, N,
+                              H, W, 3, forward_dir(cin, cout, 3),
+                              &(wino_fusions){.relu = relu, .pool_out = pool, .stem_in = stem}));
+}
+
+void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                  hb_tensor prepared, const hb_conv2d_stem *stem,
+                                  hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                  int accumulate, int pool) {
+    const char *op = "conv2d_backward_data_stem";
+    require_stem(op, stem, N, cin, cout, H, W);
+    hb_require(op, "gout", gout, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
+    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
+    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
+                              workspace, N, H, W, 3, backward_data_dir(cin, cout, 3),
+                              &(wino_fusions){.accumulate = accumulate, .pool_in = pool,
+                                              .stem_mask = stem}));
 }
 
 /* input and output channels per invocation of shaders/conv2d_wgrad.comp (TI, TC) */
@@ -474,7 +551,7 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor g = hb_slice(gout, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, tiles, pp, cin, H, W, 0,
-                   0);
+                   0, NULL);
         struct {
             uint32_t total, pp4, cop, tiles, tw, tpi, cout, H, W, g_off, q_off4;
         } qp = {p.np * pp / 4, pp / 4, p.np, tiles, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,

@@ -55,6 +55,25 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
 size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data);
 void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
                        int k, int backward_data);
+/* A 3x3 stem conv (1..4 input channels) whose relu'd output the next conv reads without it
+ * being stored (the Langevin passes of the hat net's first block, hb_g_freeze): the next
+ * conv's input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w [C][cin][3][3], b [C] (C: the
+ * next conv's input channels). Fuses where hb_conv2d_stem_fuses (a Winograd shape; rows of x
+ * vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward (pool: _avgpool2) of the stem's
+ * output; hb_conv2d_backward_data_stem is hb_conv2d_backward_data (pool: _avgpool2) through
+ * the stem's relu, the mask computed from x. */
+typedef struct {
+    hb_tensor x, w, b;
+    int cin;
+} hb_conv2d_stem;
+int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W);
+void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
+                            hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
+                            int cout, int H, int W, int relu, int pool);
+void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                  hb_tensor prepared, const hb_conv2d_stem *stem,
+                                  hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                  int accumulate, int pool);
 /* Floats of scratch the fastest path of all three conv ops wants for this shape. */
 size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
 /* Floats of scratch hb_conv2d_backward_weight wants for this shape (0: none): by Winograd

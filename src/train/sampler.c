@@ -79,6 +79,9 @@ static void record(hb_sampler *s) {
 
     s->step = hb_cmd_create(s->ctx);
     hb_cmd_begin(s->step);
+    /* the steps' passes on frozen graphs: the stem runs inside the conv after it */
+    hb_g_freeze(s->hat, s->step);
+    if (s->joint) hb_g_freeze(s->gen, s->step);
     if (s->joint) {
         hb_joint_cfg jc = {.steps = 1, .eps_res = s->eps_res, .eps_latent = s->eps_latent,
                            .temp = c->mcmc_temp, .max_norm_res = c->max_langevin_norm_res,
@@ -88,6 +91,8 @@ static void record(hb_sampler *s) {
     } else {
         record_conditional_step(s, s->step);
     }
+    hb_g_thaw(s->hat);
+    hb_g_thaw(s->gen);
     hb_axpby(s->step, s->counter, s->one, 1.0f, 1.0f); /* the next step draws new noise */
     hb_cmd_end(s->step);
 }
