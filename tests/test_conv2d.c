@@ -79,7 +79,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     float *in = d.in, *w = d.w, *b = d.b, *gout = d.gout, *prev = d.prev;
     double *ind = d.ind, *wd = d.wd, *bd = d.bd, *goutd = d.goutd;
     double *want_out = malloc(nout * 8), *want_gin = malloc(nin * 8), *want_gw = malloc(nw * 8),
-           *want_gb = malloc(cout * 8), *tmp = malloc(nin * 8);
+           *want_gb = malloc(cout * 8), *tmp = malloc(nin * 8), *tmp_out = malloc(nout * 8);
 
     hb_tensor IN = alloc_shifted(ctx, nin, s->shift), OUT = alloc_shifted(ctx, nout, s->shift);
     hb_tensor GOUT = alloc_shifted(ctx, nout, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
@@ -128,6 +128,15 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward %s %s", how, tag);
         tu_close(what, got, want_out, nout, 1e-5, tol_fwd);
+        free(got);
+
+        /* a residual added in the epilogue (GOUT's values as the residual) */
+        TU_RUN(ctx, cmd, hb_conv2d_forward_residual(cmd, OUT, IN, wt, pf, bias, GOUT, ws, N, cin,
+                                                    cout, H, W, k));
+        for (size_t i = 0; i < nout; i++) tmp_out[i] = want_out[i] + gout[i];
+        got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward residual %s %s", how, tag);
+        tu_close(what, got, tmp_out, nout, 1e-5, tol_fwd);
         free(got);
 
         /* into a relu: the relu fused into the epilogue */
@@ -218,7 +227,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     if (npb) hb_free(ctx, PB);
     hb_free(ctx, WNAN);
     conv_data_free(&d);
-    free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp);
+    free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp), free(tmp_out);
 }
 
 /* L = sum(avgpool2(conv(in)) * r) as a function of in */

@@ -417,6 +417,21 @@ static hb_conv2d_stem stem_of(const hb_graph *g, int i, int N) {
                             hb_g_param(g, st->bias), g->nodes[st->in0].shape.c};
 }
 
+/* The input of add node a that a conv writes with the other input added in its epilogue
+ * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
+ * forward pass runs nodes in order), when it is a conv that nothing else reads and that
+ * does not write a relu, a pooling or a stem's output; else -1. */
+static int conv_of_add(const hb_graph *g, int a) {
+    const hb_g_node *n = &g->nodes[a];
+    if (n->kind != HB_G_ADD) return -1;
+    int c = n->in0 > n->in1 ? n->in0 : n->in1, other = c == n->in0 ? n->in1 : n->in0;
+    const hb_g_node *cn = &g->nodes[c];
+    if (cn->kind != HB_G_CONV || cn->consumers != 1 || is_alias(&g->nodes[other]) ||
+        stem_into_conv(g, c))
+        return -1;
+    return c;
+}
+
 /* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in */
 static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int pool,
                          int N) {
@@ -465,9 +480,18 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
         case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv) */
-            if (!(n->consumers == 1 &&
-                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))))
+            if (n->consumers == 1 && conv_of_add(g, n->consumer) == i) {
+                const hb_g_node *a = &g->nodes[n->consumer];
+                int other = a->in0 == i ? a->in1 : a->in0;
+                hb_conv2d_forward_residual(cmd, hb_g_value(g, n->consumer, N),
+                                           hb_g_value(g, n->in0, N), hb_g_param(g, n->weight),
+                                           g->frozen ? n->prep_fwd : HB_NONE,
+                                           param_or_none(g, n->bias), hb_g_value(g, other, N),
+                                           g->workspace, N, in.c, out.c, in.h, in.w, n->k);
+            } else if (!(n->consumers == 1 &&
+                         (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer)))) {
                 conv_forward(g, cmd, i, y, 0, 0, N);
+            }
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
@@ -489,7 +513,9 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             break;
         case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
         case HB_G_GAP: hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w); break;
-        case HB_G_ADD: hb_add(cmd, y, x, hb_g_value(g, n->in1, N)); break;
+        case HB_G_ADD: /* unless a conv adds it (conv_of_add) */
+            if (conv_of_add(g, i) < 0) hb_add(cmd, y, x, hb_g_value(g, n->in1, N));
+            break;
         case HB_G_SPHERE:
             hb_sphere(cmd, y, x, g->workspace, N, (int)hb_g_size(g, i));
             break;

@@ -37,14 +37,16 @@ enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/c
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
  * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
  * chosen here). mask: HB_NONE, or a relu's input shaped like out (outputs where it is not
- * positive are 0, before accumulation). relu: out = max(result, 0). */
+ * positive are 0, before accumulation). relu: out = max(result, 0). accumulate: out += result;
+ * residual (HB_NONE, or shaped like out): out = result + residual. */
 static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                  hb_tensor b, hb_tensor mask, int relu, int N, int cin, int cout, int H, int W, int k,
                  uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
-                 int accumulate) {
+                 int accumulate, hb_tensor residual) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    hb_tensor big[3] = {in, out, mask};
-    uint32_t vec = hb_vec4_ok(big, 3, (uint64_t)W) ? 4 : 1;
+    hb_tensor big[4] = {in, out, mask, residual};
+    uint32_t vec = hb_vec4_ok(big, 4, (uint64_t)W) ? 4 : 1;
+    int old = accumulate || residual.buf; /* the kernel adds an old value */
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t kk = (uint32_t)(k * k);
     /* tile: 16 channels x 8 pixels for wide outputs. An output of 1..4 channels (backward data
@@ -64,7 +66,7 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
     int wc = wmode == WCONST;
     uint32_t spec[15] = {local, (uint32_t)k, vec, wmode, tc, ty, tx, wc ? s_o : 0,
                          wc ? s_i : 0, wc ? cg : 1, wc && tap_step < 0, b.buf != NULL,
-                         accumulate != 0, mask.buf != NULL, relu != 0};
+                         old, mask.buf != NULL, relu != 0};
     char sig[7] = {vec == 4 ? 'R' : 'r', wmode != WSCALAR ? 'R' : 'r', 'r', vec == 4 ? 'R' : 'r',
                    vec == 4 ? 'S' : 's', vec == 4 ? 'R' : 'r', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d", sig, spec, 15);
@@ -81,14 +83,16 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * out_img), y.n) : x;
+        hb_tensor r = residual.buf ? hb_slice(residual, (uint32_t)(n0 * out_img), y.n)
+                                   : accumulate ? y : x;
         uint64_t total = (uint64_t)coblocks * nc * yblocks * xblocks;
         if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
         conv_push pc = {(uint32_t)total, xblocks, nc, (uint32_t)cin, (uint32_t)cout, (uint32_t)H,
-                        (uint32_t)W, x.off, w.off, b.buf ? b.off : 0, y.off,
+                        (uint32_t)W, x.off, w.off, b.buf ? b.off : 0, r.off,
                         hb_window_off(ctx, y), s_o, s_i, tap_base, tap_step,
                         (w.off + nw + 3) / 4 - 1, yblocks, m.off};
         /* absent bias, old value and mask: stand-in bindings the kernel does not read */
-        hb_tensor t[6] = {x, w, hb_or(b, w), accumulate ? y : x, y, m};
+        hb_tensor t[6] = {x, w, hb_or(b, w), r, y, m};
         hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);
     }
 }
@@ -257,6 +261,7 @@ static conv_dir backward_data_dir(int cin, int cout, int k) {
 typedef struct {
     hb_tensor mask;        /* out = [mask > 0] * conv: a relu's backward pass */
     int relu, accumulate;  /* out = max(conv, 0); out += conv */
+    hb_tensor residual;    /* out = conv + residual (shaped like out): a residual add */
     int pool_in, pool_out; /* `in` given at half resolution and read through 2x2 average
                             * pooling's backward pass; `out` the pooling of the conv (H, W even) */
     const hb_conv2d_stem *stem_in;   /* `in` is this stem's output, computed from its x */
@@ -283,17 +288,18 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
     const hb_conv2d_stem *sm = f->stem_mask;
     hb_tensor mask = sm ? sm->x : f->mask;
-    hb_tensor to[2] = {out, mask};
+    hb_tensor to[3] = {out, mask, f->residual};
+    int old = f->accumulate || f->residual.buf; /* the kernel adds an old value */
     /* pooled: pairs when every chunk's output offset is even */
     uint32_t vout = f->pool_out ? (W % 4 == 0 && out.off % 2 == 0 ? 2 : 1)
-                                : (hb_vec4_ok(to, 2, (uint64_t)W) ? 4 : 1);
+                                : (hb_vec4_ok(to, 3, (uint64_t)W) ? 4 : 1);
     if (sm && vout != 4) hb_die(1, "%s: a stem's mask needs vec4-aligned rows", name);
     /* two neighbour tiles per invocation when their rows make whole 8-float (pooled: 4-float)
      * stores */
     uint32_t pair = W % 8 == 0 && (f->pool_out ? out.off % 4 == 0 : vout == 4);
     hb_pipeline *pout = hb_pipeline_get(
         ctx, "conv2d_wino_output", vout == 4 ? "RrRSRrr" : "Rrrsrrr",
-        (uint32_t[]){local, vout, f->pool_out != 0, b.buf != NULL, f->accumulate != 0,
+        (uint32_t[]){local, vout, f->pool_out != 0, b.buf != NULL, (uint32_t)old,
                      mask.buf != NULL, f->relu != 0, pair, sm ? (uint32_t)sm->cin : 0},
         9);
     /* per image: the input (a stem's x when stem_in), the output, the mask (a stem's x) */
@@ -312,6 +318,8 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * mask_img),
                                           (uint32_t)(nc * mask_img))
                                : HB_NONE;
+        hb_tensor r = f->residual.buf ? hb_slice(f->residual, (uint32_t)(n0 * out_img), y.n)
+                                      : f->accumulate ? y : M;
         wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W,
                    f->pool_in, 1, f->stem_in);
         wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np, 1);
@@ -320,11 +328,11 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
             uint32_t total, c4n, pp, np4, tw, tpi, cout, H, W, m_off4, b_off, old_off, out_off;
             uint32_t mask_off, sw_off, sb_off;
         } op = {tiles * c4n / (pair ? 2 : 1), c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout,
-                (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, y.off,
+                (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, r.off,
                 hb_window_off(ctx, y), m.buf ? m.off : 0, sm ? sm->w.off : 0,
                 sm ? sm->b.off : 0};
         /* absent bias, old value, mask and stem: stand-in bindings the kernel does not read */
-        hb_tensor ot[7] = {M, hb_or(b, M), f->accumulate ? y : M, y, hb_or(m, M),
+        hb_tensor ot[7] = {M, hb_or(b, M), r, y, hb_or(m, M),
                            sm ? sm->w : M, sm ? sm->b : M};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,
                        local);
@@ -332,11 +340,12 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     return 1;
 }
 
-void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
-                       int cout, int H, int W, int k, int relu) {
-    const char *op = "conv2d_forward";
+/* hb_conv2d_forward, plus residual (HB_NONE or shaped like out) */
+static void forward(hb_cmd *cmd, const char *op, hb_tensor out, hb_tensor in, hb_tensor w,
+                    hb_tensor prepared, hb_tensor b, hb_tensor residual, hb_tensor workspace,
+                    int N, int cin, int cout, int H, int W, int k, int relu) {
     check_k(op, k);
+    if (residual.buf) hb_require(op, "residual", residual, (uint64_t)N * cout * H * W);
     uint32_t kk = (uint32_t)(k * k);
     hb_require(op, "input", in, (uint64_t)N * cin * H * W);
     hb_require(op, "output", out, (uint64_t)N * cout * H * W);
@@ -344,12 +353,28 @@ void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
     conv_dir d = forward_dir(cin, cout, k);
-    if (wino(cmd, op, out, in, w, prepared, b, workspace, N, H, W, k, d,
-             &(wino_fusions){.relu = relu}))
+    if (wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W, k, d,
+             &(wino_fusions){.relu = relu, .residual = residual}))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
     conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, d.s_o,
-         d.s_i, d.tap_base, d.tap_step, wmode, 0);
+         d.s_i, d.tap_base, d.tap_step, wmode, 0, residual);
+}
+
+void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
+                       int cout, int H, int W, int k, int relu) {
+    forward(cmd, "conv2d_forward", out, in, w, prepared, b, HB_NONE, workspace, N, cin, cout, H,
+            W, k, relu);
+}
+
+void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                                hb_tensor prepared, hb_tensor b, hb_tensor residual,
+                                hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                int k) {
+    if (!residual.buf) hb_die(1, "conv2d_forward_residual: no residual");
+    forward(cmd, "conv2d_forward_residual", out, in, w, prepared, b, residual, workspace, N, cin,
+            cout, H, W, k, 0);
 }
 
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
@@ -369,7 +394,7 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W,
-         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate);
+         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate, HB_NONE);
 }
 
 size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data) {

@@ -30,6 +30,11 @@ void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
 void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
                        hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
                        int cout, int H, int W, int k, int relu);
+/* out = conv(in) + residual (shaped like out): a residual add fused into the convolution */
+void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                                hb_tensor prepared, hb_tensor b, hb_tensor residual,
+                                hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                int k);
 /* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
  * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
