@@ -23,6 +23,7 @@ layout(constant_id = 1) const uint VEC = 1;
 layout(constant_id = 2) const uint POOL = 0;
 layout(constant_id = 3) const uint PANEL = 0;
 layout(constant_id = 4) const uint STEM = 0;
+layout(constant_id = 5) const uint RELU_IN = 0; // the input read through a relu (not STEM)
 const uint PANEL_ROWS = 16u; // WINO_GEMM_ROWS in conv2d.c
 
 layout(binding = 0) uniform samplerBuffer In; // STEM: x
@@ -162,6 +163,9 @@ void transform(uint p, uint c4, out vec4 res[AL][AL]) {
             }
         }
     }
+    if (RELU_IN != 0u)
+        [[unroll]] for (uint a = 0; a < AL; a++)
+            [[unroll]] for (uint b = 0; b < AL; b++) d[a][b] = max(d[a][b], vec4(0));
     transform_patch(d, res);
 }
 

@@ -139,6 +139,25 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         tu_close(what, got, tmp_out, nout, 1e-5, tol_fwd);
         free(got);
 
+        /* out of a relu, fused into the Winograd input transform (and into one, the relu
+         * fused into the epilogue too) */
+        if (path < 2 && nws && hb_conv2d_relu_in_fuses(cin, cout, H, W, k)) {
+            double *rin = malloc(nin * 8);
+            ref_relu(rin, ind, nin);
+            ref_conv2d_forward(tmp_out, rin, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
+            for (int relu_out = 0; relu_out < 2; relu_out++) {
+                TU_RUN(ctx, cmd, hb_conv2d_forward_relu_in(cmd, OUT, IN, wt, pf, bias, ws, N,
+                                                           cin, cout, H, W, k, relu_out));
+                if (relu_out) ref_relu(tmp_out, tmp_out, nout);
+                got = tu_download(ctx, OUT);
+                snprintf(what, sizeof what, "forward relu_in%s %s %s", relu_out ? " relu" : "",
+                         how, tag);
+                tu_close(what, got, tmp_out, nout, 1e-5, tol_fwd);
+                free(got);
+            }
+            free(rin);
+        }
+
         /* into a relu: the relu fused into the epilogue */
         TU_RUN(ctx, cmd,
                hb_conv2d_forward(cmd, OUT, IN, wt, pf, bias, ws, N, cin, cout, H, W, k, 1));

@@ -417,6 +417,22 @@ static hb_conv2d_stem stem_of(const hb_graph *g, int i, int N) {
                             hb_g_param(g, st->bias), g->nodes[st->in0].shape.c};
 }
 
+/* 1 when relu node r is read only by a conv that applies it in its Winograd input transform
+ * (hb_conv2d_forward_relu_in), so the relu never runs: in frozen passes only (the conv's
+ * weight gradient would need the relu's output), not for a relu a conv writes (relu_of_conv),
+ * nor for a conv whose output is pooled or added in its epilogue, where the shape fuses. The
+ * conv's backward-data pass masks by the relu's input instead of its output. */
+static int relu_into_conv(const hb_graph *g, int r) {
+    const hb_g_node *n = &g->nodes[r];
+    if (!g->frozen || n->kind != HB_G_RELU || n->consumers != 1 || relu_of_conv(g, r)) return 0;
+    int c = n->consumer;
+    const hb_g_node *cn = &g->nodes[c];
+    if (cn->kind != HB_G_CONV || cn->in0 != r || cn->consumers != 1) return 0;
+    const hb_g_node *next = &g->nodes[cn->consumer];
+    if (next->kind == HB_G_AVGPOOL || next->kind == HB_G_ADD) return 0;
+    return hb_conv2d_relu_in_fuses(n->shape.c, cn->shape.c, n->shape.h, n->shape.w, cn->k);
+}
+
 /* The input of add node a that a conv writes with the other input added in its epilogue
  * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
  * forward pass runs nodes in order), when it is a conv that nothing else reads and that
@@ -444,6 +460,9 @@ static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu,
         hb_conv2d_stem st = stem_of(g, i, N);
         hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h,
                                in.w, relu, pool);
+    } else if (relu_into_conv(g, n->in0)) {
+        hb_conv2d_forward_relu_in(cmd, y, hb_g_value(g, g->nodes[n->in0].in0, N), w, prep, b,
+                                  g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k, relu);
     } else if (pool)
         hb_conv2d_forward_avgpool2(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c,
                                    in.h, in.w, n->k);
@@ -497,8 +516,9 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
                               (int)hb_g_size(g, n->in0), out.c);
             break;
-        case HB_G_RELU: /* a stem's relu runs in the conv reading it (stem_into_conv) */
+        case HB_G_RELU: /* a stem's relu and a relu_into_conv run in the conv reading them */
             if (n->consumers == 1 && stem_into_conv(g, n->consumer)) break;
+            if (relu_into_conv(g, i)) break;
             if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
             else hb_relu(cmd, y, x);
             break;
@@ -542,8 +562,10 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
     hb_tensor gy = hb_g_grad(g, pooled ? n->consumer : i, N), gin = hb_g_grad(g, src, N);
     int via_temp = acc && !backward_accumulates(n->kind);
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
-    hb_tensor mask = n->kind == HB_G_CONV && conv_through_relu(g, i) ? hb_g_value(g, n->in0, N)
-                                                                      : HB_NONE;
+    /* the relu's output, or its input when the relu never ran (relu_into_conv) */
+    hb_tensor mask = HB_NONE;
+    if (n->kind == HB_G_CONV && conv_through_relu(g, i))
+        mask = hb_g_value(g, relu_into_conv(g, n->in0) ? g->nodes[n->in0].in0 : n->in0, N);
     hb_tensor prep = g->frozen ? n->prep_bwd : HB_NONE;
     switch (n->kind) {
     case HB_G_CONV:

@@ -181,20 +181,22 @@ static const char *wino_label(const char *op, int stage) {
 
 /* V[xi][pp][kp] = the input transform of the first `tiles` tiles of x (cin channels of H x W
  * images, or H/2 x W/2 read through pooling's backward pass when pool_in, or the output of
- * stem computed from x, its C0-channel input), zero for padding tiles and channels; in panels
+ * stem computed from x, its C0-channel input; relu(x) when relu_in), zero for padding tiles
+ * and channels; in panels
  * of WINO_GEMM_ROWS tiles when panel (for the GEMM's left operand,
  * shaders/conv2d_wino_input.comp). */
 static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                        const wino_plan *p, uint32_t tiles, uint32_t pp, int cin, int H, int W,
-                       int pool_in, int panel, const hb_conv2d_stem *stem) {
+                       int pool_in, int panel, const hb_conv2d_stem *stem, int relu_in) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t vin = hb_vec4_ok(&x, 1, (uint64_t)(pool_in ? W / 2 : W));
     if (stem && !vin) hb_die(1, "%s: a stem's x needs vec4-aligned rows", label);
     hb_pipeline *pin = hb_pipeline_get(ctx, "conv2d_wino_input", vin ? "RSrr" : "rSrr",
                                        (uint32_t[]){local, vin ? 4 : 1, pool_in != 0, panel != 0,
-                                                    stem ? (uint32_t)stem->cin : 0},
-                                       5);
+                                                    stem ? (uint32_t)stem->cin : 0,
+                                                    relu_in != 0},
+                                       6);
     struct {
         uint32_t total, kp4, pp, tiles, tw, tpi, cin, H, W, in_off, v_off4, sw_off, sb_off;
     } ip = {pp * p->kp / 8, p->kp / 4, pp, tiles, p->tw, p->tpi, (uint32_t)cin, (uint32_t)H,
@@ -261,6 +263,7 @@ static conv_dir backward_data_dir(int cin, int cout, int k) {
 typedef struct {
     hb_tensor mask;        /* out = [mask > 0] * conv: a relu's backward pass */
     int relu, accumulate;  /* out = max(conv, 0); out += conv */
+    int relu_in;           /* the conv of relu(in) */
     hb_tensor residual;    /* out = conv + residual (shaped like out): a residual add */
     int pool_in, pool_out; /* `in` given at half resolution and read through 2x2 average
                             * pooling's backward pass; `out` the pooling of the conv (H, W even) */
@@ -321,7 +324,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor r = f->residual.buf ? hb_slice(f->residual, (uint32_t)(n0 * out_img), y.n)
                                       : f->accumulate ? y : M;
         wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W,
-                   f->pool_in, 1, f->stem_in);
+                   f->pool_in, 1, f->stem_in, f->relu_in);
         wino_gemm(cmd, wino_label(name, WINO_GEMM), M, V, U, p.al2, pp, p.kp, p.np, 1);
 
         struct {
@@ -468,6 +471,28 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
                                               .pool_in = 1}));
 }
 
+int hb_conv2d_relu_in_fuses(int cin, int cout, int H, int W, int k) {
+    wino_plan p;
+    return wino_plan_for(cin, cout, H, W, k, &p);
+}
+
+void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                               hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
+                               int cin, int cout, int H, int W, int k, int relu) {
+    const char *op = "conv2d_forward_relu_in";
+    check_k(op, k);
+    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+    hb_require(op, "output", out, (uint64_t)N * cout * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    if (!hb_conv2d_relu_in_fuses(cin, cout, H, W, k))
+        hb_die(1, "%s: %dx%d %d->%d k=%d has no fused input relu (hb_conv2d_relu_in_fuses)", op,
+               H, W, cin, cout, k);
+    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W,
+                              k, forward_dir(cin, cout, k),
+                              &(wino_fusions){.relu = relu, .relu_in = 1}));
+}
+
 int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W) {
     return stem_cin >= 1 && stem_cin <= 4 && W % 4 == 0 && H % 2 == 0 &&
            hb_conv2d_avgpool2_fuses(cin, cout, H, W, 3);
@@ -576,7 +601,7 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
         hb_tensor x = hb_slice(in, (uint32_t)(n0 * in_img), (uint32_t)(nc * in_img));
         hb_tensor g = hb_slice(gout, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
         wino_input(cmd, "conv2d_backward_weight/wino_input", V, x, &p, tiles, pp, cin, H, W, 0,
-                   0, NULL);
+                   0, NULL, 0);
         struct {
             uint32_t total, pp4, cop, tiles, tw, tpi, cout, H, W, g_off, q_off4;
         } qp = {p.np * pp / 4, pp / 4, p.np, tiles, p.tw, p.tpi, (uint32_t)cout, (uint32_t)H,

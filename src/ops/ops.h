@@ -35,6 +35,13 @@ void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
                                 hb_tensor prepared, hb_tensor b, hb_tensor residual,
                                 hb_tensor workspace, int N, int cin, int cout, int H, int W,
                                 int k);
+/* out = conv(relu(in)) (relu: max(., 0) of that): a relu before the conv fused into its
+ * input transform, where hb_conv2d_relu_in_fuses (a Winograd shape; with the workspace
+ * hb_conv2d_workspace asks for). */
+int hb_conv2d_relu_in_fuses(int cin, int cout, int H, int W, int k);
+void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
+                               hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
+                               int cin, int cout, int H, int W, int k, int relu);
 /* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
  * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
