@@ -298,8 +298,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
                                 : (hb_vec4_ok(to, 3, (uint64_t)W) ? 4 : 1);
     if (sm && vout != 4) hb_die(1, "%s: a stem's mask needs vec4-aligned rows", name);
     /* two neighbour tiles per invocation when their rows make whole 8-float (pooled: 4-float)
-     * stores */
-    uint32_t pair = W % 8 == 0 && (f->pool_out ? out.off % 4 == 0 : vout == 4);
+     * stores: W % 8 == 0 and the output's offset a multiple of 8 (4) floats, so every chunk's
+     * offset in its storage window is too, whatever the device's window alignment */
+    uint32_t pair =
+        W % 8 == 0 && (f->pool_out ? out.off % 4 == 0 : vout == 4 && out.off % 8 == 0);
     hb_pipeline *pout = hb_pipeline_get(
         ctx, "conv2d_wino_output", vout == 4 ? "RrRSRrr" : "Rrrsrrr",
         (uint32_t[]){local, vout, f->pool_out != 0, b.buf != NULL, (uint32_t)old,
