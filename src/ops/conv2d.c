@@ -104,7 +104,8 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
  * the direct kernel at 16 channels, on par at 32 and 1.5-2x faster at 64. */
 #define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
 #define WINO_MIN_CH 48
-/* outputs per GEMM invocation: tiles x output channels (shaders/conv2d_wino_gemm.comp) */
+/* outputs per GEMM invocation: tiles x output channels (shaders/conv2d_wino_gemm.comp); the
+ * rows are also the height of V's panels (PANEL_ROWS in shaders/conv2d_wino_input.comp) */
 #define WINO_GEMM_ROWS 16u
 #define WINO_GEMM_COLS 16u
 /* Workspace cap; images are processed in chunks. Its parts are written through storage
