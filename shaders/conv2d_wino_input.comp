@@ -90,14 +90,11 @@ void stem_patch(uint ty, uint tx, uint c4, float xs[4][8][8], out vec4 d[AL][AL]
     }
 }
 
-void transform_patch(vec4 d[AL][AL], out vec4 res[AL][AL]);
-
-// res = the transform of channels 4 c4 .. 4 c4 + 3 of tile p
-void transform(uint p, uint c4, out vec4 res[AL][AL]) {
-    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+// d = the input patch of channels 4 c4 .. 4 c4 + 3 of tile p (image n, tile row ty, column
+// tx), read from the input (not STEM)
+void load_patch(uint p, uint n, uint ty, uint tx, uint c4, out vec4 d[AL][AL]) {
     bool real = p < tiles;
     int y0 = int(ty * MT) - 1, x0 = int(tx * MT) - 1;
-    vec4 d[AL][AL];
     if (POOL != 0u) {
         // Patch rows 4ty-1 .. 4ty+4 are pooled rows 2ty-1 .. 2ty+2, patch row a of pooled
         // row (a+1)/2; the same for columns. H and W are even.
@@ -166,7 +163,6 @@ void transform(uint p, uint c4, out vec4 res[AL][AL]) {
     if (RELU_IN != 0u)
         [[unroll]] for (uint a = 0; a < AL; a++)
             [[unroll]] for (uint b = 0; b < AL; b++) d[a][b] = max(d[a][b], vec4(0));
-    transform_patch(d, res);
 }
 
 // res = B^T d B
@@ -190,20 +186,16 @@ void main() {
     uint idx = hb_global_index();
     if (idx >= total) return;
     uint kp8 = kp4 / 2u, p = idx / kp8, c8 = idx - p * kp8;
-    vec4 lo[AL][AL], hi[AL][AL];
-    if (STEM != 0u) {
-        uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
-        float xs[4][8][8];
-        stem_input(n, ty, tx, p < tiles, xs);
-        vec4 d[AL][AL];
-        stem_patch(ty, tx, 2u * c8, xs, d);
-        transform_patch(d, lo);
-        stem_patch(ty, tx, 2u * c8 + 1u, xs, d);
-        transform_patch(d, hi);
-    } else {
-        transform(p, 2u * c8, lo);
-        transform(p, 2u * c8 + 1u, hi);
-    }
+    uint n = p / tpi, r = p - n * tpi, ty = r / tw, tx = r - ty * tw;
+    float xs[4][8][8]; // STEM: x around the tile, shared by both halves
+    if (STEM != 0u) stem_input(n, ty, tx, p < tiles, xs);
+    vec4 d[AL][AL], lo[AL][AL], hi[AL][AL];
+    if (STEM != 0u) stem_patch(ty, tx, 2u * c8, xs, d);
+    else load_patch(p, n, ty, tx, 2u * c8, d);
+    transform_patch(d, lo);
+    if (STEM != 0u) stem_patch(ty, tx, 2u * c8 + 1u, xs, d);
+    else load_patch(p, n, ty, tx, 2u * c8 + 1u, d);
+    transform_patch(d, hi);
     [[unroll]] for (uint i = 0; i < AL; i++)
         [[unroll]] for (uint j = 0; j < AL; j++)
             V[v_off4 / 2u + (PANEL != 0u ? (((i * AL + j) * pp + p - p % PANEL_ROWS) * kp8 +

@@ -448,7 +448,8 @@ static int conv_of_add(const hb_graph *g, int a) {
     return c;
 }
 
-/* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in */
+/* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in.
+ * A conv whose add runs in its epilogue (conv_of_add) writes the add's value instead. */
 static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int pool,
                          int N) {
     hb_g_node *n = &g->nodes[i];
@@ -456,7 +457,12 @@ static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu,
     hb_tensor x = hb_g_value(g, n->in0, N), w = hb_g_param(g, n->weight),
               b = param_or_none(g, n->bias);
     hb_tensor prep = g->frozen ? n->prep_fwd : HB_NONE;
-    if (stem_into_conv(g, i)) {
+    if (n->consumers == 1 && conv_of_add(g, n->consumer) == i) {
+        const hb_g_node *a = &g->nodes[n->consumer];
+        hb_tensor residual = hb_g_value(g, a->in0 == i ? a->in1 : a->in0, N);
+        hb_conv2d_forward_residual(cmd, hb_g_value(g, n->consumer, N), x, w, prep, b, residual,
+                                   g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k);
+    } else if (stem_into_conv(g, i)) {
         hb_conv2d_stem st = stem_of(g, i, N);
         hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h,
                                in.w, relu, pool);
@@ -499,18 +505,9 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
         case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv) */
-            if (n->consumers == 1 && conv_of_add(g, n->consumer) == i) {
-                const hb_g_node *a = &g->nodes[n->consumer];
-                int other = a->in0 == i ? a->in1 : a->in0;
-                hb_conv2d_forward_residual(cmd, hb_g_value(g, n->consumer, N),
-                                           hb_g_value(g, n->in0, N), hb_g_param(g, n->weight),
-                                           g->frozen ? n->prep_fwd : HB_NONE,
-                                           param_or_none(g, n->bias), hb_g_value(g, other, N),
-                                           g->workspace, N, in.c, out.c, in.h, in.w, n->k);
-            } else if (!(n->consumers == 1 &&
-                         (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer)))) {
+            if (!(n->consumers == 1 &&
+                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))))
                 conv_forward(g, cmd, i, y, 0, 0, N);
-            }
             break;
         case HB_G_LINEAR:
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,

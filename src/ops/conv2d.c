@@ -183,8 +183,7 @@ static const char *wino_label(const char *op, int stage) {
 /* V[xi][pp][kp] = the input transform of the first `tiles` tiles of x (cin channels of H x W
  * images, or H/2 x W/2 read through pooling's backward pass when pool_in, or the output of
  * stem computed from x, its C0-channel input; relu(x) when relu_in), zero for padding tiles
- * and channels; in panels
- * of WINO_GEMM_ROWS tiles when panel (for the GEMM's left operand,
+ * and channels; in panels of WINO_GEMM_ROWS tiles when panel (for the GEMM's left operand,
  * shaders/conv2d_wino_input.comp). */
 static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
                        const wino_plan *p, uint32_t tiles, uint32_t pp, int cin, int H, int W,
@@ -346,17 +345,36 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     return 1;
 }
 
+/* The kernel size and tensor sizes every forward variant checks (pooled: out is the 2x2
+ * average pooling of the convolution) */
+static void require_forward(const char *op, hb_tensor out, hb_tensor in, hb_tensor w,
+                            hb_tensor b, int N, int cin, int cout, int H, int W, int k,
+                            int pooled) {
+    check_k(op, k);
+    uint64_t out_px = pooled ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
+    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+    hb_require(op, "output", out, (uint64_t)N * cout * out_px);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+}
+/* ... and every backward-data variant (pooled: gout is the pooling's gradient) */
+static void require_backward_data(const char *op, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                  hb_tensor relu_mask, int N, int cin, int cout, int H, int W,
+                                  int k, int pooled) {
+    check_k(op, k);
+    uint64_t out_px = pooled ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
+    hb_require(op, "gout", gout, (uint64_t)N * cout * out_px);
+    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
+    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
+}
+
 /* hb_conv2d_forward, plus residual (HB_NONE or shaped like out) */
 static void forward(hb_cmd *cmd, const char *op, hb_tensor out, hb_tensor in, hb_tensor w,
                     hb_tensor prepared, hb_tensor b, hb_tensor residual, hb_tensor workspace,
                     int N, int cin, int cout, int H, int W, int k, int relu) {
-    check_k(op, k);
+    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 0);
     if (residual.buf) hb_require(op, "residual", residual, (uint64_t)N * cout * H * W);
-    uint32_t kk = (uint32_t)(k * k);
-    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
-    hb_require(op, "output", out, (uint64_t)N * cout * H * W);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
-    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
     if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
     conv_dir d = forward_dir(cin, cout, k);
     if (wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W, k, d,
@@ -387,12 +405,7 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
                              hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
                              int cin, int cout, int H, int W, int k, int accumulate) {
     const char *op = "conv2d_backward_data";
-    check_k(op, k);
-    uint32_t kk = (uint32_t)(k * k);
-    hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);
-    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
-    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
+    require_backward_data(op, gin, gout, w, relu_mask, N, cin, cout, H, W, k, 0);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     conv_dir d = backward_data_dir(cin, cout, k);
     if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k, d,
@@ -403,23 +416,30 @@ void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tens
          k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate, HB_NONE);
 }
 
+/* The direction and Winograd plan of the forward (backward_data = 0) or backward-data (1)
+ * pass; 0 when that pass does not run by Winograd */
+static int prepared_plan(int cin, int cout, int H, int W, int k, int backward_data, conv_dir *d,
+                         wino_plan *p) {
+    *d = backward_data ? backward_data_dir(cin, cout, k) : forward_dir(cin, cout, k);
+    return wino_plan_for(d->ci, d->co, H, W, k, p);
+}
+
 size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data) {
+    conv_dir d;
     wino_plan p;
-    conv_dir d = backward_data ? backward_data_dir(cin, cout, k) : forward_dir(cin, cout, k);
-    return wino_plan_for(d.ci, d.co, H, W, k, &p) ? p.u : 0;
+    return prepared_plan(cin, cout, H, W, k, backward_data, &d, &p) ? p.u : 0;
 }
 
 void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
                        int k, int backward_data) {
     const char *op = backward_data ? "conv2d_backward_data" : "conv2d_forward";
-    size_t need = hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data);
-    if (!need) hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d does not run by Winograd", H, W,
-                      cin, cout, k);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    hb_require(op, "prepared weights", u, need);
-    conv_dir d = backward_data ? backward_data_dir(cin, cout, k) : forward_dir(cin, cout, k);
+    conv_dir d;
     wino_plan p;
-    wino_plan_for(d.ci, d.co, H, W, k, &p);
+    if (!prepared_plan(cin, cout, H, W, k, backward_data, &d, &p))
+        hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d does not run by Winograd", H, W, cin,
+               cout, k);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
+    hb_require(op, "prepared weights", u, p.u);
     wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, d.ci, d.co, d.s_o, d.s_i,
                  d.tap_base, d.tap_step);
 }
@@ -446,11 +466,7 @@ void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
                                 hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
                                 int cin, int cout, int H, int W, int k) {
     const char *op = "conv2d_forward_avgpool2";
-    check_k(op, k);
-    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
-    hb_require(op, "output", out, (uint64_t)N * cout * (H / 2) * (W / 2));
-    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 1);
     require_fusable(op, cin, cout, H, W, k);
     require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W,
                               k, forward_dir(cin, cout, k), &(wino_fusions){.pool_out = 1}));
@@ -461,12 +477,7 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
                                       hb_tensor workspace, int N, int cin, int cout, int H, int W,
                                       int k, int accumulate) {
     const char *op = "conv2d_backward_data_avgpool2";
-    check_k(op, k);
-    uint32_t kk = (uint32_t)(k * k);
-    hb_require(op, "gout", gout, (uint64_t)N * cout * (H / 2) * (W / 2));
-    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * kk);
-    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
+    require_backward_data(op, gin, gout, w, relu_mask, N, cin, cout, H, W, k, 1);
     require_fusable(op, cin, cout, H, W, k);
     require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
                               workspace, N, H, W, k, backward_data_dir(cin, cout, k),
@@ -483,11 +494,7 @@ void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tens
                                hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
                                int cin, int cout, int H, int W, int k, int relu) {
     const char *op = "conv2d_forward_relu_in";
-    check_k(op, k);
-    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
-    hb_require(op, "output", out, (uint64_t)N * cout * H * W);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 0);
     if (!hb_conv2d_relu_in_fuses(cin, cout, H, W, k))
         hb_die(1, "%s: %dx%d %d->%d k=%d has no fused input relu (hb_conv2d_relu_in_fuses)", op,
                H, W, cin, cout, k);

@@ -81,8 +81,8 @@ static void record(hb_sampler *s) {
     hb_cmd_begin(s->step);
     /* the steps' passes on frozen graphs: the stem runs inside the conv after it */
     hb_g_freeze(s->hat, s->step);
-    if (s->joint) hb_g_freeze(s->gen, s->step);
     if (s->joint) {
+        hb_g_freeze(s->gen, s->step);
         hb_joint_cfg jc = {.steps = 1, .eps_res = s->eps_res, .eps_latent = s->eps_latent,
                            .temp = c->mcmc_temp, .max_norm_res = c->max_langevin_norm_res,
                            .tau_res = c->tau_res, .seed = s->seed};
