@@ -15,7 +15,7 @@ layout(constant_id = 3) const uint CH4 = 0;
 layout(constant_id = 4) const uint OLD = 0;
 
 const uint FILL = 0, AXPBY = 1, ADD = 2, RELU = 3, RELU_BWD = 4, TANH = 5, TANH_BWD = 6,
-           AFFINE = 7, AFFINE_BWD = 8;
+           AFFINE = 7, AFFINE_BWD = 8, AFFINE_RELU = 9;
 
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
@@ -66,6 +66,8 @@ void main() {
         r = a * alpha * (1.0 - t * t);
     } else if (OP == AFFINE)
         r = gamma_of(i) * a + beta_of(i);
+    else if (OP == AFFINE_RELU)
+        r = max(gamma_of(i) * a + beta_of(i), vec4(0));
     else // AFFINE_BWD: gx = gamma * gy
         r = gamma_of(i) * a;
     if (OP != AXPBY && OLD != 0u) r += old;

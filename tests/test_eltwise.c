@@ -99,6 +99,14 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int N, int C, int HW, uint32
     tu_close(what, got, want, n, 1e-6, 1e-6);
     free(got);
 
+    TU_RUN(ctx, cmd, hb_affine_relu(cmd, Y, X, GAM, BET, N, C, HW));
+    ref_affine(want, xd, gd, bd, N, C, HW);
+    ref_relu(want, want, n);
+    got = tu_download(ctx, Y);
+    snprintf(what, sizeof what, "affine_relu N%d C%d HW%d shift%u", N, C, HW, shift);
+    tu_close(what, got, want, n, 1e-6, 1e-6);
+    free(got);
+
     TU_RUN(ctx, cmd, hb_affine_backward(cmd, G, GY, GAM, N, C, HW, 0));
     ref_affine_backward(want, gg, gb, gyd, xd, gd, N, C, HW);
     got = tu_download(ctx, G);

@@ -433,6 +433,16 @@ static int relu_into_conv(const hb_graph *g, int r) {
     return hb_conv2d_relu_in_fuses(n->shape.c, cn->shape.c, n->shape.h, n->shape.w, cn->k);
 }
 
+/* 1 when affine node a runs inside the relu reading it (hb_affine_relu): the relu is its only
+ * reader, and no conv reads the affine's output in place of the relu (relu_into_conv). The
+ * backward passes never read the affine's output: relu's masks by its own output, affine's
+ * reads its input. */
+static int affine_into_relu(const hb_graph *g, int a) {
+    const hb_g_node *n = &g->nodes[a];
+    return n->kind == HB_G_AFFINE && n->consumers == 1 &&
+           g->nodes[n->consumer].kind == HB_G_RELU && !relu_into_conv(g, n->consumer);
+}
+
 /* The input of add node a that a conv writes with the other input added in its epilogue
  * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
  * forward pass runs nodes in order), when it is a conv that nothing else reads and that
@@ -517,16 +527,22 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             if (n->consumers == 1 && stem_into_conv(g, n->consumer)) break;
             if (relu_into_conv(g, i)) break;
             if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
-            else hb_relu(cmd, y, x);
+            else if (affine_into_relu(g, n->in0)) {
+                const hb_g_node *a = &g->nodes[n->in0];
+                hb_affine_relu(cmd, y, hb_g_value(g, a->in0, N), hb_g_param(g, a->weight),
+                               hb_g_param(g, a->bias), N, in.c, in.h * in.w);
+            } else
+                hb_relu(cmd, y, x);
             break;
         case HB_G_AVGPOOL:
             if (pool_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 0, 1, N);
             else hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w);
             break;
         case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
-        case HB_G_AFFINE:
-            hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
-                      in.h * in.w);
+        case HB_G_AFFINE: /* unless its relu runs it (affine_into_relu) */
+            if (!affine_into_relu(g, i))
+                hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
+                          in.h * in.w);
             break;
         case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
         case HB_G_GAP: hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w); break;

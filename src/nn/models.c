@@ -26,10 +26,19 @@ static int ebm_block(hb_graph *g, int x, int i, int cout, int down, int stem) {
 }
 
 /* Generator block: bn1 -> relu [-> up] -> conv1 -> bn2 -> relu -> conv2; shortcut
- * [up ->] conv1x1 when channels change or it upsamples, else identity. */
+ * [up ->] conv1x1 when channels change or it upsamples, else identity. The shortcut runs
+ * conv1x1 -> up: the two commute (the conv is per pixel, bilinear weights sum to one, so the
+ * bias passes through), and convolving first touches a quarter of the pixels. */
 static int gen_block(hb_graph *g, int x, int i, int cout, int up) {
     char name[64];
     int cin = g->nodes[x].shape.c;
+    /* the shortcut first, so conv2 comes last and adds it in its epilogue (conv_of_add) */
+    int s = x;
+    if (cin != cout || up) {
+        snprintf(name, sizeof name, "b.%d.sc", i);
+        s = hb_g_conv(g, s, name, cout, 1, 1);
+        if (up) s = hb_g_upsample(g, s);
+    }
     snprintf(name, sizeof name, "b.%d.bn1", i);
     int h = hb_g_relu(g, hb_g_affine(g, x, name));
     if (up) h = hb_g_upsample(g, h);
@@ -39,12 +48,6 @@ static int gen_block(hb_graph *g, int x, int i, int cout, int up) {
     h = hb_g_relu(g, hb_g_affine(g, h, name));
     snprintf(name, sizeof name, "b.%d.c2", i);
     h = hb_g_conv(g, h, name, cout, 3, 1);
-    int s = x;
-    if (cin != cout || up) {
-        if (up) s = hb_g_upsample(g, s);
-        snprintf(name, sizeof name, "b.%d.sc", i);
-        s = hb_g_conv(g, s, name, cout, 1, 1);
-    }
     return hb_g_add(g, h, s);
 }
 

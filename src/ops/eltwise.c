@@ -2,7 +2,7 @@
  * test: tests/test_eltwise.c. */
 #include "ops/op_common.h"
 
-enum { FILL, AXPBY, ADD, RELU, RELU_BWD, TANH, TANH_BWD, AFFINE, AFFINE_BWD };
+enum { FILL, AXPBY, ADD, RELU, RELU_BWD, TANH, TANH_BWD, AFFINE, AFFINE_BWD, AFFINE_RELU };
 
 typedef struct {
     uint32_t n, a_off, b_off, p_off, old_off, y_off;
@@ -17,7 +17,7 @@ static void eltwise(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_
                     int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t n = y.n;
-    int per_channel = op == AFFINE || op == AFFINE_BWD;
+    int per_channel = op == AFFINE || op == AFFINE_BWD || op == AFFINE_RELU;
     if (a.buf) hb_require(name, "input", a, n);
     if (b.buf && !per_channel) hb_require(name, "second input", b, n);
     /* per-channel params are read as floats, so only a, y (and b if elementwise) go vec4 */
@@ -71,6 +71,14 @@ void hb_affine(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor
     hb_require("affine", "output", y, (uint64_t)N * C * HW);
     eltwise(cmd, "affine", AFFINE, hb_slice(y, 0, (uint32_t)N * C * HW), x, gamma, beta, 0, 0,
             (uint32_t)C, (uint32_t)HW, 0);
+}
+void hb_affine_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta,
+                    int N, int C, int HW) {
+    hb_require("affine_relu", "gamma", gamma, (uint64_t)C);
+    hb_require("affine_relu", "beta", beta, (uint64_t)C);
+    hb_require("affine_relu", "output", y, (uint64_t)N * C * HW);
+    eltwise(cmd, "affine_relu", AFFINE_RELU, hb_slice(y, 0, (uint32_t)N * C * HW), x, gamma,
+            beta, 0, 0, (uint32_t)C, (uint32_t)HW, 0);
 }
 void hb_affine_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor gamma, int N, int C,
                         int HW, int accumulate) {

@@ -122,6 +122,9 @@ void hb_tanh_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor y, floa
 /* Frozen batch norm: y = gamma[c]*x + beta[c], x: [N][C][HW] */
 void hb_affine(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta, int N,
                int C, int HW);
+/* relu(affine(x)) in one pass: a batch norm and the relu after it */
+void hb_affine_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta,
+                    int N, int C, int HW);
 void hb_affine_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor gamma, int N, int C,
                         int HW, int accumulate);
 /* ggamma[c] = sum gy*x, gbeta[c] = sum gy over n and pixels; overwritten. */
