@@ -9,6 +9,9 @@
 #include "common.glsl"
 #include "philox.glsl"
 layout(constant_id = 1) const uint VEC = 1;
+// ROW4: D % 4 == 0, so the four floats of a vec4 share one sample (with VEC == 4). Fixed per
+// pipeline: lavapipe runs both sides of a branch, so the four-sample case would always run.
+layout(constant_id = 2) const uint ROW4 = 0;
 
 layout(binding = 0) uniform samplerBuffer X;
 layout(binding = 1) uniform samplerBuffer G;
@@ -43,9 +46,8 @@ void main() {
     if (VEC == 4) {
         vec4 x = texelFetch(X, int(x_off + b));
         vec4 gp = grad_scale * texelFetch(G, int(g_off + b)) + tau2 * x;
-        uint s0 = e0 / D, s3 = (e0 + 3u) / D;
         vec4 f;
-        if (s0 == s3) f = vec4(drift_factor(s0));
+        if (ROW4 != 0u) f = vec4(drift_factor(e0 / D));
         else
             for (uint k = 0; k < 4u; k++) f[k] = drift_factor((e0 + k) / D);
         imageStore(Xout, int(x_off + b), x - f * gp + eps * z);

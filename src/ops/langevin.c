@@ -40,14 +40,14 @@ void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratc
         hb_tensor t[3] = {x, grad, s};
         norm_push pc = {(uint32_t)N, (uint32_t)D / vec, x.off / vec, grad.off / vec, s.off,
                         cfg->grad_scale, tau2};
-        hb_dispatch(cmd, "langevin_norm", pl, t, &pc, sizeof pc, (uint32_t)N, 1, 1);
+        hb_dispatch(cmd, "langevin_norm", pl, t, &pc, sizeof pc, ((uint32_t)N + 7) / 8, 1, 1);
     }
 
     hb_tensor big[2] = {x, grad};
     uint32_t vec = hb_vec4_ok(big, 2, n) ? 4 : 1;
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[2] = {local, vec};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "langevin", vec == 4 ? "RRrrW" : "rrrrw", spec, 2);
+    uint32_t spec[3] = {local, vec, vec == 4 && D % 4 == 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "langevin", vec == 4 ? "RRrrW" : "rrrrw", spec, 3);
     hb_tensor s = clip ? hb_slice(scratch, 0, (uint32_t)N) : counter; /* unread stand-in */
     hb_tensor t[5] = {x, grad, s, counter, x};
     update_push pc = {n,
