@@ -9,17 +9,24 @@ layout(constant_id = 1) const uint OP = 0;
 layout(constant_id = 2) const uint VEC = 1;
 // fixed per pipeline: lavapipe runs both sides of a branch, a run-time flag would always fetch
 layout(constant_id = 3) const uint ACCUMULATE = 0;
+// RELU (global pooling of a relu's output, the relu never stored): forward pools max(x, 0);
+// backward masks by the relu's input (Mask, shaped like gx, VEC wide)
+layout(constant_id = 4) const uint RELU = 0;
+// PLANE4: global backward with HW % 4 == 0, so the four outputs of a vec4 share one gy
+layout(constant_id = 5) const uint PLANE4 = 0;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
 layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
 layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (ACCUMULATE), VEC wide
+layout(binding = 3) uniform samplerBuffer Mask; // RELU backward: the relu's input, VEC wide
 layout(std430, binding = 2) writeonly buffer Y4b { HbF4 Y4[]; }; // VEC == 4 (wide stores)
 layout(std430, binding = 2) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
     uint n;                  // output elements / VEC
     uint x_off, old_off;     // x in floats, y's old value in elements of its view
+    uint mask_off;           // in elements of its view
     uint y_off;              // y in its storage window
     uint W;                  // avgpool2: input width (output width W/2)
     uint HW;                 // global: pixels per (n, c)
@@ -39,7 +46,7 @@ float value(uint i) {
         r = 0.25 * x_at((row / 2u) * (W / 2u) + x / 2u);
     } else if (OP == GLOBAL) { // i = plane; sequential, so the result is deterministic
         float s = 0.0;
-        for (uint p = 0u; p < HW; p++) s += x_at(i * HW + p);
+        for (uint p = 0u; p < HW; p++) s += RELU != 0u ? max(x_at(i * HW + p), 0.0) : x_at(i * HW + p);
         r = s / float(HW);
     } else // GLOBAL_BWD
         r = x_at(udiv(i, HW)) / float(HW);
@@ -54,8 +61,12 @@ void main() {
         uint row = udiv(4u * i, W), x = 4u * i - row * W, s = (row / 2u) * (W / 2u) + x / 2u;
         float a = 0.25 * x_at(s), b = 0.25 * x_at(s + 1u);
         r = vec4(a, a, b, b);
+    } else if (OP == GLOBAL_BWD && VEC == 4u && PLANE4 != 0u) {
+        r = vec4(x_at(udiv(4u * i, HW)) / float(HW));
     } else
         for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);
+    if (RELU != 0u && OP == GLOBAL_BWD)
+        r = mix(vec4(0), r, greaterThan(texelFetch(Mask, int(mask_off + i)), vec4(0)));
     if (ACCUMULATE != 0u) r += texelFetch(Yold, int(old_off + i));
     if (VEC == 4u) Y4[y_off + i] = hb_f4(r);
     else Y1[y_off + i] = r.x;

@@ -1,5 +1,6 @@
 /* Pooling ops vs src/ref/ref_pool.c, with finite differences of the forward for every backward
- * pass and the accumulate flag of avgpool2_backward. */
+ * pass and the accumulate flag of avgpool2_backward; global pooling also of a relu's output
+ * (the relu fused in). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,6 +9,41 @@
 
 static void global_fwd(double *y, const double *x, int N, int C, int H, int W) {
     ref_global_avgpool(y, x, N, C, H * W);
+}
+static void global_relu_fwd(double *y, const double *x, int N, int C, int H, int W) {
+    size_t n = (size_t)N * C * H * W;
+    double *r = malloc(n * sizeof *r);
+    ref_relu(r, x, n);
+    ref_global_avgpool(y, r, N, C, H * W);
+    free(r);
+}
+
+/* hb_global_avgpool_relu and its backward pass: X and GY hold x and gy, GX is overwritten */
+static void check_global_relu(hb_ctx *ctx, hb_tensor X, hb_tensor Y, hb_tensor GX, hb_tensor GY,
+                              double *xd, const double *gyd, int N, int C, int H, int W,
+                              uint32_t shift) {
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * C;
+    char what[160];
+    double *want = malloc(nin * sizeof *want);
+    TU_RUN(ctx, cmd, hb_global_avgpool_relu(cmd, Y, X, N, C, H * W));
+    global_relu_fwd(want, xd, N, C, H, W);
+    float *got = tu_download(ctx, Y);
+    snprintf(what, sizeof what, "global_avgpool_relu N%d C%d %dx%d shift%u", N, C, H, W, shift);
+    tu_close(what, got, want, nout, 1e-6, 1e-6);
+    free(got);
+
+    TU_RUN(ctx, cmd, hb_global_avgpool_relu_backward(cmd, GX, GY, X, N, C, H * W));
+    ref_global_avgpool_backward(want, gyd, N, C, H * W);
+    for (size_t i = 0; i < nin; i++)
+        if (!(xd[i] > 0)) want[i] = 0;
+    got = tu_download(ctx, GX);
+    snprintf(what, sizeof what, "global_avgpool_relu_backward N%d C%d %dx%d shift%u", N, C, H, W,
+             shift);
+    tu_close(what, got, want, nin, 1e-6, 1e-7);
+    double *gotd = tu_to_double(got, nin);
+    tu_map_ctx lc = {global_relu_fwd, gyd, N, C, H, W, nout};
+    tu_fd_check(what, tu_map_loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-6);
+    free(got), free(gotd), free(want);
 }
 
 /* shift > 0 offsets every tensor so the push-constant offsets are exercised */
@@ -58,6 +94,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, int global, int N, int C, in
     tu_fd_check(what, tu_map_loss, &lc, xd, nin, gotd, 16, 1e-3, 1e-5, 1e-6);
     free(got);
     free(gotd);
+
+    if (global) check_global_relu(ctx, X, Y, GX, GY, xd, gyd, N, C, H, W, shift);
 
     if (!global) { /* accumulate adds to what gx holds */
         hb_upload(ctx, GX, old);

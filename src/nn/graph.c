@@ -443,6 +443,15 @@ static int affine_into_relu(const hb_graph *g, int a) {
            g->nodes[n->consumer].kind == HB_G_RELU && !relu_into_conv(g, n->consumer);
 }
 
+/* 1 when relu node r runs inside the global pooling reading it (hb_global_avgpool_relu, and
+ * its backward pass masks by the relu's input): the pooling is its only reader and nothing
+ * else writes the relu (a conv, relu_of_conv; an affine, affine_into_relu). */
+static int relu_into_gap(const hb_graph *g, int r) {
+    const hb_g_node *n = &g->nodes[r];
+    return n->kind == HB_G_RELU && n->consumers == 1 && g->nodes[n->consumer].kind == HB_G_GAP &&
+           !relu_of_conv(g, r) && g->nodes[n->in0].kind != HB_G_AFFINE;
+}
+
 /* The input of add node a that a conv writes with the other input added in its epilogue
  * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
  * forward pass runs nodes in order), when it is a conv that nothing else reads and that
@@ -523,9 +532,10 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
                               (int)hb_g_size(g, n->in0), out.c);
             break;
-        case HB_G_RELU: /* a stem's relu and a relu_into_conv run in the conv reading them */
+        case HB_G_RELU: /* a stem's relu, a relu_into_conv and a relu_into_gap run in the op
+                         * reading them */
             if (n->consumers == 1 && stem_into_conv(g, n->consumer)) break;
-            if (relu_into_conv(g, i)) break;
+            if (relu_into_conv(g, i) || relu_into_gap(g, i)) break;
             if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
             else if (affine_into_relu(g, n->in0)) {
                 const hb_g_node *a = &g->nodes[n->in0];
@@ -545,7 +555,13 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
                           in.h * in.w);
             break;
         case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
-        case HB_G_GAP: hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w); break;
+        case HB_G_GAP:
+            if (relu_into_gap(g, n->in0))
+                hb_global_avgpool_relu(cmd, y, hb_g_value(g, g->nodes[n->in0].in0, N), N, in.c,
+                                       in.h * in.w);
+            else
+                hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w);
+            break;
         case HB_G_ADD: /* unless a conv adds it (conv_of_add) */
             if (conv_of_add(g, i) < 0) hb_add(cmd, y, x, hb_g_value(g, n->in1, N));
             break;
@@ -604,7 +620,13 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
         hb_affine_backward(cmd, gin, gy, hb_g_param(g, n->weight), N, in.c, in.h * in.w, acc);
         break;
     case HB_G_TANH: hb_tanh_backward(cmd, dst, gy, hb_g_value(g, i, N), n->scale); break;
-    case HB_G_GAP: hb_global_avgpool_backward(cmd, dst, gy, N, in.c, in.h * in.w); break;
+    case HB_G_GAP:
+        if (relu_into_gap(g, n->in0))
+            hb_global_avgpool_relu_backward(cmd, dst, gy, hb_g_value(g, src, N), N, in.c,
+                                            in.h * in.w);
+        else
+            hb_global_avgpool_backward(cmd, dst, gy, N, in.c, in.h * in.w);
+        break;
     case HB_G_ADD:
         if (!g->nodes[src].shares_grad) hb_axpby(cmd, gin, gy, 1.0f, acc ? 1.0f : 0.0f);
         break;
@@ -656,7 +678,9 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
         int pooled = !want_param_grads && n->kind == HB_G_CONV && n->consumers == 1 &&
                      pool_of_conv(g, n->consumer);
         int srcs[2] = {n->in0, n->in1};
-        if (conv_through_relu(g, i)) srcs[0] = g->nodes[n->in0].in0; /* the relu is skipped */
+        /* the relu is skipped */
+        if (conv_through_relu(g, i) || (n->kind == HB_G_GAP && relu_into_gap(g, n->in0)))
+            srcs[0] = g->nodes[n->in0].in0;
         for (int s = 0; s < 2; s++) {
             if (srcs[s] < 0) continue;
             int src = root(g, srcs[s]); /* a reshape shares its input's gradient */

@@ -139,6 +139,11 @@ void hb_avgpool2_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C,
 /* Global average pool: x [N][C][HW] -> y [N][C] */
 void hb_global_avgpool(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW);
 void hb_global_avgpool_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, int C, int HW);
+/* global average pooling of relu(x) (the relu never stored), and its backward pass into x:
+ * gx = [x > 0] * gy / HW */
+void hb_global_avgpool_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW);
+void hb_global_avgpool_relu_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor x, int N,
+                                     int C, int HW);
 
 /* ---- 2x upsampling (shaders/upsample.comp, src/ops/upsample.c) ----
  * x [N][C][H][W] -> y [N][C][2H][2W]. Bilinear uses half-pixel centres, like PyTorch's
