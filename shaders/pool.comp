@@ -1,5 +1,6 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 // Average pooling (src/ops/pool.c). OP selects the kernel; each invocation writes VEC
 // consecutive outputs (4 when the output is vec4-aligned: far fewer invocations and stores),
 // each computed on its own from scalar reads.
@@ -12,8 +13,10 @@ layout(constant_id = 3) const uint ACCUMULATE = 0;
 // RELU (global pooling of a relu's output, the relu never stored): forward pools max(x, 0);
 // backward masks by the relu's input (Mask, shaped like gx, VEC wide)
 layout(constant_id = 4) const uint RELU = 0;
-// PLANE4: global backward with HW % 4 == 0, so the four outputs of a vec4 share one gy
-layout(constant_id = 5) const uint PLANE4 = 0;
+// ALIGNED4: in vec4 kernels, the four outputs of a vec4 share their input row (avgpool2
+// backward: W % 4 == 0) or plane (global backward: HW % 4 == 0). A specialisation constant:
+// lavapipe runs both sides of a branch, so a run-time test would also run the general path.
+layout(constant_id = 5) const uint ALIGNED4 = 0;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
@@ -24,7 +27,7 @@ layout(std430, binding = 2) writeonly buffer Y4b { HbF4 Y4[]; }; // VEC == 4 (wi
 layout(std430, binding = 2) writeonly buffer Y1b { float Y1[]; };
 
 layout(push_constant) uniform PC {
-    uint n;                  // output elements / VEC
+    uint n;                  // invocations: output elements / VEC (/ 2, pool2_backward_rows)
     uint x_off, old_off;     // x in floats, y's old value in elements of its view
     uint mask_off;           // in elements of its view
     uint y_off;              // y in its storage window
@@ -53,15 +56,28 @@ float value(uint i) {
     return r;
 }
 
+// avgpool2 backward, VEC 4 and ALIGNED4: invocation i writes 4 outputs in each of the two
+// rows that input row t = i / (W/4) spreads to, from 2 inputs (n counts these pairs)
+void pool2_backward_rows(uint i) {
+    uint w4 = W / 4u, t = udiv(i, w4), x4 = i - t * w4, s = t * (W / 2u) + 2u * x4;
+    float a = 0.25 * x_at(s), b = 0.25 * x_at(s + 1u);
+    uint top = 2u * t * w4 + x4;
+    [[unroll]] for (uint k = 0; k < 2u; k++) {
+        vec4 r = vec4(a, a, b, b);
+        if (ACCUMULATE != 0u) r += texelFetch(Yold, int(old_off + top + k * w4));
+        Y4[y_off + top + k * w4] = hb_f4(r);
+    }
+}
+
 void main() {
     uint i = hb_global_index();
     if (i >= n) return;
+    if (OP == AVGPOOL2_BWD && VEC == 4u && ALIGNED4 != 0u) {
+        pool2_backward_rows(i);
+        return;
+    }
     vec4 r = vec4(0);
-    if (OP == AVGPOOL2_BWD && VEC == 4u && W % 4u == 0u) { // 4 outputs of one row, 2 inputs
-        uint row = udiv(4u * i, W), x = 4u * i - row * W, s = (row / 2u) * (W / 2u) + x / 2u;
-        float a = 0.25 * x_at(s), b = 0.25 * x_at(s + 1u);
-        r = vec4(a, a, b, b);
-    } else if (OP == GLOBAL_BWD && VEC == 4u && PLANE4 != 0u) {
+    if (OP == GLOBAL_BWD && VEC == 4u && ALIGNED4 != 0u) {
         r = vec4(x_at(udiv(4u * i, HW)) / float(HW));
     } else
         for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);

@@ -19,7 +19,8 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     hb_tensor wide[2] = {y, mask};
     uint32_t vec = hb_vec4_ok(wide, 2, n) ? 4 : 1;
-    uint32_t spec[6] = {local, op, vec, accumulate != 0, relu != 0, HW % 4 == 0};
+    uint32_t aligned4 = op == AVGPOOL2_BWD ? W % 4 == 0 : HW % 4 == 0;
+    uint32_t spec[6] = {local, op, vec, accumulate != 0, relu != 0, aligned4};
     char sig[5] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', vec == 4 ? 'R' : 'r', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 6);
     size_t most = hb_max_window_floats(ctx);
@@ -32,9 +33,11 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
         hb_tensor xc = hb_slice(x, u0 * in_per_unit, cn / unit * in_per_unit);
         hb_tensor mc = mask.buf ? hb_slice(mask, u0 * unit, cn) : xc; /* unread stand-in */
         hb_tensor t[4] = {xc, accumulate ? yc : xc, yc, mc};
-        pool_push pc = {cn / vec, xc.off,        yc.off / vec, mc.off / vec,
+        /* the aligned vec4 avgpool2 backward writes two rows' vec4s per invocation */
+        uint32_t count = cn / vec / (op == AVGPOOL2_BWD && vec == 4 && aligned4 ? 2 : 1);
+        pool_push pc = {count,        xc.off, yc.off / vec, mc.off / vec,
                         hb_window_off(ctx, yc) / vec, W, HW};
-        hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, cn / vec, local);
+        hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, count, local);
     }
 }
 
