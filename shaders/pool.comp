@@ -14,13 +14,15 @@ layout(constant_id = 3) const uint ACCUMULATE = 0;
 // backward masks by the relu's input (Mask, shaped like gx, VEC wide)
 layout(constant_id = 4) const uint RELU = 0;
 // ALIGNED4: in vec4 kernels, the four outputs of a vec4 share their input row (avgpool2
-// backward: W % 4 == 0) or plane (global backward: HW % 4 == 0). A specialisation constant:
-// lavapipe runs both sides of a branch, so a run-time test would also run the general path.
+// backward: W % 4 == 0) or plane (global backward: HW % 4 == 0); avgpool2 forward: W % 8 == 0
+// and x starts on a vec4, so a vec4 of outputs reads two vec4s of each input row (X is then
+// bound as vec4s). A specialisation constant: lavapipe runs both sides of a branch, so a
+// run-time test would also run the general path.
 layout(constant_id = 5) const uint ALIGNED4 = 0;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
 
-layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy
+layout(binding = 0) uniform samplerBuffer X;    // forward: x; backward: gy (floats, but see ALIGNED4)
 layout(binding = 1) uniform samplerBuffer Yold; // output's previous value (ACCUMULATE), VEC wide
 layout(binding = 3) uniform samplerBuffer Mask; // RELU backward: the relu's input, VEC wide
 layout(std430, binding = 2) writeonly buffer Y4b { HbF4 Y4[]; }; // VEC == 4 (wide stores)
@@ -77,7 +79,13 @@ void main() {
         return;
     }
     vec4 r = vec4(0);
-    if (OP == GLOBAL_BWD && VEC == 4u && ALIGNED4 != 0u) {
+    if (OP == AVGPOOL2 && VEC == 4u && ALIGNED4 != 0u) { // output row t, vec4 x4 of it
+        uint w8 = W / 8u, t = udiv(i, w8), x4 = i - t * w8, top = (x_off + 2u * t * W) / 4u + 2u * x4;
+        vec4 a = texelFetch(X, int(top)), b = texelFetch(X, int(top + 1u));
+        vec4 c = texelFetch(X, int(top + W / 4u)), d = texelFetch(X, int(top + W / 4u + 1u));
+        vec4 s0 = a + c, s1 = b + d; // column sums of the two rows
+        r = 0.25 * vec4(s0.x + s0.y, s0.z + s0.w, s1.x + s1.y, s1.z + s1.w);
+    } else if (OP == GLOBAL_BWD && VEC == 4u && ALIGNED4 != 0u) {
         r = vec4(x_at(udiv(4u * i, HW)) / float(HW));
     } else
         for (uint k = 0u; k < VEC; k++) r[k] = value(i * VEC + k);

@@ -19,9 +19,13 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     hb_tensor wide[2] = {y, mask};
     uint32_t vec = hb_vec4_ok(wide, 2, n) ? 4 : 1;
-    uint32_t aligned4 = op == AVGPOOL2_BWD ? W % 4 == 0 : HW % 4 == 0;
+    uint32_t aligned4 = op == AVGPOOL2       ? W % 8 == 0 && x.off % 4 == 0
+                        : op == AVGPOOL2_BWD ? W % 4 == 0
+                                             : HW % 4 == 0;
+    uint32_t x_vec4 = op == AVGPOOL2 && vec == 4 && aligned4;
     uint32_t spec[6] = {local, op, vec, accumulate != 0, relu != 0, aligned4};
-    char sig[5] = {'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's', vec == 4 ? 'R' : 'r', 0};
+    char sig[5] = {x_vec4 ? 'R' : 'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's',
+                   vec == 4 ? 'R' : 'r', 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "pool", sig, spec, 6);
     size_t most = hb_max_window_floats(ctx);
     if (most > (1u << 24)) most = 1u << 24; /* the kernel's float-based division is exact below */
