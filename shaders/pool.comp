@@ -14,10 +14,11 @@ layout(constant_id = 3) const uint ACCUMULATE = 0;
 // backward masks by the relu's input (Mask, shaped like gx, VEC wide)
 layout(constant_id = 4) const uint RELU = 0;
 // ALIGNED4: in vec4 kernels, the four outputs of a vec4 share their input row (avgpool2
-// backward: W % 4 == 0) or plane (global backward: HW % 4 == 0); avgpool2 forward: W % 8 == 0
-// and x starts on a vec4, so a vec4 of outputs reads two vec4s of each input row (X is then
-// bound as vec4s). A specialisation constant: lavapipe runs both sides of a branch, so a
-// run-time test would also run the general path.
+// backward: W % 4 == 0) or plane (global backward: HW % 4 == 0). In forward kernels x is read
+// as vec4s (X bound RGBA32F; x starts on a vec4): avgpool2 with W % 8 == 0 reads two vec4s of
+// each input row per vec4 of outputs, global pooling with HW % 4 == 0 its planes in vec4s.
+// A specialisation constant: lavapipe runs both sides of a branch, so a run-time test would
+// also run the general path.
 layout(constant_id = 5) const uint ALIGNED4 = 0;
 
 const uint AVGPOOL2 = 0, AVGPOOL2_BWD = 1, GLOBAL = 2, GLOBAL_BWD = 3;
@@ -49,6 +50,13 @@ float value(uint i) {
     } else if (OP == AVGPOOL2_BWD) { // i = (plane * H + y) * W + x reads gy at (plane, y/2, x/2)
         uint row = udiv(i, W), x = i - row * W;
         r = 0.25 * x_at((row / 2u) * (W / 2u) + x / 2u);
+    } else if (OP == GLOBAL && ALIGNED4 != 0u) { // i = plane, read in vec4s (fixed order)
+        vec4 s = vec4(0);
+        for (uint p = 0u; p < HW / 4u; p++) {
+            vec4 v = texelFetch(X, int((x_off + i * HW) / 4u + p));
+            s += RELU != 0u ? max(v, vec4(0)) : v;
+        }
+        r = ((s.x + s.y) + (s.z + s.w)) / float(HW);
     } else if (OP == GLOBAL) { // i = plane; sequential, so the result is deterministic
         float s = 0.0;
         for (uint p = 0u; p < HW; p++) s += RELU != 0u ? max(x_at(i * HW + p), 0.0) : x_at(i * HW + p);

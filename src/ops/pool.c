@@ -21,8 +21,9 @@ static void pool(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_ten
     uint32_t vec = hb_vec4_ok(wide, 2, n) ? 4 : 1;
     uint32_t aligned4 = op == AVGPOOL2       ? W % 8 == 0 && x.off % 4 == 0
                         : op == AVGPOOL2_BWD ? W % 4 == 0
+                        : op == GLOBAL       ? HW % 4 == 0 && x.off % 4 == 0
                                              : HW % 4 == 0;
-    uint32_t x_vec4 = op == AVGPOOL2 && vec == 4 && aligned4;
+    uint32_t x_vec4 = (op == AVGPOOL2 && vec == 4 && aligned4) || (op == GLOBAL && aligned4);
     uint32_t spec[6] = {local, op, vec, accumulate != 0, relu != 0, aligned4};
     char sig[5] = {x_vec4 ? 'R' : 'r', vec == 4 ? 'R' : 'r', vec == 4 ? 'S' : 's',
                    vec == 4 ? 'R' : 'r', 0};
