@@ -16,6 +16,10 @@
 // MASK_STEM = C0 in 1..4 (with HAS_MASK and VEC = 4): the relu's input is the stem conv
 // conv3x3(x) + b, never stored; the mask is computed here from x (Mask: C0 channels of H x W),
 // the weights SW [cout][C0][3][3] and the bias SB.
+// SC_STEM = C0 in 1..4 (with POOL, after a stem's input transform): the block's 1x1 shortcut
+// of the stem's pooled input is added, out += SB[co] + sum_c SW[co][c] * avgpool2(x)[c], x
+// (C0 channels of H x W, rows vec4-aligned) read as vec4s through Mask: the shortcut conv,
+// its input pooling and the residual add never run.
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint VEC = 1;
@@ -28,12 +32,13 @@ layout(constant_id = 5) const uint HAS_MASK = 0;
 layout(constant_id = 6) const uint RELU_OUT = 0;
 layout(constant_id = 7) const uint PAIR = 0;
 layout(constant_id = 8) const uint MASK_STEM = 0;
+layout(constant_id = 9) const uint SC_STEM = 0;
 #include "wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;
 layout(binding = 2) uniform samplerBuffer Old;
-layout(binding = 4) uniform samplerBuffer Mask; // MASK_STEM: x
+layout(binding = 4) uniform samplerBuffer Mask; // MASK_STEM, SC_STEM: x
 layout(binding = 5) uniform samplerBuffer SW;
 layout(binding = 6) uniform samplerBuffer SB;
 layout(std430, binding = 3) writeonly buffer Ob8 { HbF8 Out8[]; };
@@ -47,7 +52,7 @@ layout(push_constant) uniform PC {
     uint tw, tpi, cout, H, W;
     uint m_off4, b_off, old_off, out_off; // old value (texel view), output (storage window)
     uint mask_off;
-    uint sw_off, sb_off; // MASK_STEM
+    uint sw_off, sb_off; // MASK_STEM, SC_STEM
 };
 
 // MASK_STEM: rows 4ty-1 .. 4ty+4 and columns 4tx-1 .. 4tx+4 of x around tile (ty, tx) of
@@ -122,6 +127,22 @@ float finish1(float v, uint o) {
     return v;
 }
 
+// SC_STEM: avgpool2(x) of channel c0 at pooled rows 2ty, 2ty + 1 (i) of image n, the tile's two
+// pooled columns (and the next tile's with PAIR: components z, w); the additions in the order
+// of avgpool2's vec4 path (shaders/pool.comp)
+void pooled_x(uint n, uint ty, uint tx, out vec4 xp[4][MT / 2u]) {
+    [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
+        if (c0 >= SC_STEM) break;
+        [[unroll]] for (uint i = 0; i < MT / 2u; i++) {
+            uint row = min(ty * MT + 2u * i, H - 2u); // rows past the image (H % 4 == 2): unused
+            uint r4 = (mask_off + ((n * SC_STEM + c0) * H + row) * W) / 4u + tx;
+            vec4 s0 = texelFetch(Mask, int(r4)) + texelFetch(Mask, int(r4 + W / 4u)), s1 = vec4(0);
+            if (PAIR != 0u) s1 = texelFetch(Mask, int(r4 + 1u)) + texelFetch(Mask, int(r4 + 1u + W / 4u));
+            xp[c0][i] = 0.25 * vec4(s0.x + s0.y, s0.z + s0.w, s1.x + s1.y, s1.z + s1.w);
+        }
+    }
+}
+
 // pooled value (x, i) of channel j
 float pooled(vec4 y[MT][MT], uint i, uint x, uint j) {
     return 0.25 * (y[2u * i][2u * x][j] + y[2u * i][2u * x + 1u][j] + y[2u * i + 1u][2u * x][j] +
@@ -142,9 +163,17 @@ void main() {
     if (PAIR != 0u) tile_values(p + 1u, c4, bias, y1);
     if (POOL != 0u) {
         uint H2 = H / 2u, W2 = W / 2u;
+        vec4 xp[4][MT / 2u];
+        if (SC_STEM != 0u) pooled_x(n, ty, tx, xp);
         [[unroll]] for (uint j = 0; j < 4u; j++) {
             uint co = 4u * c4 + j;
             if (co >= cout) break;
+            float sb = 0.0, sw[4];
+            if (SC_STEM != 0u) {
+                sb = texelFetch(SB, int(sb_off + co)).x;
+                [[unroll]] for (uint c0 = 0; c0 < 4u; c0++)
+                    if (c0 < SC_STEM) sw[c0] = texelFetch(SW, int(sw_off + co * SC_STEM + c0)).x;
+            }
             [[unroll]] for (uint i = 0; i < MT / 2u; i++) {
                 uint yy = ty * (MT / 2u) + i;
                 if (yy >= H2) break;
@@ -155,6 +184,15 @@ void main() {
                     if (PAIR == 0u && xx >= W2) break;
                     row[x] = finish1(pooled(y, i, x, j), o0 + x);
                     if (PAIR != 0u) row[2u + x] = finish1(pooled(y1, i, x, j), o0 + 2u + x);
+                    if (SC_STEM != 0u) {
+                        [[unroll]] for (uint h = 0; h < 2u; h++) {
+                            if (h == 1u && PAIR == 0u) break;
+                            float s = sb;
+                            [[unroll]] for (uint c0 = 0; c0 < 4u; c0++)
+                                if (c0 < SC_STEM) s += sw[c0] * xp[c0][i][2u * h + x];
+                            row[2u * h + x] += s;
+                        }
+                    }
                     if (VEC != 2u) Out1[out_off + o0 + x] = row[x];
                 }
                 if (PAIR != 0u) Out4[(out_off + o0) / 4u] = hb_f4(row);

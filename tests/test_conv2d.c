@@ -346,6 +346,43 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
  * input relu(conv3x3(x, w1) + b1) is computed from x, forward (into a relu, a pooling or
  * neither) and backward data through the stem's relu (its mask recomputed), with and without
  * accumulation, pooling and prepared weights, against the unfused CPU reference. */
+/* hb_conv2d_forward_stem_shortcut: the pooled stem conv (want, from check_stem) plus the 1x1
+ * shortcut of the stem's pooled x */
+static void check_stem_shortcut(hb_ctx *ctx, uint64_t *rng, const hb_conv2d_stem *st,
+                                const double *xd, const double *pooled_conv, hb_tensor Wt,
+                                hb_tensor PF, hb_tensor B, hb_tensor WS, int N, int C, int cout,
+                                int H, int W, const char *tag) {
+    int c0 = st->cin;
+    size_t ny = (size_t)N * cout * H * W / 4, nxp = (size_t)N * c0 * H * W / 4;
+    float *sw = malloc((size_t)cout * c0 * 4), *sb = malloc((size_t)cout * 4);
+    tu_rand(rng, sw, (size_t)cout * c0, -1, 1), tu_rand(rng, sb, cout, -0.5, 0.5);
+    double *xp = malloc(nxp * 8), *want = malloc(ny * 8);
+    ref_avgpool2(xp, xd, N, c0, H, W);
+    for (int n = 0; n < N; n++)
+        for (int co = 0; co < cout; co++)
+            for (int p = 0; p < H * W / 4; p++) {
+                size_t o = ((size_t)n * cout + co) * H * W / 4 + p;
+                double s = sb[co];
+                for (int c = 0; c < c0; c++)
+                    s += (double)sw[co * c0 + c] * xp[((size_t)n * c0 + c) * H * W / 4 + p];
+                want[o] = pooled_conv[o] + s;
+            }
+    hb_tensor SW = tu_upload(ctx, sw, (size_t)cout * c0), SB = tu_upload(ctx, sb, cout);
+    hb_tensor OUT = hb_alloc(ctx, ny);
+    char what[192];
+    for (int prep = 0; prep < 2; prep++) {
+        hb_fill_host(ctx, OUT, NAN);
+        TU_RUN(ctx, cmd, hb_conv2d_forward_stem_shortcut(cmd, OUT, st, Wt, prep ? PF : HB_NONE, B,
+                                                         SW, SB, WS, N, C, cout, H, W));
+        float *got = tu_download(ctx, OUT);
+        snprintf(what, sizeof what, "forward_stem_shortcut%s %s", prep ? " prepared" : "", tag);
+        tu_close(what, got, want, ny, 1e-5, 4e-6 * sqrt((double)C * 9));
+        free(got);
+    }
+    hb_free(ctx, SW), hb_free(ctx, SB), hb_free(ctx, OUT);
+    free(sw), free(sb), free(xp), free(want);
+}
+
 static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cout, int H, int W,
                        int pool, int relu, int chunk1) {
     size_t nx = (size_t)N * c0 * H * W, nh = (size_t)N * C * H * W, nout = (size_t)N * cout * H * W;
@@ -388,6 +425,7 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
         tu_close(what, got, want, ny, 1e-5, tol_fwd);
         free(got);
     }
+    if (pool) check_stem_shortcut(ctx, rng, &st, xd, want, Wt, PF, B, WS, N, C, cout, H, W, tag);
     if (pool) ref_avgpool2_backward(full, goutd, N, cout, H, W);
     else memcpy(full, goutd, nout * 8);
     ref_conv2d_backward_data(gh, full, wd, N, C, cout, H, W, 3);
@@ -498,11 +536,13 @@ int main(void) {
     };
     for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) check_pooled(ctx, &rng, &pooled[i]);
     /* stems fused into the next conv: 1 and 3 channels, rows of 1 and 2 tiles, partial
-     * tiles (12 rows), pairs of tiles in the output transform (W 16) and not (W 12) */
+     * tiles (12 rows), pairs of tiles in the output transform (W 16) and not (W 12); pooled
+     * ones also with the block's shortcut, one with a tile row past the image (H 6) */
     check_stem(ctx, &rng, 2, 1, 48, 48, 16, 16, 1, 0, 0);
     check_stem(ctx, &rng, 3, 3, 52, 49, 12, 12, 0, 1, 1);
     check_stem(ctx, &rng, 2, 1, 64, 64, 8, 4, 0, 0, 0);
     check_stem(ctx, &rng, 2, 4, 48, 48, 16, 8, 1, 0, 1);
+    check_stem(ctx, &rng, 2, 3, 48, 48, 6, 12, 1, 0, 0);
     check_long_wgrad(ctx, &rng, 32);
     check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);

@@ -452,6 +452,29 @@ static int relu_into_gap(const hb_graph *g, int r) {
            !relu_of_conv(g, r) && g->nodes[n->in0].kind != HB_G_AFFINE;
 }
 
+/* The shortcut conv of add node a when the first block's stem conv writes the add
+ * (hb_conv2d_forward_stem_shortcut): a adds the pooling of a stem-fused conv (pool_of_conv,
+ * stem_into_conv) and a 1x1 conv with bias of the 2x2 pooling of the stem's own input, each
+ * read by nothing else. That conv, its pooling and the add then never run (the backward
+ * passes read none of their outputs); else -1. */
+static int stem_shortcut(const hb_graph *g, int a) {
+    const hb_g_node *n = &g->nodes[a];
+    if (n->kind != HB_G_ADD) return -1;
+    for (int k = 0; k < 2; k++) {
+        int h = k ? n->in1 : n->in0, s = k ? n->in0 : n->in1;
+        const hb_g_node *hn = &g->nodes[h], *sn = &g->nodes[s];
+        if (hn->kind != HB_G_AVGPOOL || hn->consumers != 1 || !pool_of_conv(g, h) ||
+            !stem_into_conv(g, hn->in0))
+            continue;
+        const hb_g_node *pn = &g->nodes[sn->in0];
+        int stem_x = g->nodes[g->nodes[g->nodes[hn->in0].in0].in0].in0;
+        if (sn->kind == HB_G_CONV && sn->k == 1 && sn->bias >= 0 && sn->consumers == 1 &&
+            pn->kind == HB_G_AVGPOOL && pn->consumers == 1 && pn->in0 == stem_x)
+            return s;
+    }
+    return -1;
+}
+
 /* The input of add node a that a conv writes with the other input added in its epilogue
  * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
  * forward pass runs nodes in order), when it is a conv that nothing else reads and that
@@ -462,9 +485,18 @@ static int conv_of_add(const hb_graph *g, int a) {
     int c = n->in0 > n->in1 ? n->in0 : n->in1, other = c == n->in0 ? n->in1 : n->in0;
     const hb_g_node *cn = &g->nodes[c];
     if (cn->kind != HB_G_CONV || cn->consumers != 1 || is_alias(&g->nodes[other]) ||
-        stem_into_conv(g, c))
+        stem_into_conv(g, c) || stem_shortcut(g, a) >= 0)
         return -1;
     return c;
+}
+
+/* 1 when node i (a conv, or the pooling feeding one) runs inside a stem conv's epilogue
+ * (stem_shortcut) */
+static int in_stem_shortcut(const hb_graph *g, int i) {
+    const hb_g_node *n = &g->nodes[i];
+    if (n->consumers != 1) return 0;
+    if (n->kind == HB_G_AVGPOOL) return in_stem_shortcut(g, n->consumer);
+    return n->kind == HB_G_CONV && stem_shortcut(g, n->consumer) == i;
 }
 
 /* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in.
@@ -483,8 +515,16 @@ static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu,
                                    g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k);
     } else if (stem_into_conv(g, i)) {
         hb_conv2d_stem st = stem_of(g, i, N);
-        hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h,
-                               in.w, relu, pool);
+        int add = pool ? g->nodes[n->consumer].consumer : -1;
+        int sc = add >= 0 ? stem_shortcut(g, add) : -1;
+        if (sc >= 0)
+            hb_conv2d_forward_stem_shortcut(cmd, hb_g_value(g, add, N), &st, w, prep, b,
+                                            hb_g_param(g, g->nodes[sc].weight),
+                                            hb_g_param(g, g->nodes[sc].bias), g->workspace, N,
+                                            in.c, n->shape.c, in.h, in.w);
+        else
+            hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c,
+                                   in.h, in.w, relu, pool);
     } else if (relu_into_conv(g, n->in0)) {
         hb_conv2d_forward_relu_in(cmd, y, hb_g_value(g, g->nodes[n->in0].in0, N), w, prep, b,
                                   g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k, relu);
@@ -523,9 +563,11 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
         hb_shape in = g->nodes[n->in0].shape, out = n->shape;
         hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
         switch (n->kind) {
-        case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv) */
+        case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv), or a
+                         * stem conv does (in_stem_shortcut) */
             if (!(n->consumers == 1 &&
-                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))))
+                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))) &&
+                !in_stem_shortcut(g, i))
                 conv_forward(g, cmd, i, y, 0, 0, N);
             break;
         case HB_G_LINEAR:
@@ -546,7 +588,7 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             break;
         case HB_G_AVGPOOL:
             if (pool_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 0, 1, N);
-            else hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w);
+            else if (!in_stem_shortcut(g, i)) hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w);
             break;
         case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
         case HB_G_AFFINE: /* unless its relu runs it (affine_into_relu) */
@@ -562,8 +604,9 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
             else
                 hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w);
             break;
-        case HB_G_ADD: /* unless a conv adds it (conv_of_add) */
-            if (conv_of_add(g, i) < 0) hb_add(cmd, y, x, hb_g_value(g, n->in1, N));
+        case HB_G_ADD: /* unless a conv adds it (conv_of_add, stem_shortcut) */
+            if (conv_of_add(g, i) < 0 && stem_shortcut(g, i) < 0)
+                hb_add(cmd, y, x, hb_g_value(g, n->in1, N));
             break;
         case HB_G_SPHERE:
             hb_sphere(cmd, y, x, g->workspace, N, (int)hb_g_size(g, i));

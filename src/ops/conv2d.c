@@ -271,6 +271,8 @@ typedef struct {
                             * pooling's backward pass; `out` the pooling of the conv (H, W even) */
     const hb_conv2d_stem *stem_in;   /* `in` is this stem's output, computed from its x */
     const hb_conv2d_stem *stem_mask; /* the mask is this stem's pre-activation, ditto */
+    hb_tensor sc_w, sc_b; /* with stem_in and pool_out: out += the 1x1 shortcut (sc_w [cout]
+                           * [stem cin], sc_b [cout]) of the stem's pooled x */
 } wino_fusions;
 
 /* The convolution of conv() by Winograd when the shape suits it and the workspace holds at
@@ -293,6 +295,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
 
     const hb_conv2d_stem *sm = f->stem_mask;
     hb_tensor mask = sm ? sm->x : f->mask;
+    /* the shortcut reads the stem's x through the mask's binding, its weights through the
+     * stem mask's */
+    const hb_conv2d_stem *sc = f->sc_w.buf ? f->stem_in : NULL;
+    const hb_conv2d_stem *xs = sm ? sm : sc; /* whose x the mask's binding holds */
     hb_tensor to[3] = {out, mask, f->residual};
     int old = f->accumulate || f->residual.buf; /* the kernel adds an old value */
     /* pooled: pairs when every chunk's output offset is even */
@@ -305,15 +311,17 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     uint32_t pair =
         W % 8 == 0 && (f->pool_out ? out.off % 4 == 0 : vout == 4 && out.off % 8 == 0);
     hb_pipeline *pout = hb_pipeline_get(
-        ctx, "conv2d_wino_output", vout == 4 ? "RrRSRrr" : "Rrrsrrr",
+        ctx, "conv2d_wino_output",
+        vout == 4 ? "RrRSRrr" : sc ? "RrrsRrr" : "Rrrsrrr",
         (uint32_t[]){local, vout, f->pool_out != 0, b.buf != NULL, (uint32_t)old,
-                     mask.buf != NULL, f->relu != 0, pair, sm ? (uint32_t)sm->cin : 0},
-        9);
+                     mask.buf != NULL, f->relu != 0, pair, sm ? (uint32_t)sm->cin : 0,
+                     sc ? (uint32_t)sc->cin : 0},
+        10);
     /* per image: the input (a stem's x when stem_in), the output, the mask (a stem's x) */
     size_t in_img = f->stem_in ? (size_t)f->stem_in->cin * H * W
                                : (size_t)cin * H * W / (f->pool_in ? 4 : 1);
     size_t out_img = (size_t)cout * H * W / (f->pool_out ? 4 : 1);
-    size_t mask_img = sm ? (size_t)sm->cin * H * W : out_img;
+    size_t mask_img = xs ? (size_t)xs->cin * H * W : out_img;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
         uint32_t tiles = nc * p.tpi, pp = wino_padded_tiles(tiles);
@@ -322,9 +330,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
         hb_tensor x = hb_slice(f->stem_in ? f->stem_in->x : in, (uint32_t)(n0 * in_img),
                                (uint32_t)(nc * in_img));
         hb_tensor y = hb_slice(out, (uint32_t)(n0 * out_img), (uint32_t)(nc * out_img));
-        hb_tensor m = mask.buf ? hb_slice(mask, (uint32_t)(n0 * mask_img),
-                                          (uint32_t)(nc * mask_img))
-                               : HB_NONE;
+        hb_tensor mx = xs ? xs->x : mask;
+        hb_tensor m = mx.buf ? hb_slice(mx, (uint32_t)(n0 * mask_img), (uint32_t)(nc * mask_img))
+                             : HB_NONE;
+        hb_tensor sw = sm ? sm->w : sc ? f->sc_w : M, sb = sm ? sm->b : sc ? f->sc_b : M;
         hb_tensor r = f->residual.buf ? hb_slice(f->residual, (uint32_t)(n0 * out_img), y.n)
                                       : f->accumulate ? y : M;
         wino_input(cmd, wino_label(name, WINO_INPUT), V, x, &p, tiles, pp, cin, H, W,
@@ -336,11 +345,10 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
             uint32_t mask_off, sw_off, sb_off;
         } op = {tiles * c4n / (pair ? 2 : 1), c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout,
                 (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, r.off,
-                hb_window_off(ctx, y), m.buf ? m.off : 0, sm ? sm->w.off : 0,
-                sm ? sm->b.off : 0};
+                hb_window_off(ctx, y), m.buf ? m.off : 0, (sm || sc) ? sw.off : 0,
+                (sm || sc) ? sb.off : 0};
         /* absent bias, old value, mask and stem: stand-in bindings the kernel does not read */
-        hb_tensor ot[7] = {M, hb_or(b, M), r, y, hb_or(m, M),
-                           sm ? sm->w : M, sm ? sm->b : M};
+        hb_tensor ot[7] = {M, hb_or(b, M), r, y, hb_or(m, M), sw, sb};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,
                        local);
     }
@@ -534,6 +542,23 @@ void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *st
     require_recorded(op, wino(cmd, "conv2d_forward", out, HB_NONE, w, prepared, b, workspace, N,
                               H, W, 3, forward_dir(cin, cout, 3),
                               &(wino_fusions){.relu = relu, .pool_out = pool, .stem_in = stem}));
+}
+
+void hb_conv2d_forward_stem_shortcut(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem,
+                                     hb_tensor w, hb_tensor prepared, hb_tensor b, hb_tensor sc_w,
+                                     hb_tensor sc_b, hb_tensor workspace, int N, int cin,
+                                     int cout, int H, int W) {
+    const char *op = "conv2d_forward_stem_shortcut";
+    require_stem(op, stem, N, cin, cout, H, W);
+    hb_require(op, "output", out, (uint64_t)N * cout * H * W / 4);
+    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
+    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    hb_require(op, "shortcut weight", sc_w, (uint64_t)cout * stem->cin);
+    hb_require(op, "shortcut bias", sc_b, (uint64_t)cout);
+    require_recorded(op, wino(cmd, "conv2d_forward", out, HB_NONE, w, prepared, b, workspace, N,
+                              H, W, 3, forward_dir(cin, cout, 3),
+                              &(wino_fusions){.pool_out = 1, .stem_in = stem, .sc_w = sc_w,
+                                              .sc_b = sc_b}));
 }
 
 void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,

@@ -82,6 +82,13 @@ int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W);
 void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
                             hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
                             int cout, int H, int W, int relu, int pool);
+/* hb_conv2d_forward_stem with pooling, plus a ResNet block's shortcut: out += the 1x1 conv
+ * (sc_w [cout][stem cin], bias sc_b [cout]) of avgpool2(the stem's x), as the hat net's first
+ * block adds it; that conv, its pooling and the add then never run. */
+void hb_conv2d_forward_stem_shortcut(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem,
+                                     hb_tensor w, hb_tensor prepared, hb_tensor b, hb_tensor sc_w,
+                                     hb_tensor sc_b, hb_tensor workspace, int N, int cin,
+                                     int cout, int H, int W);
 void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
                                   hb_tensor prepared, const hb_conv2d_stem *stem,
                                   hb_tensor workspace, int N, int cin, int cout, int H, int W,
