@@ -95,6 +95,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_upload(ctx, B, b);
     hb_upload(ctx, GOUT, gout);
     hb_upload(ctx, GIN, prev); /* overwritten unless accumulating */
+    hb_tensor RES = alloc_shifted(ctx, nin, s->shift);
+    hb_upload(ctx, RES, prev);
     hb_fill_host(ctx, OUT, NAN);
     hb_fill_host(ctx, GW, NAN);
     hb_fill_host(ctx, GB, NAN);
@@ -202,6 +204,16 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
             tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
             free(got);
         }
+
+        /* through that relu, plus a residual (prev's values; GIN's own are overwritten) */
+        hb_fill_host(ctx, GIN, NAN);
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data_residual(cmd, GIN, GOUT, wt, pb, IN, RES, ws, N,
+                                                          cin, cout, H, W, k));
+        for (size_t i = 0; i < nin; i++) tmp[i] = (ind[i] > 0 ? want_gin[i] : 0.0) + prev[i];
+        got = tu_download(ctx, GIN);
+        snprintf(what, sizeof what, "backward_data relu_mask residual %s %s", how, tag);
+        tu_close(what, got, tmp, nin, 1e-5, tol_bwd);
+        free(got);
     }
 
     hb_tensor gbias = s->bias ? GB : HB_NONE;
@@ -239,7 +251,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         free(lc.out);
     }
     free(gin), free(gw), free(gb);
-    hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB};
+    hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB, RES};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
     if (npf) hb_free(ctx, PF);

@@ -624,11 +624,34 @@ static int conv_through_relu(const hb_graph *g, int i) {
     return n->kind == HB_G_CONV && r->kind == HB_G_RELU && r->consumers == 1;
 }
 
+/* The conv whose backward-data pass adds add node a's gradient into a's input x (the residual
+ * of hb_conv2d_backward_data_residual) instead of a copy of its own: x is read by a and by a
+ * relu that only conv c reads (conv_through_relu), as a ResNet block's input is by its
+ * identity shortcut and its first conv; else -1. The backward pass runs nodes in reverse, so
+ * a's turn comes before c's, and nothing else reaches x's gradient. */
+static int identity_via_conv(const hb_graph *g, int a, int x) {
+    const hb_g_node *xn = &g->nodes[x];
+    if (g->nodes[a].kind != HB_G_ADD || xn->consumers != 2 || xn->shares_grad || is_alias(xn))
+        return -1;
+    for (int r = x + 1; r < a; r++) {
+        const hb_g_node *rn = &g->nodes[r];
+        if (rn->kind != HB_G_RELU || rn->in0 != x || rn->consumers != 1) continue;
+        int c = rn->consumer;
+        const hb_g_node *cn = &g->nodes[c];
+        if (c < a && conv_through_relu(g, c) && !stem_into_conv(g, c) &&
+            !(cn->consumers == 1 && pool_of_conv(g, cn->consumer)))
+            return c;
+    }
+    return -1;
+}
+
 /* Gradient of node i's output (gy) into its input `src` (shape as node i sees it): into the
  * gradient directly when the op can accumulate (or this is the first gradient), else
  * through g->temp. A conv through a relu (conv_through_relu) is given the relu's input as
- * src; a conv under a fused pooling (pooled) reads the pooling's gradient. */
-static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int pooled, int N) {
+ * src; a conv under a fused pooling (pooled) reads the pooling's gradient; residual (a conv,
+ * identity_via_conv): an add's gradient, added. */
+static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int pooled,
+                          hb_tensor residual, int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[src].shape, out = n->shape;
     hb_tensor gy = hb_g_grad(g, pooled ? n->consumer : i, N), gin = hb_g_grad(g, src, N);
@@ -648,6 +671,10 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
         } else if (pooled)
             hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
                                              g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
+        else if (residual.buf)
+            hb_conv2d_backward_data_residual(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
+                                             residual, g->workspace, N, in.c, out.c, in.h, in.w,
+                                             n->k);
         else
             hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
                                     g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
@@ -710,6 +737,9 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
         hb_die(1, "%s: parameter gradients of a frozen graph (hb_g_thaw first)", g->name);
     char *written = calloc((size_t)g->nnodes, 1);
     written[root(g, g->output)] = 1;
+    /* identity_via_conv: the add whose gradient a node's gradient still has to get */
+    int *pending = malloc((size_t)g->nnodes * sizeof *pending);
+    for (int i = 0; i < g->nnodes; i++) pending[i] = -1;
     for (int i = g->nnodes - 1; i > 0; i--) {
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n) || !written[i]) continue;
@@ -728,12 +758,26 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
             if (srcs[s] < 0) continue;
             int src = root(g, srcs[s]); /* a reshape shares its input's gradient */
             if (src == 0 && !want_input_grad) continue;
-            backward_data(g, cmd, i, srcs[s], written[src], pooled, N);
+            if (!written[src] && identity_via_conv(g, i, src) >= 0) {
+                pending[src] = i; /* its conv adds it */
+                continue;
+            }
+            hb_tensor residual = HB_NONE;
+            if (pending[src] >= 0 && !written[src] && g->nodes[i].kind == HB_G_CONV) {
+                residual = hb_g_grad(g, pending[src], N);
+                pending[src] = -1;
+            }
+            backward_data(g, cmd, i, srcs[s], written[src], pooled, residual, N);
             written[src] = 1;
         }
         if (want_param_grads) backward_params(g, cmd, i, N);
     }
+    for (int x = 0; x < g->nnodes; x++) /* a gradient no conv took (none in these networks) */
+        if (pending[x] >= 0)
+            hb_axpby(cmd, hb_g_grad(g, x, N), hb_g_grad(g, pending[x], N), 1.0f,
+                     written[x] ? 1.0f : 0.0f);
     free(written);
+    free(pending);
 }
 
 

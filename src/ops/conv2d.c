@@ -411,19 +411,36 @@ void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_ten
             cout, H, W, k, 0);
 }
 
-void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
-                             int cin, int cout, int H, int W, int k, int accumulate) {
-    const char *op = "conv2d_backward_data";
+/* hb_conv2d_backward_data, plus residual (HB_NONE or shaped like gin) */
+static void backward_data(hb_cmd *cmd, const char *op, hb_tensor gin, hb_tensor gout,
+                          hb_tensor w, hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
+                          hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
+                          int accumulate) {
     require_backward_data(op, gin, gout, w, relu_mask, N, cin, cout, H, W, k, 0);
+    if (residual.buf) hb_require(op, "residual", residual, (uint64_t)N * cin * H * W);
     if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
     conv_dir d = backward_data_dir(cin, cout, k);
-    if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k, d,
-             &(wino_fusions){.mask = relu_mask, .accumulate = accumulate}))
+    if (wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k,
+             d, &(wino_fusions){.mask = relu_mask, .accumulate = accumulate, .residual = residual}))
         return;
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
     conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W,
-         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate, HB_NONE);
+         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate, residual);
+}
+
+void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
+                             int cin, int cout, int H, int W, int k, int accumulate) {
+    backward_data(cmd, "conv2d_backward_data", gin, gout, w, prepared, relu_mask, HB_NONE,
+                  workspace, N, cin, cout, H, W, k, accumulate);
+}
+
+void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                      hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
+                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                      int k) {
+    backward_data(cmd, "conv2d_backward_data_residual", gin, gout, w, prepared, relu_mask,
+                  residual, workspace, N, cin, cout, H, W, k, 0);
 }
 
 /* The direction and Winograd plan of the forward (backward_data = 0) or backward-data (1)

@@ -47,6 +47,12 @@ void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tens
 void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
                              hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
                              int cin, int cout, int H, int W, int k, int accumulate);
+/* gin = (backward data as above) + residual (shaped like gin): the gradient a ResNet block's
+ * identity shortcut passes to its input, added without a pass of its own */
+void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
+                                      hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
+                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
+                                      int k);
 /* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
  * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
  * Only where hb_conv2d_avgpool2_fuses (a Winograd shape), with the workspace
