@@ -1,10 +1,11 @@
 #!/bin/sh
 # Bad input to the command line gets exactly one line on stderr and exit code 2.
 hatebm="$1"
-fails=0
+fails=0 checks=0
 expect() { # expect "what" "pattern" command...
     what="$1" pattern="$2"
     shift 2
+    checks=$((checks + 1))
     err=$("$@" 2>&1 >/dev/null)
     rc=$?
     lines=$(printf '%s\n' "$err" | grep -c .)
@@ -31,6 +32,7 @@ expect "bench ops: a bad width" "--widths '64,abc'" "$hatebm" bench ops --widths
 expect "bench ops: unknown option" "unknown bench ops option '--fast'" "$hatebm" bench ops --fast
 expect "bench langevin: unknown config" "unknown --config 'mnist'" "$hatebm" bench langevin --config mnist
 expect "bench langevin: negative width" "--ngf 1 to 8192" "$hatebm" bench langevin --ngf -3
+expect "bench langevin: no rounds" "--repeat 1 to 20" "$hatebm" bench langevin --repeat 0
 expect "bench with an unknown device" "no Vulkan device matches 'nope'" "$hatebm" --device nope bench ops
-echo "$(( 15 - fails )) passed, $fails failed"
+echo "$(( checks - fails )) passed, $fails failed"
 [ "$fails" -eq 0 ]

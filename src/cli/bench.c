@@ -190,8 +190,21 @@ typedef struct {
     int nch, ngf, batch;
 } langevin_config;
 
+#define BENCH_MAX_REPEAT 20
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* repeat rounds of (our chain, the peer's run): on shared machines either side moves by 10-20%
+ * within minutes, so with more than one round the medians are printed too */
 static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int steps, int iters,
-                                  int peer) {
+                                  int peer, int repeat) {
     hb_train_cfg cfg = {.mode = HB_MODE_SYNTH, .res = 32, .nch = lc->nch, .ngf_hat = lc->ngf, .ngf_gen = lc->ngf,
                         .gen_factor = 2.0f, .batch_size = lc->batch, .mcmc_steps = steps,
                         .persistent_size = 1024, .epsilon = 5e-4f, .mcmc_temp = 1e-8f,
@@ -209,16 +222,33 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
     float *data = malloc(n * sizeof *data);
     for (size_t i = 0; i < n; i++) data[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
     hb_trainer_sample(s); /* warm-up: pipelines, first touch of memory */
-    double t0 = now_s();
-    hb_trainer_sample(s);
-    double chain = now_s() - t0;
-    printf("  hatebm   %8.4f s per Langevin step\n", chain / steps);
-    fflush(stdout);
+    double ours[BENCH_MAX_REPEAT], theirs[BENCH_MAX_REPEAT], ratio[BENCH_MAX_REPEAT], pstep = 0,
+           piter = 0, piters[BENCH_MAX_REPEAT];
+    int npeer = 0;
+    for (int r = 0; r < repeat; r++) {
+        double t0 = now_s();
+        hb_trainer_sample(s);
+        ours[r] = (now_s() - t0) / steps;
+        printf("  hatebm   %8.4f s per Langevin step\n", ours[r]);
+        fflush(stdout);
+        if (!peer) continue;
+        if (torch_peer(lc->nch, lc->ngf, lc->batch, steps, iters, &pstep, &piter) != 0) {
+            printf("  pytorch  peer unavailable (needs /usr/bin/python3 with torch and "
+                   "bench/torch_langevin.py; set HATEBM_BENCH_DIR)\n");
+            peer = 0;
+            continue;
+        }
+        theirs[npeer] = pstep, piters[npeer] = piter, ratio[npeer] = ours[r] / pstep;
+        printf("  pytorch  %8.4f s per Langevin step, %8.3f s per iteration (CPU, 2 threads); "
+               "ratio %.2f\n", pstep, piter, ratio[npeer]);
+        fflush(stdout);
+        npeer++;
+    }
     hb_train_metrics m;
     hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
     size_t after_first = hb_device_bytes(ctx);
     double host = 0, dev = 0;
-    t0 = now_s();
+    double t0 = now_s();
     for (int i = 0; i < iters; i++) {
         hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m);
         host += m.host_s;
@@ -229,23 +259,25 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
            "after iteration 1, %.0f MiB after iteration %d)\n",
            iter, 100 * host / dev, (after_first - before) / 1048576.0,
            (hb_device_bytes(ctx) - before) / 1048576.0, iters + 1);
-    fflush(stdout);
-    double pstep, piter;
-    if (peer && torch_peer(lc->nch, lc->ngf, lc->batch, steps, iters, &pstep, &piter) == 0) {
-        printf("  pytorch  %8.4f s per Langevin step, %8.3f s per iteration (CPU, 2 threads)\n",
-               pstep, piter);
-        printf("  ratio hatebm/pytorch: %.2f per Langevin step, %.2f per iteration\n",
-               chain / steps / pstep, iter / piter);
-    } else if (peer) {
-        printf("  pytorch  peer unavailable (needs /usr/bin/python3 with torch and "
-               "bench/torch_langevin.py; set HATEBM_BENCH_DIR)\n");
+    double step = repeat > 1 ? median(ours, repeat) : ours[0];
+    if (npeer > 1) {
+        printf("  medians of %d rounds: hatebm %.4f, pytorch %.4f s per Langevin step; pytorch "
+               "%.3f s per iteration\n", npeer, step, median(theirs, npeer), median(piters, npeer));
+        printf("  ratio hatebm/pytorch: %.2f per Langevin step (median of the rounds' ratios), "
+               "%.2f per iteration\n", median(ratio, npeer), iter / median(piters, npeer));
+    } else if (npeer == 1) {
+        printf("  ratio hatebm/pytorch: %.2f per Langevin step, %.2f per iteration\n", ratio[0],
+               iter / piter);
+    } else if (repeat > 1) {
+        printf("  median of %d rounds: hatebm %.4f s per Langevin step\n", repeat, step);
     }
+    fflush(stdout);
     free(data);
     hb_trainer_free(s);
 }
 
 static int bench_langevin(const char *device, int argc, char **argv) {
-    int steps = 20, iters = 2, peer = 1, ngf = 0, batch = 0;
+    int steps = 20, iters = 2, peer = 1, ngf = 0, batch = 0, repeat = 1;
     const char *which = "all";
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = count_arg(argv[++i]);
@@ -254,16 +286,20 @@ static int bench_langevin(const char *device, int argc, char **argv) {
         else if (strcmp(argv[i], "--no-peer") == 0) peer = 0;
         else if (strcmp(argv[i], "--ngf") == 0 && i + 1 < argc) ngf = count_arg(argv[++i]);
         else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = count_arg(argv[++i]);
+        else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) repeat = count_arg(argv[++i]);
         else {
             fprintf(stderr, "hatebm: error: unknown bench langevin option '%s'; options: "
-                            "--steps K --iters N --config fmnist|cifar|all --ngf N --batch N --no-peer\n",
+                            "--steps K --iters N --config fmnist|cifar|all --ngf N --batch N "
+                            "--repeat N --no-peer\n",
                     argv[i]);
             return 2;
         }
     }
-    if (steps < 1 || iters < 1 || ngf < 0 || ngf > 8192 || batch < 0 || batch > 4096) {
+    if (steps < 1 || iters < 1 || ngf < 0 || ngf > 8192 || batch < 0 || batch > 4096 ||
+        repeat < 1 || repeat > BENCH_MAX_REPEAT) {
         fprintf(stderr, "hatebm: error: --steps and --iters take a whole number from 1 to "
-                        "1000000, --ngf 1 to 8192, --batch 1 to 4096\n");
+                        "1000000, --ngf 1 to 8192, --batch 1 to 4096, --repeat 1 to %d\n",
+                BENCH_MAX_REPEAT);
         return 2;
     }
     if (strcmp(which, "all") != 0 && strcmp(which, "fmnist") != 0 && strcmp(which, "cifar") != 0) {
@@ -281,7 +317,7 @@ static int bench_langevin(const char *device, int argc, char **argv) {
            "SN-GAN 32x32\n", hb_ctx_device_name(ctx));
     for (size_t c = 0; c < sizeof configs / sizeof *configs; c++) {
         if (strcmp(which, "all") != 0 && strcmp(which, configs[c].name) != 0) continue;
-        bench_langevin_config(ctx, &configs[c], steps, iters, peer);
+        bench_langevin_config(ctx, &configs[c], steps, iters, peer, repeat);
     }
     hb_ctx_destroy(ctx);
     return 0;
