@@ -3,7 +3,7 @@
 #extension GL_EXT_control_flow_attributes : require
 // Average pooling (src/ops/pool.c). OP selects the kernel; each invocation writes VEC
 // consecutive outputs (4 when the output is vec4-aligned: far fewer invocations and stores),
-// each computed on its own from scalar reads.
+// each computed on its own from scalar reads, or together from vec4 reads (ALIGNED4).
 #define HB_KERNEL_1D
 #include "common.glsl"
 layout(constant_id = 1) const uint OP = 0;
