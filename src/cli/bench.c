@@ -259,7 +259,7 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
            "after iteration 1, %.0f MiB after iteration %d)\n",
            iter, 100 * host / dev, (after_first - before) / 1048576.0,
            (hb_device_bytes(ctx) - before) / 1048576.0, iters + 1);
-    double step = repeat > 1 ? median(ours, repeat) : ours[0];
+    double step = median(ours, repeat);
     if (npeer > 1) {
         printf("  medians of %d rounds: hatebm %.4f, pytorch %.4f s per Langevin step; pytorch "
                "%.3f s per iteration\n", npeer, step, median(theirs, npeer), median(piters, npeer));

@@ -410,9 +410,14 @@ static int stem_into_conv(const hb_graph *g, int i) {
            hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w);
 }
 
+/* The stem conv node read (through its relu) by conv i (stem_into_conv) */
+static const hb_g_node *stem_node(const hb_graph *g, int i) {
+    return &g->nodes[g->nodes[g->nodes[i].in0].in0];
+}
+
 /* The stem read by conv i (stem_into_conv) */
 static hb_conv2d_stem stem_of(const hb_graph *g, int i, int N) {
-    const hb_g_node *st = &g->nodes[g->nodes[g->nodes[i].in0].in0];
+    const hb_g_node *st = stem_node(g, i);
     return (hb_conv2d_stem){hb_g_value(g, st->in0, N), hb_g_param(g, st->weight),
                             hb_g_param(g, st->bias), g->nodes[st->in0].shape.c};
 }
@@ -467,9 +472,9 @@ static int stem_shortcut(const hb_graph *g, int a) {
             !stem_into_conv(g, hn->in0))
             continue;
         const hb_g_node *pn = &g->nodes[sn->in0];
-        int stem_x = g->nodes[g->nodes[g->nodes[hn->in0].in0].in0].in0;
         if (sn->kind == HB_G_CONV && sn->k == 1 && sn->bias >= 0 && sn->consumers == 1 &&
-            pn->kind == HB_G_AVGPOOL && pn->consumers == 1 && pn->in0 == stem_x)
+            pn->kind == HB_G_AVGPOOL && pn->consumers == 1 &&
+            pn->in0 == stem_node(g, hn->in0)->in0)
             return s;
     }
     return -1;

@@ -345,8 +345,7 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
             uint32_t mask_off, sw_off, sb_off;
         } op = {tiles * c4n / (pair ? 2 : 1), c4n, pp, np4, p.tw, p.tpi, (uint32_t)cout,
                 (uint32_t)H, (uint32_t)W, M.off / 4, b.buf ? b.off : 0, r.off,
-                hb_window_off(ctx, y), m.buf ? m.off : 0, (sm || sc) ? sw.off : 0,
-                (sm || sc) ? sb.off : 0};
+                hb_window_off(ctx, y), m.buf ? m.off : 0, sw.off, sb.off};
         /* absent bias, old value, mask and stem: stand-in bindings the kernel does not read */
         hb_tensor ot[7] = {M, hb_or(b, M), r, y, hb_or(m, M), sw, sb};
         hb_dispatch_1d(cmd, wino_label(name, WINO_OUTPUT), pout, ot, &op, sizeof op, op.total,

@@ -64,21 +64,22 @@ void hb_tanh(hb_cmd *cmd, hb_tensor y, hb_tensor x, float scale) {
 void hb_tanh_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor y, float scale) {
     eltwise(cmd, "tanh_backward", TANH_BWD, gx, gy, y, HB_NONE, scale, 0, 1, 1, 0);
 }
+/* AFFINE or AFFINE_RELU */
+static void affine(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor y, hb_tensor x,
+                   hb_tensor gamma, hb_tensor beta, int N, int C, int HW) {
+    hb_require(name, "gamma", gamma, (uint64_t)C);
+    hb_require(name, "beta", beta, (uint64_t)C);
+    hb_require(name, "output", y, (uint64_t)N * C * HW);
+    eltwise(cmd, name, op, hb_slice(y, 0, (uint32_t)N * C * HW), x, gamma, beta, 0, 0,
+            (uint32_t)C, (uint32_t)HW, 0);
+}
 void hb_affine(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta, int N,
                int C, int HW) {
-    hb_require("affine", "gamma", gamma, (uint64_t)C);
-    hb_require("affine", "beta", beta, (uint64_t)C);
-    hb_require("affine", "output", y, (uint64_t)N * C * HW);
-    eltwise(cmd, "affine", AFFINE, hb_slice(y, 0, (uint32_t)N * C * HW), x, gamma, beta, 0, 0,
-            (uint32_t)C, (uint32_t)HW, 0);
+    affine(cmd, "affine", AFFINE, y, x, gamma, beta, N, C, HW);
 }
 void hb_affine_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor gamma, hb_tensor beta,
                     int N, int C, int HW) {
-    hb_require("affine_relu", "gamma", gamma, (uint64_t)C);
-    hb_require("affine_relu", "beta", beta, (uint64_t)C);
-    hb_require("affine_relu", "output", y, (uint64_t)N * C * HW);
-    eltwise(cmd, "affine_relu", AFFINE_RELU, hb_slice(y, 0, (uint32_t)N * C * HW), x, gamma,
-            beta, 0, 0, (uint32_t)C, (uint32_t)HW, 0);
+    affine(cmd, "affine_relu", AFFINE_RELU, y, x, gamma, beta, N, C, HW);
 }
 void hb_affine_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor gamma, int N, int C,
                         int HW, int accumulate) {

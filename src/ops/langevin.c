@@ -3,6 +3,8 @@
  * src/ref/ref_langevin.c; test: tests/test_langevin.c. */
 #include "ops/op_common.h"
 
+#define NORM_LOCAL 8u /* shaders/langevin_norm.comp's workgroup: one invocation per sample */
+
 typedef struct {
     uint32_t N, Dv, x_off, g_off, s_off;
     float grad_scale, tau2;
@@ -40,7 +42,8 @@ void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratc
         hb_tensor t[3] = {x, grad, s};
         norm_push pc = {(uint32_t)N, (uint32_t)D / vec, x.off / vec, grad.off / vec, s.off,
                         cfg->grad_scale, tau2};
-        hb_dispatch(cmd, "langevin_norm", pl, t, &pc, sizeof pc, ((uint32_t)N + 7) / 8, 1, 1);
+        hb_dispatch(cmd, "langevin_norm", pl, t, &pc, sizeof pc,
+                    ((uint32_t)N + NORM_LOCAL - 1) / NORM_LOCAL, 1, 1);
     }
 
     hb_tensor big[2] = {x, grad};
