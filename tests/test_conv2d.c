@@ -107,14 +107,14 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor bias = s->bias ? B : HB_NONE;
     /* Winograd weights prepared beforehand (hb_conv2d_prepare): the ops are then given a w
      * of NaNs, which they must not read */
-    size_t npf = hb_conv2d_prepared_floats(cin, cout, H, W, k, 0),
-           npb = hb_conv2d_prepared_floats(cin, cout, H, W, k, 1);
+    size_t npf = hb_conv2d_prepared_floats(cin, cout, H, W, k, 0, 0),
+           npb = hb_conv2d_prepared_floats(cin, cout, H, W, k, 1, 0);
     hb_tensor PF = npf ? hb_alloc(ctx, npf) : HB_NONE, PB = npb ? hb_alloc(ctx, npb) : HB_NONE;
     hb_tensor WNAN = hb_alloc(ctx, nw);
     hb_fill_host(ctx, WNAN, NAN);
     if (npf && npb) {
-        TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0);
-               hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1));
+        TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0, 0);
+               hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1, 0));
     }
     float *gin = NULL;
     /* with the workspace (Winograd where the shape suits it), with prepared weights, then
@@ -304,12 +304,12 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     double tol_fwd = 4e-6 * sqrt((double)cin * k * k), tol_bwd = 4e-6 * sqrt((double)cout * k * k);
 
     /* prepared weights (and a w of NaNs the ops must not read) in the second round */
-    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 0)),
-              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 1)),
+    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 0, 1)),
+              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 1, 1)),
               WNAN = hb_alloc(ctx, nw);
     hb_fill_host(ctx, WNAN, NAN);
-    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0);
-           hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1));
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0, 1);
+           hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1, 1));
     for (int prep = 0; prep < 2; prep++) {
         hb_tensor wt = prep ? WNAN : Wt, pf = prep ? PF : HB_NONE, pb = prep ? PB : HB_NONE;
         const char *how = prep ? " prepared" : "";
@@ -422,10 +422,10 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
     hb_tensor Wt = tu_upload(ctx, w, nw), B = tu_upload(ctx, b, cout), GOUT = tu_upload(ctx, gout, ny);
     hb_tensor OUT = hb_alloc(ctx, ny), GIN = hb_alloc(ctx, nh);
     hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, chunk1 ? 1 : N, C, cout, H, W, 3));
-    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 0)),
-              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 1));
-    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, C, cout, H, W, 3, 0);
-           hb_conv2d_prepare(cmd, PB, Wt, C, cout, H, W, 3, 1));
+    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 0, pool)),
+              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 1, pool));
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, C, cout, H, W, 3, 0, pool);
+           hb_conv2d_prepare(cmd, PB, Wt, C, cout, H, W, 3, 1, pool));
     hb_conv2d_stem st = {X, W1, B1, c0};
     double tol_fwd = 4e-6 * sqrt((double)C * 9), tol_bwd = 4e-6 * sqrt((double)cout * 9);
     for (int prep = 0; prep < 2; prep++) {

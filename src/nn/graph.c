@@ -547,12 +547,15 @@ void hb_g_freeze(hb_graph *g, hb_cmd *cmd) {
         if (n->kind != HB_G_CONV) continue;
         hb_shape in = g->nodes[n->in0].shape;
         hb_tensor w = hb_g_param(g, n->weight);
+        /* frozen passes run its pooling in it, backward too (no parameter gradients) */
+        int pooled = n->consumers == 1 && pool_of_conv(g, n->consumer);
         for (int bwd = 0; bwd < 2; bwd++) {
             hb_tensor *u = bwd ? &n->prep_bwd : &n->prep_fwd;
-            size_t need = hb_conv2d_prepared_floats(in.c, n->shape.c, in.h, in.w, n->k, bwd);
+            size_t need =
+                hb_conv2d_prepared_floats(in.c, n->shape.c, in.h, in.w, n->k, bwd, pooled);
             if (!need) continue;
             if (!u->buf) *u = hb_alloc(g->ctx, need);
-            hb_conv2d_prepare(cmd, *u, w, in.c, n->shape.c, in.h, in.w, n->k, bwd);
+            hb_conv2d_prepare(cmd, *u, w, in.c, n->shape.c, in.h, in.w, n->k, bwd, pooled);
         }
     }
     g->frozen = 1;

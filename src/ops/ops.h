@@ -67,12 +67,14 @@ void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
                                       int k, int accumulate);
 /* Weights prepared once for many passes (a Langevin chain, where they do not change): the
  * Winograd transform forward (backward_data = 0) or backward data (1) makes of w, recorded
- * into u of hb_conv2d_prepared_floats floats (0: this shape does not run by Winograd). The
- * four ops above take it as `prepared` (else HB_NONE) and skip their own transform; it is
- * valid until w changes. */
-size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data);
+ * into u of hb_conv2d_prepared_floats floats (0: this shape does not run by Winograd); pooled:
+ * also the transform the pooled ops (_avgpool2, and the stem ops with pooling) use where H and
+ * W are multiples of 8. The ops take it as `prepared` (else HB_NONE) and skip their own
+ * transform; it is valid until w changes. */
+size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data,
+                                 int pooled);
 void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
-                       int k, int backward_data);
+                       int k, int backward_data, int pooled);
 /* A 3x3 stem conv (1..4 input channels) whose relu'd output the next conv reads without it
  * being stored (the Langevin passes of the hat net's first block, hb_g_freeze): the next
  * conv's input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w [C][cin][3][3], b [C] (C: the
