@@ -416,10 +416,11 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     uint32_t np4 = p.np / 4, c4n = ((uint32_t)cout + 3) / 4;
-    hb_tensor U = prepared.buf ? prepared : hb_slice(ws, 0, (uint32_t)p.u);
     if (prepared.buf) hb_require(name, "prepared weights", prepared, p.u);
-    else wino_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, d.s_o, d.s_i,
-                      d.tap_base, d.tap_step);
+    hb_tensor U = hb_slice(prepared.buf ? prepared : ws, 0, (uint32_t)p.u);
+    if (!prepared.buf)
+        wino_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, d.s_o, d.s_i,
+                     d.tap_base, d.tap_step);
 
     const hb_conv2d_stem *sm = f->stem_mask;
     hb_tensor mask = sm ? sm->x : f->mask;
@@ -597,8 +598,8 @@ void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout,
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     hb_require(op, "prepared weights", u,
                hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data, pooled));
-    wino_weights(cmd, wino_label(op, WINO_WEIGHTS), u, w, &p, d.ci, d.co, d.s_o, d.s_i,
-                 d.tap_base, d.tap_step);
+    wino_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, 0, (uint32_t)p.u), w, &p, d.ci,
+                 d.co, d.s_o, d.s_i, d.tap_base, d.tap_step);
     /* the pooled form after the full-resolution one (wino_s2 falls back to that one when a
      * call's tensors are not vec4-aligned) */
     if (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2))
