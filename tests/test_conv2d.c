@@ -402,7 +402,7 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
     char tag[128], what[192];
     snprintf(tag, sizeof tag, "N%d stem %d->%d, %d->%d %dx%d%s%s%s", N, c0, C, C, cout, H, W,
              pool ? " pool" : "", relu ? " relu" : "", chunk1 ? " chunk1" : "");
-    tu_check(hb_conv2d_stem_fuses(c0, C, cout, H, W), "stem fusion accepts %s", tag);
+    tu_check(hb_conv2d_stem_fuses(c0, C, cout, H, W, pool), "stem fusion accepts %s", tag);
     float *x = malloc(nx * 4), *w1 = malloc(nw1 * 4), *b1 = malloc(C * 4), *w = malloc(nw * 4),
           *b = malloc(cout * 4), *gout = malloc(ny * 4), *prev = malloc(nh * 4);
     tu_rand(rng, x, nx, -1, 1), tu_rand(rng, w1, nw1, -0.5, 0.5), tu_rand(rng, b1, C, -0.2, 0.2);
@@ -545,6 +545,9 @@ int main(void) {
         {2, 48, 48, 8, 8, 3, 1, 0, 1, 0},    {2, 52, 49, 10, 6, 3, 1, 1, 1, 0},
         {3, 64, 48, 16, 16, 3, 0, 0, 0, 1},  {2, 48, 64, 8, 16, 3, 1, 1, 0, 1},
         {1, 48, 48, 2, 2, 3, 1, 0, 1, 0},    {2, 64, 64, 32, 32, 3, 1, 0, 0, 0},
+        /* below 48 channels only by phases (H, W multiples of 8; tensors on a vec4) */
+        {2, 8, 16, 8, 8, 3, 1, 0, 1, 0},     {3, 32, 32, 16, 8, 3, 0, 0, 0, 1},
+        {2, 24, 12, 8, 16, 3, 1, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof pooled / sizeof *pooled; i++) check_pooled(ctx, &rng, &pooled[i]);
     /* stems fused into the next conv: 1 and 3 channels, rows of 1 and 2 tiles, partial
@@ -555,6 +558,9 @@ int main(void) {
     check_stem(ctx, &rng, 2, 1, 64, 64, 8, 4, 0, 0, 0);
     check_stem(ctx, &rng, 2, 4, 48, 48, 16, 8, 1, 0, 1);
     check_stem(ctx, &rng, 2, 3, 48, 48, 6, 12, 1, 0, 0);
+    check_stem(ctx, &rng, 2, 1, 32, 32, 16, 16, 1, 0, 0); /* by phases only */
+    tu_check(!hb_conv2d_stem_fuses(1, 32, 32, 16, 16, 0) && !hb_conv2d_avgpool2_fuses(32, 32, 12, 12, 3),
+             "below 48 channels a stem fuses only into a pooled conv, and pooling only where H and W are multiples of 8");
     check_long_wgrad(ctx, &rng, 32);
     check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);

@@ -407,7 +407,8 @@ static int stem_into_conv(const hb_graph *g, int i) {
     const hb_g_node *st = &g->nodes[r->in0];
     hb_shape x = g->nodes[st->in0].shape;
     return st->k == 3 && st->bias >= 0 &&
-           hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w);
+           hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w,
+                                n->consumers == 1 && pool_of_conv(g, n->consumer));
 }
 
 /* The stem conv node read (through its relu) by conv i (stem_into_conv) */

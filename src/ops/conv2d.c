@@ -170,8 +170,12 @@ static uint32_t wino_padded_tiles(uint32_t tiles) {
  * F(4x4, 3x3) at full resolution. Tiles are 8x8 input pixels (4x4 pooled): H and W multiples
  * of 8. */
 #define S2_POINTS 25u /* transform points of one phase */
+/* Unlike F(4x4, 3x3) it pays at few channels too (Langevin step, Fashion-MNIST, batch 16,
+ * against the direct conv and pooling: ngf 32 0.035 -> 0.020 s, ngf 16 0.015 -> 0.010 s,
+ * ngf 8 0.007 -> 0.006 s); below 8 the GEMM's 16-column blocks would be mostly padding. */
+#define S2_MIN_CH 8
 static int s2_plan(int cin, int cout, int H, int W, int k, int backward, wino_plan *p) {
-    if (k != 3 || cin < WINO_MIN_CH || cout < WINO_MIN_CH || H % 8 || W % 8) return 0;
+    if (k != 3 || cin < S2_MIN_CH || cout < S2_MIN_CH || H % 8 || W % 8) return 0;
     uint32_t rows = backward ? (uint32_t)cout : 4u * (uint32_t)cin;
     uint32_t cols = backward ? (uint32_t)cin : (uint32_t)cout;
     p->al2 = backward ? 4 * S2_POINTS : S2_POINTS;
@@ -329,19 +333,28 @@ static int wino_s2(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, h
     wino_plan p, full;
     if (f->relu || f->relu_in || f->residual.buf || !s2_plan(cin, cout, H, W, 3, bwd, &p))
         return 0;
+    /* prepared weights hold the full-resolution form first (where there is one), then this
+     * one (hb_conv2d_prepare with pooled) */
+    int has_full = wino_plan_for(bwd ? cout : cin, bwd ? cin : cout, H, W, 3, &full);
+    size_t full_u = has_full ? full.u : 0;
     const hb_conv2d_stem *stem = bwd ? f->stem_mask : f->stem_in;
     hb_tensor mask = bwd ? (stem ? stem->x : f->mask) : HB_NONE, x = stem && !bwd ? stem->x : in;
     hb_tensor reads[2] = {x, mask};
-    if (!hb_vec4_ok(reads, 2, 4) || out.off % (bwd ? 8 : 4)) return 0;
+    if (!hb_vec4_ok(reads, 2, 4) || out.off % (bwd ? 8 : 4)) {
+        if (has_full) return 0;
+        hb_die(1, "%s: pooled %dx%d %d->%d runs only by phases, which needs its tensors to start "
+                  "on a vec4 (8 floats for a gradient out)", name, H, W, cin, cout);
+    }
     uint32_t nimg = wino_chunk_images(&p, ws, N);
     if (!nimg) return 0;
-    /* prepared weights hold the full-resolution form first, then this one
-     * (hb_conv2d_prepare with pooled) */
-    wino_plan_for(bwd ? cout : cin, bwd ? cin : cout, H, W, 3, &full);
-    if (prepared.buf && prepared.n < full.u + p.u) return 0;
+    if (prepared.buf && prepared.n < full_u + p.u) {
+        if (has_full) return 0;
+        hb_die(1, "%s: prepared weights of %u floats, %zu wanted: prepare them with pooled", name,
+               prepared.n, full_u + p.u);
+    }
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    hb_tensor U = prepared.buf ? hb_slice(prepared, (uint32_t)full.u, (uint32_t)p.u)
+    hb_tensor U = prepared.buf ? hb_slice(prepared, (uint32_t)full_u, (uint32_t)p.u)
                                : hb_slice(ws, 0, (uint32_t)p.u);
     if (!prepared.buf) s2_weights(cmd, wino_label(name, WINO_WEIGHTS), U, w, &p, cin, cout, bwd);
 
@@ -583,8 +596,8 @@ size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int bac
                                  int pooled) {
     conv_dir d;
     wino_plan p, s2;
-    if (!prepared_plan(cin, cout, H, W, k, backward_data, &d, &p)) return 0;
-    return p.u + (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2) ? s2.u : 0);
+    return (prepared_plan(cin, cout, H, W, k, backward_data, &d, &p) ? p.u : 0) +
+           (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2) ? s2.u : 0);
 }
 
 void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
@@ -592,25 +605,36 @@ void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout,
     const char *op = backward_data ? "conv2d_backward_data" : "conv2d_forward";
     conv_dir d;
     wino_plan p, s2;
-    if (!prepared_plan(cin, cout, H, W, k, backward_data, &d, &p))
-        hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d does not run by Winograd", H, W, cin,
-               cout, k);
+    size_t need = hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data, pooled);
+    if (!need)
+        hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d%s does not run by Winograd", H, W, cin,
+               cout, k, pooled ? " pooled" : "");
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    hb_require(op, "prepared weights", u,
-               hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data, pooled));
-    wino_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, 0, (uint32_t)p.u), w, &p, d.ci,
-                 d.co, d.s_o, d.s_i, d.tap_base, d.tap_step);
+    hb_require(op, "prepared weights", u, need);
+    uint32_t full_u = 0;
+    if (prepared_plan(cin, cout, H, W, k, backward_data, &d, &p)) {
+        full_u = (uint32_t)p.u;
+        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, 0, full_u), w, &p, d.ci, d.co,
+                     d.s_o, d.s_i, d.tap_base, d.tap_step);
+    }
     /* the pooled form after the full-resolution one (wino_s2 falls back to that one when a
      * call's tensors are not vec4-aligned) */
     if (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2))
-        s2_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, (uint32_t)p.u, (uint32_t)s2.u),
-                   w, &s2, cin, cout, backward_data);
+        s2_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, full_u, (uint32_t)s2.u), w, &s2,
+                   cin, cout, backward_data);
+}
+
+/* 1 when forward and backward data run by Winograd at full resolution */
+static int wino_both(int cin, int cout, int H, int W, int k) {
+    wino_plan p;
+    return wino_plan_for(cin, cout, H, W, k, &p) && wino_plan_for(cout, cin, H, W, k, &p);
 }
 
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
     wino_plan p;
-    return H % 2 == 0 && W % 2 == 0 && wino_plan_for(cin, cout, H, W, k, &p) &&
-           wino_plan_for(cout, cin, H, W, k, &p);
+    return H % 2 == 0 && W % 2 == 0 &&
+           (wino_both(cin, cout, H, W, k) ||
+            (s2_plan(cin, cout, H, W, k, 0, &p) && s2_plan(cin, cout, H, W, k, 1, &p)));
 }
 
 /* The pooled variants run only by Winograd (checked before recording) with a workspace that
@@ -666,15 +690,15 @@ void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tens
                               &(wino_fusions){.relu = relu, .relu_in = 1}));
 }
 
-int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W) {
+int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W, int pool) {
     return stem_cin >= 1 && stem_cin <= 4 && W % 4 == 0 && H % 2 == 0 &&
-           hb_conv2d_avgpool2_fuses(cin, cout, H, W, 3);
+           (pool ? hb_conv2d_avgpool2_fuses(cin, cout, H, W, 3) : wino_both(cin, cout, H, W, 3));
 }
 
 /* A stem runs fused only by Winograd with vec4 rows of x (and of the mask's output) */
 static void require_stem(const char *op, const hb_conv2d_stem *st, int N, int cin, int cout,
-                         int H, int W) {
-    if (!hb_conv2d_stem_fuses(st->cin, cin, cout, H, W))
+                         int H, int W, int pool) {
+    if (!hb_conv2d_stem_fuses(st->cin, cin, cout, H, W, pool))
         hb_die(1, "%s: %dx%d %d->%d after a %d-channel stem does not fuse "
                   "(hb_conv2d_stem_fuses)", op, H, W, cin, cout, st->cin);
     hb_require(op, "stem x", st->x, (uint64_t)N * st->cin * H * W);
@@ -687,7 +711,7 @@ void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *st
                             hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
                             int cout, int H, int W, int relu, int pool) {
     const char *op = "conv2d_forward_stem";
-    require_stem(op, stem, N, cin, cout, H, W);
+    require_stem(op, stem, N, cin, cout, H, W, pool);
     hb_require(op, "output", out, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
     hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
@@ -702,7 +726,7 @@ void hb_conv2d_forward_stem_shortcut(hb_cmd *cmd, hb_tensor out, const hb_conv2d
                                      hb_tensor sc_b, hb_tensor workspace, int N, int cin,
                                      int cout, int H, int W) {
     const char *op = "conv2d_forward_stem_shortcut";
-    require_stem(op, stem, N, cin, cout, H, W);
+    require_stem(op, stem, N, cin, cout, H, W, 1);
     hb_require(op, "output", out, (uint64_t)N * cout * H * W / 4);
     hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
@@ -719,7 +743,7 @@ void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb
                                   hb_tensor workspace, int N, int cin, int cout, int H, int W,
                                   int accumulate, int pool) {
     const char *op = "conv2d_backward_data_stem";
-    require_stem(op, stem, N, cin, cout, H, W);
+    require_stem(op, stem, N, cin, cout, H, W, pool);
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
     hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * 9);

@@ -55,8 +55,10 @@ void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
                                       int k);
 /* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
  * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
- * Only where hb_conv2d_avgpool2_fuses (a Winograd shape), with the workspace
- * hb_conv2d_workspace asks for; the full-resolution convolution is never written. */
+ * Only where hb_conv2d_avgpool2_fuses (a Winograd shape: 48+ channels, or 8+ with H and W
+ * multiples of 8, run by phases, where every tensor must start on a vec4 below 48 channels),
+ * with the workspace hb_conv2d_workspace asks for; the full-resolution convolution is never
+ * written. */
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k);
 void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
                                 hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
@@ -78,15 +80,15 @@ void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout,
 /* A 3x3 stem conv (1..4 input channels) whose relu'd output the next conv reads without it
  * being stored (the Langevin passes of the hat net's first block, hb_g_freeze): the next
  * conv's input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w [C][cin][3][3], b [C] (C: the
- * next conv's input channels). Fuses where hb_conv2d_stem_fuses (a Winograd shape; rows of x
- * vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward (pool: _avgpool2) of the stem's
+ * next conv's input channels). Fuses where hb_conv2d_stem_fuses (a Winograd shape, pooled or
+ * not as the op will be; rows of x vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward (pool: _avgpool2) of the stem's
  * output; hb_conv2d_backward_data_stem is hb_conv2d_backward_data (pool: _avgpool2) through
  * the stem's relu, the mask computed from x. */
 typedef struct {
     hb_tensor x, w, b;
     int cin;
 } hb_conv2d_stem;
-int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W);
+int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W, int pool);
 void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
                             hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
                             int cout, int H, int W, int relu, int pool);
