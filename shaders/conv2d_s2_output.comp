@@ -147,8 +147,9 @@ void backward_pass(uint p, uint c4, uint n, uint ty, uint tx) {
                 lo *= vec4(greaterThan(vec4(s[0], s[1], s[2], s[3]), vec4(0)));
                 hi *= vec4(greaterThan(vec4(s[4], s[5], s[6], s[7]), vec4(0)));
             } else if (HAS_MASK != 0u) {
-                lo = mix(vec4(0), lo, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u)), vec4(0)));
-                hi = mix(vec4(0), hi, greaterThan(texelFetch(Mask, int((mask_off + o) / 4u + 1u)), vec4(0)));
+                int m4 = int((mask_off + o) / 4u);
+                lo = mix(vec4(0), lo, greaterThan(texelFetch(Mask, m4), vec4(0)));
+                hi = mix(vec4(0), hi, greaterThan(texelFetch(Mask, m4 + 1), vec4(0)));
             }
             if (ACCUMULATE != 0u) {
                 lo += texelFetch(Old, int((old_off + o) / 4u));

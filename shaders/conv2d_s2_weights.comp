@@ -56,6 +56,7 @@ void main() {
         float h0 = S2_G[i][0] * g[0][0] + S2_G[i][1] * g[1][0];
         float h1 = S2_G[i][0] * g[0][1] + S2_G[i][1] * g[1][1];
         [[unroll]] for (uint j = 0; j < S2_AL; j++)
-            U[u_off + ((xi0 + i * S2_AL + j) * kp + k) * np + n] = h0 * S2_G[j][0] + h1 * S2_G[j][1];
+            U[u_off + ((xi0 + i * S2_AL + j) * kp + k) * np + n] =
+                h0 * S2_G[j][0] + h1 * S2_G[j][1];
     }
 }

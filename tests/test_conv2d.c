@@ -559,8 +559,10 @@ int main(void) {
     check_stem(ctx, &rng, 2, 4, 48, 48, 16, 8, 1, 0, 1);
     check_stem(ctx, &rng, 2, 3, 48, 48, 6, 12, 1, 0, 0);
     check_stem(ctx, &rng, 2, 1, 32, 32, 16, 16, 1, 0, 0); /* by phases only */
-    tu_check(!hb_conv2d_stem_fuses(1, 32, 32, 16, 16, 0) && !hb_conv2d_avgpool2_fuses(32, 32, 12, 12, 3),
-             "below 48 channels a stem fuses only into a pooled conv, and pooling only where H and W are multiples of 8");
+    tu_check(!hb_conv2d_stem_fuses(1, 32, 32, 16, 16, 0) &&
+                 !hb_conv2d_avgpool2_fuses(32, 32, 12, 12, 3),
+             "below 48 channels a stem fuses only into a pooled conv, and pooling only where H and "
+             "W are multiples of 8");
     check_long_wgrad(ctx, &rng, 32);
     check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);

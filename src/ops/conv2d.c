@@ -325,7 +325,9 @@ static void s2_weights(hb_cmd *cmd, const char *label, hb_tensor U, hb_tensor w,
 
 /* wino() for a convolution under a pooling (f->pool_out) or its backward-data pass
  * (f->pool_in), by phases; 0 (nothing recorded) when the shape, the tensors' vec4 alignment,
- * the workspace or the prepared weights do not suit it. cin, cout: the layer's. */
+ * the workspace or the prepared weights do not suit it (unaligned tensors or weights prepared
+ * without pooled are an error where there is no full-resolution path to fall back to).
+ * cin, cout: the layer's. */
 static int wino_s2(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_tensor w,
                    hb_tensor prepared, hb_tensor b, hb_tensor ws, int N, int H, int W, int cin,
                    int cout, const wino_fusions *f) {
@@ -367,7 +369,8 @@ static int wino_s2(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, h
     /* the stem's weights for the input transform (forward) or the output's mask (backward),
      * the shortcut's for the forward output; else stand-ins the kernels do not read */
     hb_tensor in_sw = stem && !bwd ? stem->w : w, in_sb = stem && !bwd ? stem->b : w;
-    hb_tensor sw = stem && bwd ? stem->w : sc ? f->sc_w : w, sb = stem && bwd ? stem->b : sc ? f->sc_b : w;
+    hb_tensor sw = stem && bwd ? stem->w : sc ? f->sc_w : w;
+    hb_tensor sb = stem && bwd ? stem->b : sc ? f->sc_b : w;
     hb_pipeline *pin = hb_pipeline_get(
         ctx, "conv2d_s2_input", "RSrr",
         (uint32_t[]){local, bwd != 0, stem && !bwd ? (uint32_t)stem->cin : 0}, 3);
