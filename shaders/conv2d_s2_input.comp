@@ -71,9 +71,9 @@ void stem_input(uint n, uint ty, uint tx, bool real, out float xs[4][12][12]) {
 }
 
 // Forward, STEM: the 10x10 patch of relu(conv3x3(x) + b) for channel c (zero outside the
-// image and for padding channels)
-void stem_region(uint ty, uint tx, uint c, float xs[4][12][12], out float r[10][10]) {
-    bool ch = c < cin;
+// image, for padding channels and padding tiles)
+void stem_region(uint ty, uint tx, uint c, bool real, float xs[4][12][12], out float r[10][10]) {
+    bool ch = real && c < cin;
     uint cc = min(c, cin - 1u);
     float bias = texelFetch(SB, int(sb_off + cc)).x, w[4][9];
     [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
@@ -106,7 +106,7 @@ void forward_pass(uint p, uint c8, uint n, uint ty, uint tx) {
     vec4 res[2][S2_AL][S2_AL];
     [[unroll]] for (uint h = 0; h < 2u; h++) {
         float r[10][10];
-        if (STEM != 0u) stem_region(ty, tx, 2u * c8 + h, xs, r);
+        if (STEM != 0u) stem_region(ty, tx, 2u * c8 + h, real, xs, r);
         else load_region(n, ty, tx, 2u * c8 + h, real, r);
         vec4 d[S2_AL][S2_AL]; // the four phases in the components
         [[unroll]] for (uint a = 0; a < S2_AL; a++)
