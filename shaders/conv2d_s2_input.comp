@@ -34,16 +34,9 @@ layout(push_constant) uniform PC {
     uint in_off, v_off8, sw_off, sb_off;
 };
 
-// 4 consecutive vec4s of row y of the plane at `plane` from vec4 column q (clamped; zero
-// outside the row's `ok`), as 16 floats
+// s2_row16 of the input
 void row16(int plane, int y, int q, bool ok, out float e[16]) {
-    int w4 = int(W / 4u), r4 = (plane + clamp(y, 0, int(H) - 1) * int(W)) / 4;
-    [[unroll]] for (int v = 0; v < 4; v++) {
-        int c = q + v;
-        vec4 t = texelFetch(In, r4 + clamp(c, 0, w4 - 1));
-        bool in_row = ok && y >= 0 && y < int(H) && c >= 0 && c < w4;
-        [[unroll]] for (uint l = 0; l < 4u; l++) e[4 * v + l] = in_row ? t[l] : 0.0;
-    }
+    s2_row16(In, plane, y, q, H, W, ok, e);
 }
 
 // Forward: the 10x10 patch of channel c around tile (ty, tx) of image n

@@ -91,21 +91,13 @@ void forward_pass(uint p, uint c4, uint n, uint ty, uint tx) {
 
 // MASK_STEM: x around the tile, rows 8ty-1 .. 8ty+8, columns 8tx-1 .. 8tx+8 (zero outside)
 void stem_input(uint n, uint ty, uint tx, out float xs[4][10][10]) {
-    int w4 = int(W / 4u);
     [[unroll]] for (uint c0 = 0; c0 < 4u; c0++) {
         if (c0 >= MASK_STEM) break;
         int plane = int(mask_off + (n * MASK_STEM + c0) * H * W);
         [[unroll]] for (uint q = 0; q < 10u; q++) {
-            int y = int(8u * ty + q) - 1, r4 = (plane + clamp(y, 0, int(H) - 1) * int(W)) / 4;
-            [[unroll]] for (int v = 0; v < 4; v++) {
-                int c = int(2u * tx) - 1 + v;
-                vec4 t = texelFetch(Mask, r4 + clamp(c, 0, w4 - 1));
-                bool ok = y >= 0 && y < int(H) && c >= 0 && c < w4;
-                [[unroll]] for (int l = 0; l < 4; l++) {
-                    int s = 4 * v + l - 3;
-                    if (s >= 0 && s < 10) xs[c0][q][s] = ok ? t[l] : 0.0;
-                }
-            }
+            float e[16];
+            s2_row16(Mask, plane, int(8u * ty + q) - 1, int(2u * tx) - 1, H, W, true, e);
+            [[unroll]] for (uint s = 0; s < 10u; s++) xs[c0][q][s] = e[3u + s];
         }
     }
 }

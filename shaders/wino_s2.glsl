@@ -45,3 +45,17 @@ void s2_transform_output(vec4 m[S2_AL][S2_AL], vec4 bias, out vec4 y[S2_MT][S2_M
             y[i][j] = s;
         }
 }
+
+// 4 consecutive vec4s of row y of an H x W plane starting at element `plane` of t, from vec4
+// column q (W a multiple of 4; reads clamped into the plane), as 16 floats, zero outside the
+// plane or when !ok: the patches of both s2 transforms are read this way
+void s2_row16(samplerBuffer t, int plane, int y, int q, uint H, uint W, bool ok,
+              out float e[16]) {
+    int w4 = int(W / 4u), r4 = (plane + clamp(y, 0, int(H) - 1) * int(W)) / 4;
+    [[unroll]] for (int v = 0; v < 4; v++) {
+        int c = q + v;
+        vec4 f = texelFetch(t, r4 + clamp(c, 0, w4 - 1));
+        bool in_row = ok && y >= 0 && y < int(H) && c >= 0 && c < w4;
+        [[unroll]] for (uint l = 0; l < 4u; l++) e[4 * v + l] = in_row ? f[l] : 0.0;
+    }
+}

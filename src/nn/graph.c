@@ -393,6 +393,12 @@ static int pool_of_conv(const hb_graph *g, int a) {
     return hb_conv2d_avgpool2_fuses(in.c, c->shape.c, in.h, in.w, c->k);
 }
 
+/* 1 when node i is a conv whose pooling runs in it (pool_of_conv) */
+static int conv_pooled(const hb_graph *g, int i) {
+    const hb_g_node *n = &g->nodes[i];
+    return n->kind == HB_G_CONV && n->consumers == 1 && pool_of_conv(g, n->consumer);
+}
+
 /* 1 when conv i reads a relu of a 3x3 stem conv (1..4 input channels, with bias) that the
  * conv op computes from the stem's input instead of reading it stored: in frozen passes only
  * (hb_g_freeze: Langevin passes, which want no parameter gradients, the one thing that needs
@@ -408,7 +414,7 @@ static int stem_into_conv(const hb_graph *g, int i) {
     hb_shape x = g->nodes[st->in0].shape;
     return st->k == 3 && st->bias >= 0 &&
            hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w,
-                                n->consumers == 1 && pool_of_conv(g, n->consumer));
+                                conv_pooled(g, i));
 }
 
 /* The stem conv node read (through its relu) by conv i (stem_into_conv) */
@@ -549,7 +555,7 @@ void hb_g_freeze(hb_graph *g, hb_cmd *cmd) {
         hb_shape in = g->nodes[n->in0].shape;
         hb_tensor w = hb_g_param(g, n->weight);
         /* frozen passes run its pooling in it, backward too (no parameter gradients) */
-        int pooled = n->consumers == 1 && pool_of_conv(g, n->consumer);
+        int pooled = conv_pooled(g, i);
         for (int bwd = 0; bwd < 2; bwd++) {
             hb_tensor *u = bwd ? &n->prep_bwd : &n->prep_fwd;
             size_t need =
@@ -646,9 +652,7 @@ static int identity_via_conv(const hb_graph *g, int a, int x) {
         const hb_g_node *rn = &g->nodes[r];
         if (rn->kind != HB_G_RELU || rn->in0 != x || rn->consumers != 1) continue;
         int c = rn->consumer;
-        const hb_g_node *cn = &g->nodes[c];
-        if (c < a && conv_through_relu(g, c) && !stem_into_conv(g, c) &&
-            !(cn->consumers == 1 && pool_of_conv(g, cn->consumer)))
+        if (c < a && conv_through_relu(g, c) && !stem_into_conv(g, c) && !conv_pooled(g, c))
             return c;
     }
     return -1;
@@ -757,8 +761,7 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
             written[n->in0] = 1;
             continue;
         }
-        int pooled = !want_param_grads && n->kind == HB_G_CONV && n->consumers == 1 &&
-                     pool_of_conv(g, n->consumer);
+        int pooled = !want_param_grads && conv_pooled(g, i);
         int srcs[2] = {n->in0, n->in1};
         /* the relu is skipped */
         if (conv_through_relu(g, i) || (n->kind == HB_G_GAP && relu_into_gap(g, n->in0)))

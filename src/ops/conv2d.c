@@ -342,7 +342,7 @@ static int wino_s2(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, h
     const hb_conv2d_stem *stem = bwd ? f->stem_mask : f->stem_in;
     hb_tensor mask = bwd ? (stem ? stem->x : f->mask) : HB_NONE, x = stem && !bwd ? stem->x : in;
     hb_tensor reads[2] = {x, mask};
-    if (!hb_vec4_ok(reads, 2, 4) || out.off % (bwd ? 8 : 4)) {
+    if (!hb_vec4_ok(reads, 2, (uint64_t)W) || out.off % (bwd ? 8 : 4)) {
         if (has_full) return 0;
         hb_die(1, "%s: pooled %dx%d %d->%d runs only by phases, which needs its tensors to start "
                   "on a vec4 (8 floats for a gradient out)", name, H, W, cin, cout);

@@ -56,7 +56,8 @@ void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout
 /* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
  * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
  * Only where hb_conv2d_avgpool2_fuses (a Winograd shape: 48+ channels, or 8+ with H and W
- * multiples of 8, run by phases, where every tensor must start on a vec4 below 48 channels),
+ * multiples of 8, run by phases: there every tensor must start on a vec4, a gradient out on 8
+ * floats, below 48 channels),
  * with the workspace hb_conv2d_workspace asks for; the full-resolution convolution is never
  * written. */
 int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k);
@@ -81,9 +82,9 @@ void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout,
  * being stored (the Langevin passes of the hat net's first block, hb_g_freeze): the next
  * conv's input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w [C][cin][3][3], b [C] (C: the
  * next conv's input channels). Fuses where hb_conv2d_stem_fuses (a Winograd shape, pooled or
- * not as the op will be; rows of x vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward (pool: _avgpool2) of the stem's
- * output; hb_conv2d_backward_data_stem is hb_conv2d_backward_data (pool: _avgpool2) through
- * the stem's relu, the mask computed from x. */
+ * not as the op will be; rows of x vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward
+ * (pool: _avgpool2) of the stem's output; hb_conv2d_backward_data_stem is
+ * hb_conv2d_backward_data (pool: _avgpool2) through the stem's relu, the mask computed from x. */
 typedef struct {
     hb_tensor x, w, b;
     int cin;
