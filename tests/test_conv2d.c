@@ -85,9 +85,12 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor GOUT = alloc_shifted(ctx, nout, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
     hb_tensor Wt = alloc_shifted(ctx, nw, s->shift), B = alloc_shifted(ctx, cout, s->shift);
     hb_tensor GW = alloc_shifted(ctx, nw, s->shift), GB = alloc_shifted(ctx, cout, s->shift);
+    const hb_conv2d_desc D = {.N = N, .cin = cin, .cout = cout, .H = H, .W = W, .k = k};
     /* chunk1: a workspace for one image, so Winograd runs image by image */
-    size_t nws = hb_conv2d_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k),
-           nwg = hb_conv2d_backward_weight_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k);
+    hb_conv2d_desc D1 = D;
+    D1.N = s->chunk1 ? 1 : N;
+    size_t nws = hb_conv2d_workspace(ctx, &D1, HB_CONV2D_FORWARD | HB_CONV2D_BACKWARD_DATA),
+           nwg = hb_conv2d_workspace(ctx, &D1, HB_CONV2D_BACKWARD_WEIGHT);
     if (nwg > nws) nws = nwg;
     hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
     hb_upload(ctx, IN, in);
@@ -107,25 +110,21 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor bias = s->bias ? B : HB_NONE;
     /* Winograd weights prepared beforehand (hb_conv2d_prepare): the ops are then given a w
      * of NaNs, which they must not read */
-    size_t npf = hb_conv2d_prepared_floats(cin, cout, H, W, k, 0, 0),
-           npb = hb_conv2d_prepared_floats(cin, cout, H, W, k, 1, 0);
-    hb_tensor PF = npf ? hb_alloc(ctx, npf) : HB_NONE, PB = npb ? hb_alloc(ctx, npb) : HB_NONE;
+    hb_tensor PF = HB_NONE, PB = HB_NONE; /* stay HB_NONE where Winograd does not run */
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, &D, HB_CONV2D_FORWARD, Wt, &PF);
+           hb_conv2d_prepare(cmd, &D, HB_CONV2D_BACKWARD_DATA, Wt, &PB));
+    int prepared = PF.buf && PB.buf;
     hb_tensor WNAN = hb_alloc(ctx, nw);
     hb_fill_host(ctx, WNAN, NAN);
-    if (npf && npb) {
-        TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0, 0);
-               hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1, 0));
-    }
     float *gin = NULL;
     /* with the workspace (Winograd where the shape suits it), with prepared weights, then
      * the direct kernel */
     for (int path = 0; path < 3; path++) {
-        if (path == 1 && !(npf && npb && nws)) continue;
+        if (path == 1 && !(prepared && nws)) continue;
         hb_tensor ws = path < 2 ? WS : HB_NONE, wt = path == 1 ? WNAN : Wt;
         hb_tensor pf = path == 1 ? PF : HB_NONE, pb = path == 1 ? PB : HB_NONE;
         const char *how = path == 0 ? "workspace" : path == 1 ? "prepared" : "direct";
-        TU_RUN(ctx, cmd,
-               hb_conv2d_forward(cmd, OUT, IN, wt, pf, bias, ws, N, cin, cout, H, W, k, 0));
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &D, OUT, IN, wt, bias, pf, ws));
         ref_conv2d_forward(want_out, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward %s %s", how, tag);
@@ -133,8 +132,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         free(got);
 
         /* a residual added in the epilogue (GOUT's values as the residual) */
-        TU_RUN(ctx, cmd, hb_conv2d_forward_residual(cmd, OUT, IN, wt, pf, bias, GOUT, ws, N, cin,
-                                                    cout, H, W, k));
+        hb_conv2d_desc Dres = D;
+        Dres.residual = GOUT;
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &Dres, OUT, IN, wt, bias, pf, ws));
         for (size_t i = 0; i < nout; i++) tmp_out[i] = want_out[i] + gout[i];
         got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward residual %s %s", how, tag);
@@ -143,13 +143,15 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         /* out of a relu, fused into the Winograd input transform (and into one, the relu
          * fused into the epilogue too) */
-        if (path < 2 && nws && hb_conv2d_relu_in_fuses(cin, cout, H, W, k)) {
+        hb_conv2d_desc Drin = D;
+        Drin.relu_in = 1;
+        if (path < 2 && nws && hb_conv2d_supports(&Drin, HB_CONV2D_FORWARD)) {
             double *rin = malloc(nin * 8);
             ref_relu(rin, ind, nin);
             ref_conv2d_forward(tmp_out, rin, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
             for (int relu_out = 0; relu_out < 2; relu_out++) {
-                TU_RUN(ctx, cmd, hb_conv2d_forward_relu_in(cmd, OUT, IN, wt, pf, bias, ws, N,
-                                                           cin, cout, H, W, k, relu_out));
+                Drin.relu = relu_out;
+                TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &Drin, OUT, IN, wt, bias, pf, ws));
                 if (relu_out) ref_relu(tmp_out, tmp_out, nout);
                 got = tu_download(ctx, OUT);
                 snprintf(what, sizeof what, "forward relu_in%s %s %s", relu_out ? " relu" : "",
@@ -161,8 +163,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         }
 
         /* into a relu: the relu fused into the epilogue */
-        TU_RUN(ctx, cmd,
-               hb_conv2d_forward(cmd, OUT, IN, wt, pf, bias, ws, N, cin, cout, H, W, k, 1));
+        hb_conv2d_desc Drelu = D;
+        Drelu.relu = 1;
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &Drelu, OUT, IN, wt, bias, pf, ws));
         double *relu = malloc(nout * sizeof *relu);
         for (size_t i = 0; i < nout; i++) relu[i] = want_out[i] > 0 ? want_out[i] : 0.0;
         got = tu_download(ctx, OUT);
@@ -172,9 +175,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         free(relu);
 
         hb_upload(ctx, GIN, prev);
-        TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, HB_NONE, ws, N, cin, cout, H, W,
-                                       k, 0));
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &D, GIN, GOUT, wt, pb, ws));
         ref_conv2d_backward_data(want_gin, goutd, wd, N, cin, cout, H, W, k);
         free(gin);
         gin = tu_download(ctx, GIN);
@@ -182,9 +183,9 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         tu_close(what, gin, want_gin, nin, 1e-5, tol_bwd);
 
         hb_upload(ctx, GIN, prev);
-        TU_RUN(ctx, cmd,
-               hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, HB_NONE, ws, N, cin, cout, H, W,
-                                       k, 1));
+        hb_conv2d_desc Dacc = D;
+        Dacc.accumulate = 1;
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &Dacc, GIN, GOUT, wt, pb, ws));
         for (size_t i = 0; i < nin; i++) tmp[i] = want_gin[i] + prev[i];
         got = tu_download(ctx, GIN);
         snprintf(what, sizeof what, "backward_data accumulate %s %s", how, tag);
@@ -194,8 +195,10 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         /* through a relu whose input is IN (signed noise): that relu's backward fused in */
         for (int acc = 0; acc < 2; acc++) {
             hb_upload(ctx, GIN, prev);
-            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, GIN, GOUT, wt, pb, IN, ws, N, cin, cout,
-                                                     H, W, k, acc));
+            hb_conv2d_desc Dmask = D;
+            Dmask.relu_mask = IN;
+            Dmask.accumulate = acc;
+            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &Dmask, GIN, GOUT, wt, pb, ws));
             for (size_t i = 0; i < nin; i++)
                 tmp[i] = (ind[i] > 0 ? want_gin[i] : 0.0f) + (acc ? prev[i] : 0.0f);
             got = tu_download(ctx, GIN);
@@ -207,8 +210,10 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
 
         /* through that relu, plus a residual (prev's values; GIN's own are overwritten) */
         hb_fill_host(ctx, GIN, NAN);
-        TU_RUN(ctx, cmd, hb_conv2d_backward_data_residual(cmd, GIN, GOUT, wt, pb, IN, RES, ws, N,
-                                                          cin, cout, H, W, k));
+        hb_conv2d_desc Dmres = D;
+        Dmres.relu_mask = IN;
+        Dmres.residual = RES;
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &Dmres, GIN, GOUT, wt, pb, ws));
         for (size_t i = 0; i < nin; i++) tmp[i] = (ind[i] > 0 ? want_gin[i] : 0.0) + prev[i];
         got = tu_download(ctx, GIN);
         snprintf(what, sizeof what, "backward_data relu_mask residual %s %s", how, tag);
@@ -217,8 +222,7 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     }
 
     hb_tensor gbias = s->bias ? GB : HB_NONE;
-    TU_RUN(ctx, cmd,
-           hb_conv2d_backward_weight(cmd, GW, gbias, IN, GOUT, WS, N, cin, cout, H, W, k));
+    TU_RUN(ctx, cmd, hb_conv2d_backward_weight(cmd, &D, GW, gbias, IN, GOUT, WS));
     ref_conv2d_backward_weight(want_gw, want_gb, ind, goutd, N, cin, cout, H, W, k);
     float *gw = tu_download(ctx, GW), *gb = tu_download(ctx, GB);
     snprintf(what, sizeof what, "backward_weight (workspace %zu) %s", nws, tag);
@@ -254,8 +258,8 @@ static void check_shape(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor all[] = {IN, OUT, GOUT, GIN, Wt, B, GW, GB, RES};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free_shifted(ctx, all[i], s->shift);
     if (nws) hb_free(ctx, WS);
-    if (npf) hb_free(ctx, PF);
-    if (npb) hb_free(ctx, PB);
+    if (PF.buf) hb_free(ctx, PF);
+    if (PB.buf) hb_free(ctx, PB);
     hb_free(ctx, WNAN);
     conv_data_free(&d);
     free(want_out), free(want_gin), free(want_gw), free(want_gb), free(tmp), free(tmp_out);
@@ -278,8 +282,8 @@ static double pooled_loss(void *u, const double *in) {
     return l;
 }
 
-/* hb_conv2d_forward_avgpool2 and hb_conv2d_backward_data_avgpool2 (with and without relu
- * mask and accumulation) on a Winograd shape with even H and W. */
+/* Forward and backward data with 2x2 average pooling fused in (backward data with and without
+ * relu mask and accumulation) on a Winograd shape with even H and W. */
 static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     int N = s->N, cin = s->cin, cout = s->cout, H = s->H, W = s->W, k = s->k;
     size_t nin = (size_t)N * cin * H * W, nout = (size_t)N * cout * H * W, np = nout / 4;
@@ -287,7 +291,10 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     char tag[128], what[192];
     snprintf(tag, sizeof tag, "N%d cin%d cout%d %dx%d%s shift%u chunk1 %d", N, cin, cout, H, W,
              s->bias ? " bias" : "", s->shift, s->chunk1);
-    tu_check(hb_conv2d_avgpool2_fuses(cin, cout, H, W, k), "avgpool2 fusion accepts %s", tag);
+    const hb_conv2d_desc D = {.N = N, .cin = cin, .cout = cout, .H = H, .W = W, .k = k, .pool = 1};
+    tu_check(hb_conv2d_supports(&D, HB_CONV2D_FORWARD) &&
+                 hb_conv2d_supports(&D, HB_CONV2D_BACKWARD_DATA),
+             "avgpool2 fusion accepts %s", tag);
     conv_data d = conv_data_new(rng, nin, nw, cout, np);
     float *in = d.in, *w = d.w, *b = d.b, *gout = d.gout, *prev = d.prev;
     double *ind = d.ind, *wd = d.wd, *bd = d.bd, *goutd = d.goutd;
@@ -295,7 +302,9 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     hb_tensor IN = alloc_shifted(ctx, nin, s->shift), OUT = alloc_shifted(ctx, np, s->shift);
     hb_tensor GOUT = alloc_shifted(ctx, np, s->shift), GIN = alloc_shifted(ctx, nin, s->shift);
     hb_tensor Wt = alloc_shifted(ctx, nw, s->shift), B = alloc_shifted(ctx, cout, s->shift);
-    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, s->chunk1 ? 1 : N, cin, cout, H, W, k));
+    hb_conv2d_desc D1 = D;
+    D1.N = s->chunk1 ? 1 : N;
+    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, &D1, HB_CONV2D_ALL_PASSES));
     hb_upload(ctx, IN, in);
     hb_upload(ctx, Wt, w);
     hb_upload(ctx, B, b);
@@ -304,17 +313,14 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     double tol_fwd = 4e-6 * sqrt((double)cin * k * k), tol_bwd = 4e-6 * sqrt((double)cout * k * k);
 
     /* prepared weights (and a w of NaNs the ops must not read) in the second round */
-    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 0, 1)),
-              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(cin, cout, H, W, k, 1, 1)),
-              WNAN = hb_alloc(ctx, nw);
+    hb_tensor PF = HB_NONE, PB = HB_NONE, WNAN = hb_alloc(ctx, nw);
     hb_fill_host(ctx, WNAN, NAN);
-    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, cin, cout, H, W, k, 0, 1);
-           hb_conv2d_prepare(cmd, PB, Wt, cin, cout, H, W, k, 1, 1));
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, &D, HB_CONV2D_FORWARD, Wt, &PF);
+           hb_conv2d_prepare(cmd, &D, HB_CONV2D_BACKWARD_DATA, Wt, &PB));
     for (int prep = 0; prep < 2; prep++) {
         hb_tensor wt = prep ? WNAN : Wt, pf = prep ? PF : HB_NONE, pb = prep ? PB : HB_NONE;
         const char *how = prep ? " prepared" : "";
-        TU_RUN(ctx, cmd, hb_conv2d_forward_avgpool2(cmd, OUT, IN, wt, pf, s->bias ? B : HB_NONE, WS,
-                                                    N, cin, cout, H, W, k));
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &D, OUT, IN, wt, s->bias ? B : HB_NONE, pf, WS));
         ref_conv2d_forward(full, ind, wd, s->bias ? bd : NULL, N, cin, cout, H, W, k);
         ref_avgpool2(want, full, N, cout, H, W);
         float *got = tu_download(ctx, OUT);
@@ -327,9 +333,10 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
         for (int variant = 0; variant < 4; variant++) { /* bit 0: accumulate, bit 1: relu mask */
             int acc = variant & 1, masked = variant >> 1;
             hb_upload(ctx, GIN, prev);
-            TU_RUN(ctx, cmd,
-                   hb_conv2d_backward_data_avgpool2(cmd, GIN, GOUT, wt, pb, masked ? IN : HB_NONE,
-                                                    WS, N, cin, cout, H, W, k, acc));
+            hb_conv2d_desc Db = D;
+            Db.relu_mask = masked ? IN : HB_NONE;
+            Db.accumulate = acc;
+            TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &Db, GIN, GOUT, wt, pb, WS));
             for (size_t i = 0; i < nin; i++)
                 want[i] = (!masked || ind[i] > 0 ? want_gin[i] : 0.0) + (acc ? prev[i] : 0.0);
             got = tu_download(ctx, GIN);
@@ -354,12 +361,12 @@ static void check_pooled(hb_ctx *ctx, uint64_t *rng, const shape *s) {
     free(full), free(want), free(want_gin);
 }
 
-/* A stem fused into the next conv (hb_conv2d_{forward,backward_data}_stem): that conv's
+/* A stem fused into the next conv (hb_conv2d_desc.stem): that conv's
  * input relu(conv3x3(x, w1) + b1) is computed from x, forward (into a relu, a pooling or
  * neither) and backward data through the stem's relu (its mask recomputed), with and without
  * accumulation, pooling and prepared weights, against the unfused CPU reference. */
-/* hb_conv2d_forward_stem_shortcut: the pooled stem conv (want, from check_stem) plus the 1x1
- * shortcut of the stem's pooled x */
+/* The pooled stem conv (want, from check_stem) plus the 1x1 shortcut of the stem's pooled x in
+ * the epilogue */
 static void check_stem_shortcut(hb_ctx *ctx, uint64_t *rng, const hb_conv2d_stem *st,
                                 const double *xd, const double *pooled_conv, hb_tensor Wt,
                                 hb_tensor PF, hb_tensor B, hb_tensor WS, int N, int C, int cout,
@@ -384,8 +391,9 @@ static void check_stem_shortcut(hb_ctx *ctx, uint64_t *rng, const hb_conv2d_stem
     char what[192];
     for (int prep = 0; prep < 2; prep++) {
         hb_fill_host(ctx, OUT, NAN);
-        TU_RUN(ctx, cmd, hb_conv2d_forward_stem_shortcut(cmd, OUT, st, Wt, prep ? PF : HB_NONE, B,
-                                                         SW, SB, WS, N, C, cout, H, W));
+        hb_conv2d_desc d = {.N = N, .cin = C, .cout = cout, .H = H, .W = W, .k = 3, .pool = 1,
+                            .stem = *st, .shortcut_w = SW, .shortcut_b = SB};
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &d, OUT, HB_NONE, Wt, B, prep ? PF : HB_NONE, WS));
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward_stem_shortcut%s %s", prep ? " prepared" : "", tag);
         tu_close(what, got, want, ny, 1e-5, 4e-6 * sqrt((double)C * 9));
@@ -402,7 +410,6 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
     char tag[128], what[192];
     snprintf(tag, sizeof tag, "N%d stem %d->%d, %d->%d %dx%d%s%s%s", N, c0, C, C, cout, H, W,
              pool ? " pool" : "", relu ? " relu" : "", chunk1 ? " chunk1" : "");
-    tu_check(hb_conv2d_stem_fuses(c0, C, cout, H, W, pool), "stem fusion accepts %s", tag);
     float *x = malloc(nx * 4), *w1 = malloc(nw1 * 4), *b1 = malloc(C * 4), *w = malloc(nw * 4),
           *b = malloc(cout * 4), *gout = malloc(ny * 4), *prev = malloc(nh * 4);
     tu_rand(rng, x, nx, -1, 1), tu_rand(rng, w1, nw1, -0.5, 0.5), tu_rand(rng, b1, C, -0.2, 0.2);
@@ -421,17 +428,20 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
     hb_tensor X = tu_upload(ctx, x, nx), W1 = tu_upload(ctx, w1, nw1), B1 = tu_upload(ctx, b1, C);
     hb_tensor Wt = tu_upload(ctx, w, nw), B = tu_upload(ctx, b, cout), GOUT = tu_upload(ctx, gout, ny);
     hb_tensor OUT = hb_alloc(ctx, ny), GIN = hb_alloc(ctx, nh);
-    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, chunk1 ? 1 : N, C, cout, H, W, 3));
-    hb_tensor PF = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 0, pool)),
-              PB = hb_alloc(ctx, hb_conv2d_prepared_floats(C, cout, H, W, 3, 1, pool));
-    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, PF, Wt, C, cout, H, W, 3, 0, pool);
-           hb_conv2d_prepare(cmd, PB, Wt, C, cout, H, W, 3, 1, pool));
     hb_conv2d_stem st = {X, W1, B1, c0};
+    hb_conv2d_desc D = {.N = N, .cin = C, .cout = cout, .H = H, .W = W, .k = 3, .relu = relu,
+                        .pool = pool, .stem = st};
+    tu_check(hb_conv2d_supports(&D, HB_CONV2D_FORWARD), "stem fusion accepts %s", tag);
+    hb_conv2d_desc D1 = D;
+    D1.N = chunk1 ? 1 : N;
+    hb_tensor WS = hb_alloc(ctx, hb_conv2d_workspace(ctx, &D1, HB_CONV2D_ALL_PASSES));
+    hb_tensor PF = HB_NONE, PB = HB_NONE;
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, &D, HB_CONV2D_FORWARD, Wt, &PF);
+           hb_conv2d_prepare(cmd, &D, HB_CONV2D_BACKWARD_DATA, Wt, &PB));
     double tol_fwd = 4e-6 * sqrt((double)C * 9), tol_bwd = 4e-6 * sqrt((double)cout * 9);
     for (int prep = 0; prep < 2; prep++) {
         hb_fill_host(ctx, OUT, NAN);
-        TU_RUN(ctx, cmd, hb_conv2d_forward_stem(cmd, OUT, &st, Wt, prep ? PF : HB_NONE, B, WS, N,
-                                                C, cout, H, W, relu, pool));
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &D, OUT, HB_NONE, Wt, B, prep ? PF : HB_NONE, WS));
         float *got = tu_download(ctx, OUT);
         snprintf(what, sizeof what, "forward_stem%s %s", prep ? " prepared" : "", tag);
         tu_close(what, got, want, ny, 1e-5, tol_fwd);
@@ -443,8 +453,10 @@ static void check_stem(hb_ctx *ctx, uint64_t *rng, int N, int c0, int C, int cou
     ref_conv2d_backward_data(gh, full, wd, N, C, cout, H, W, 3);
     for (int acc = 0; acc < 2; acc++) {
         hb_upload(ctx, GIN, prev);
-        TU_RUN(ctx, cmd, hb_conv2d_backward_data_stem(cmd, GIN, GOUT, Wt, acc ? PB : HB_NONE, &st,
-                                                      WS, N, C, cout, H, W, acc, pool));
+        hb_conv2d_desc Db = D;
+        Db.relu = 0;
+        Db.accumulate = acc;
+        TU_RUN(ctx, cmd, hb_conv2d_backward_data(cmd, &Db, GIN, GOUT, Wt, acc ? PB : HB_NONE, WS));
         for (size_t i = 0; i < nh; i++) want[i] = (pre[i] > 0 ? gh[i] : 0.0) + (acc ? prev[i] : 0.0);
         float *got = tu_download(ctx, GIN);
         snprintf(what, sizeof what, "backward_data_stem%s %s", acc ? " accumulate prepared" : "",
@@ -470,9 +482,10 @@ static void check_long_wgrad(hb_ctx *ctx, uint64_t *rng, int C) {
     tu_rand(rng, gout, n, -1, 1);
     hb_tensor IN = tu_upload(ctx, in, n), GOUT = tu_upload(ctx, gout, n);
     hb_tensor GW = hb_alloc(ctx, nw), GB = hb_alloc(ctx, C);
-    size_t nws = hb_conv2d_backward_weight_workspace(ctx, N, C, C, H, W, k);
+    const hb_conv2d_desc D = {.N = N, .cin = C, .cout = C, .H = H, .W = W, .k = k};
+    size_t nws = hb_conv2d_workspace(ctx, &D, HB_CONV2D_BACKWARD_WEIGHT);
     hb_tensor WS = nws ? hb_alloc(ctx, nws) : HB_NONE;
-    TU_RUN(ctx, cmd, hb_conv2d_backward_weight(cmd, GW, GB, IN, GOUT, WS, N, C, C, H, W, k));
+    TU_RUN(ctx, cmd, hb_conv2d_backward_weight(cmd, &D, GW, GB, IN, GOUT, WS));
     float *gw = tu_download(ctx, GW), *gb = tu_download(ctx, GB);
     enum { SAMPLES = 200 };
     float got[SAMPLES + C];
@@ -559,10 +572,15 @@ int main(void) {
     check_stem(ctx, &rng, 2, 4, 48, 48, 16, 8, 1, 0, 1);
     check_stem(ctx, &rng, 2, 3, 48, 48, 6, 12, 1, 0, 0);
     check_stem(ctx, &rng, 2, 1, 32, 32, 16, 16, 1, 0, 0); /* by phases only */
-    tu_check(!hb_conv2d_stem_fuses(1, 32, 32, 16, 16, 0) &&
-                 !hb_conv2d_avgpool2_fuses(32, 32, 12, 12, 3),
+    hb_tensor stand_in = hb_alloc(ctx, 1); /* the question is about shapes */
+    hb_conv2d_desc stem16 = {.N = 1, .cin = 32, .cout = 32, .H = 16, .W = 16, .k = 3,
+                             .stem = {.x = stand_in, .cin = 1}},
+                   pool12 = {.N = 1, .cin = 32, .cout = 32, .H = 12, .W = 12, .k = 3, .pool = 1};
+    tu_check(!hb_conv2d_supports(&stem16, HB_CONV2D_FORWARD) &&
+                 !hb_conv2d_supports(&pool12, HB_CONV2D_FORWARD),
              "below 48 channels a stem fuses only into a pooled conv, and pooling only where H and "
              "W are multiples of 8");
+    hb_free(ctx, stand_in);
     check_long_wgrad(ctx, &rng, 32);
     check_long_wgrad(ctx, &rng, 64);
     return tu_finish(ctx);

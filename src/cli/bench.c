@@ -34,18 +34,18 @@ static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps) {
     hb_tensor x = hb_alloc(ctx, nin), y = hb_alloc(ctx, nout), w = hb_alloc(ctx, nw),
               b = hb_alloc(ctx, s->cout), gx = hb_alloc(ctx, nin), gw = hb_alloc(ctx, nw),
               gb = hb_alloc(ctx, s->cout);
-    size_t wsn = hb_conv2d_workspace(ctx, N, s->cin, s->cout, H, W, k);
+    hb_conv2d_desc d = {.N = N, .cin = s->cin, .cout = s->cout, .H = H, .W = W, .k = k};
+    size_t wsn = hb_conv2d_workspace(
+        ctx, &d, HB_CONV2D_ALL_PASSES);
     hb_tensor ws = hb_alloc(ctx, wsn ? wsn : 1);
     hb_cmd *cmd = hb_cmd_create(ctx);
     double flop = 2.0 * N * H * W * s->cin * s->cout * k * k;
     const char *ops[3] = {"conv2d_forward", "conv2d_backward_data", "conv2d_backward_weight"};
     for (int o = 0; o < 3; o++) {
         hb_cmd_begin(cmd);
-        if (o == 0) hb_conv2d_forward(cmd, y, x, w, HB_NONE, b, ws, N, s->cin, s->cout, H, W, k, 0);
-        if (o == 1)
-            hb_conv2d_backward_data(cmd, gx, y, w, HB_NONE, HB_NONE, ws, N, s->cin, s->cout, H, W,
-                                    k, 0);
-        if (o == 2) hb_conv2d_backward_weight(cmd, gw, gb, x, y, ws, N, s->cin, s->cout, H, W, k);
+        if (o == 0) hb_conv2d_forward(cmd, &d, y, x, w, b, HB_NONE, ws);
+        if (o == 1) hb_conv2d_backward_data(cmd, &d, gx, y, w, HB_NONE, ws);
+        if (o == 2) hb_conv2d_backward_weight(cmd, &d, gw, gb, x, y, ws);
         hb_cmd_end(cmd);
         double ms = time_op(ctx, cmd, ops[o], reps);
         printf("%-24s %-12s %4d %4d %4d %3dx%-3d %2d %10.3f %9.2f\n", ops[o], s->layer, N, s->cin,

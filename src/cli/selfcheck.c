@@ -65,17 +65,20 @@ static void check_conv(checker *c) {
     hb_tensor X = upload(c, x, nin), Wt = upload(c, w, nw), B = upload(c, b, co),
               G = upload(c, g, nout), Y = hb_alloc(c->ctx, nout), GX = hb_alloc(c->ctx, nin),
               GW = hb_alloc(c->ctx, nw), GB = hb_alloc(c->ctx, co);
-    hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_workspace(c->ctx, N, ci, co, H, W, k) + 1);
+    hb_conv2d_desc d = {.N = N, .cin = ci, .cout = co, .H = H, .W = W, .k = k};
+    hb_tensor WS = hb_alloc(c->ctx, hb_conv2d_workspace(c->ctx, &d,
+                                                        HB_CONV2D_ALL_PASSES) +
+                                        1);
     begin(c);
-    hb_conv2d_forward(c->cmd, Y, X, Wt, HB_NONE, B, WS, N, ci, co, H, W, k, 0);
+    hb_conv2d_forward(c->cmd, &d, Y, X, Wt, B, HB_NONE, WS);
     ref_conv2d_forward(want, xd, wd, bd, N, ci, co, H, W, k);
     expect(c, "conv2d forward 3x3", Y, want, 1e-5);
     begin(c);
-    hb_conv2d_backward_data(c->cmd, GX, G, Wt, HB_NONE, HB_NONE, WS, N, ci, co, H, W, k, 0);
+    hb_conv2d_backward_data(c->cmd, &d, GX, G, Wt, HB_NONE, WS);
     ref_conv2d_backward_data(wantin, gd, wd, N, ci, co, H, W, k);
     expect(c, "conv2d backward data", GX, wantin, 1e-5);
     begin(c);
-    hb_conv2d_backward_weight(c->cmd, GW, GB, X, G, WS, N, ci, co, H, W, k);
+    hb_conv2d_backward_weight(c->cmd, &d, GW, GB, X, G, WS);
     ref_conv2d_backward_weight(wantw, wantb, xd, gd, N, ci, co, H, W, k);
     expect(c, "conv2d backward weight", GW, wantw, 1e-5);
     begin(c);

@@ -39,6 +39,7 @@ void hb_g_free(hb_graph *g) {
     hb_g_flat_free(g, &g->grads);
     hb_free(g->ctx, g->workspace);
     hb_free(g->ctx, g->temp);
+    for (int k = 0; k < HB_PLAN_KINDS; k++) free(g->plan[k]);
     free(g->nodes);
     free(g->params);
     free(g);
@@ -231,8 +232,12 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
         if (n->in1 >= 0) consumers[root(g, n->in1)]++;
         hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
         size_t need = 0;
-        if (n->kind == HB_G_CONV)
-            need = hb_conv2d_workspace(g->ctx, max_batch, in.c, n->shape.c, in.h, in.w, n->k);
+        if (n->kind == HB_G_CONV) {
+            hb_conv2d_desc d = {.N = max_batch, .cin = in.c, .cout = n->shape.c, .H = in.h,
+                                .W = in.w, .k = n->k};
+            need = hb_conv2d_workspace(g->ctx, &d,
+                                       HB_CONV2D_ALL_PASSES);
+        }
         if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
         if (need > *ws) *ws = need;
     }
@@ -249,11 +254,10 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
 /* n floats as hb_alloc rounds them (whole 64-byte lines, at least one) */
 static size_t alloc_floats(size_t n) { return n ? (n + 15) / 16 * 16 : 16; }
 
-/* Counts each value's consumers, which decide the fusions (relu_of_conv, pool_of_conv,
- * conv_through_relu, and this): a value that feeds nothing but one add takes the add's gradient tensor as its
- * own, since the add passes its gradient through unchanged; its backward pass copies
- * nothing. */
-static void plan_fusions(hb_graph *g) {
+/* Counts each value's consumers (and notes the last), which the fusion plan reads. A value
+ * that feeds nothing but one add takes the add's gradient tensor as its own, since the add
+ * passes its gradient through unchanged; its backward pass copies nothing. */
+static void count_consumers(hb_graph *g) {
     for (int i = 0; i < g->nnodes; i++) g->nodes[i].consumers = 0;
     for (int i = 1; i < g->nnodes; i++)
         for (int s = 0; s < 2; s++) {
@@ -276,7 +280,7 @@ static void plan_fusions(hb_graph *g) {
 size_t hb_g_plan_floats(hb_graph *g, int max_batch) {
     size_t ws, temp, total = 2 * alloc_floats(g->nparam_floats);
     scratch_sizes(g, max_batch, &ws, &temp);
-    plan_fusions(g);
+    count_consumers(g);
     for (int i = 0; i < g->nnodes; i++)
         if (!is_alias(&g->nodes[i]))
             total += (g->nodes[i].shares_grad ? 1 : 2) *
@@ -292,7 +296,13 @@ void hb_g_finalize(hb_graph *g, int max_batch) {
     assign_chunks(g);
     g->weights = hb_g_flat_alloc(g);
     g->grads = hb_g_flat_alloc(g);
-    plan_fusions(g);
+    count_consumers(g);
+    const char *print = getenv("HATEBM_PLAN");
+    for (int k = 0; k < HB_PLAN_KINDS; k++) {
+        g->plan[k] = hb_fusion_plan_make(g, (hb_plan_kind)k);
+        if (print && strcmp(print, "1") == 0)
+            hb_fusion_plan_print(stderr, g, g->plan[k], (hb_plan_kind)k);
+    }
     for (int i = 0; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (is_alias(n)) continue;
@@ -373,325 +383,141 @@ double hb_g_flops(const hb_graph *g, int N) {
     return f;
 }
 
-/* 1 when node r is a relu reading a conv that nothing else reads: the conv's forward pass
- * writes the relu's output itself (max(., 0) in its epilogue) and the conv's own value is
- * never computed; the relu's backward passes use the relu's output as their mask. */
-static int relu_of_conv(const hb_graph *g, int r) {
-    const hb_g_node *n = &g->nodes[r], *c = &g->nodes[n->in0];
-    return n->kind == HB_G_RELU && c->kind == HB_G_CONV && c->consumers == 1;
+/* The plan of the passes recorded now */
+static const hb_fusion_role *plan_now(const hb_graph *g) {
+    return g->plan[g->frozen ? HB_PLAN_FROZEN : HB_PLAN_TRAIN];
 }
 
-/* 1 when node a is a 2x2 average pooling of a conv that nothing else reads and the conv op
- * fuses the pooling: the conv's forward pass writes the pooled value itself, and (when no
- * parameter gradients are wanted, which need the conv's full-resolution gradient) its
- * backward-data pass reads the pooled gradient; the conv's own value and gradient are never
- * computed. */
-static int pool_of_conv(const hb_graph *g, int a) {
-    const hb_g_node *n = &g->nodes[a], *c = &g->nodes[n->in0];
-    if (n->kind != HB_G_AVGPOOL || c->kind != HB_G_CONV || c->consumers != 1) return 0;
-    hb_shape in = g->nodes[c->in0].shape;
-    return hb_conv2d_avgpool2_fuses(in.c, c->shape.c, in.h, in.w, c->k);
-}
-
-/* 1 when node i is a conv whose pooling runs in it (pool_of_conv) */
-static int conv_pooled(const hb_graph *g, int i) {
-    const hb_g_node *n = &g->nodes[i];
-    return n->kind == HB_G_CONV && n->consumers == 1 && pool_of_conv(g, n->consumer);
-}
-
-/* 1 when conv i reads a relu of a 3x3 stem conv (1..4 input channels, with bias) that the
- * conv op computes from the stem's input instead of reading it stored: in frozen passes only
- * (hb_g_freeze: Langevin passes, which want no parameter gradients, the one thing that needs
- * the stem's output), with the relu and the stem read by nothing else, where the shape fuses.
- * The stem and its relu then never run; conv i's backward-data pass recomputes the relu's
- * mask. */
-static int stem_into_conv(const hb_graph *g, int i) {
-    const hb_g_node *n = &g->nodes[i];
-    if (!g->frozen || n->kind != HB_G_CONV || n->k != 3) return 0;
-    const hb_g_node *r = &g->nodes[n->in0];
-    if (!relu_of_conv(g, n->in0) || r->consumers != 1) return 0;
-    const hb_g_node *st = &g->nodes[r->in0];
-    hb_shape x = g->nodes[st->in0].shape;
-    return st->k == 3 && st->bias >= 0 &&
-           hb_conv2d_stem_fuses(x.c, r->shape.c, n->shape.c, r->shape.h, r->shape.w,
-                                conv_pooled(g, i));
-}
-
-/* The stem conv node read (through its relu) by conv i (stem_into_conv) */
-static const hb_g_node *stem_node(const hb_graph *g, int i) {
-    return &g->nodes[g->nodes[g->nodes[i].in0].in0];
-}
-
-/* The stem read by conv i (stem_into_conv) */
-static hb_conv2d_stem stem_of(const hb_graph *g, int i, int N) {
-    const hb_g_node *st = stem_node(g, i);
-    return (hb_conv2d_stem){hb_g_value(g, st->in0, N), hb_g_param(g, st->weight),
-                            hb_g_param(g, st->bias), g->nodes[st->in0].shape.c};
-}
-
-/* 1 when relu node r is read only by a conv that applies it in its Winograd input transform
- * (hb_conv2d_forward_relu_in), so the relu never runs: in frozen passes only (the conv's
- * weight gradient would need the relu's output), not for a relu a conv writes (relu_of_conv),
- * nor for a conv whose output is pooled or added in its epilogue, where the shape fuses. The
- * conv's backward-data pass masks by the relu's input instead of its output. */
-static int relu_into_conv(const hb_graph *g, int r) {
-    const hb_g_node *n = &g->nodes[r];
-    if (!g->frozen || n->kind != HB_G_RELU || n->consumers != 1 || relu_of_conv(g, r)) return 0;
-    int c = n->consumer;
-    const hb_g_node *cn = &g->nodes[c];
-    if (cn->kind != HB_G_CONV || cn->in0 != r || cn->consumers != 1) return 0;
-    const hb_g_node *next = &g->nodes[cn->consumer];
-    if (next->kind == HB_G_AVGPOOL || next->kind == HB_G_ADD) return 0;
-    return hb_conv2d_relu_in_fuses(n->shape.c, cn->shape.c, n->shape.h, n->shape.w, cn->k);
-}
-
-/* 1 when affine node a runs inside the relu reading it (hb_affine_relu): the relu is its only
- * reader, and no conv reads the affine's output in place of the relu (relu_into_conv). The
- * backward passes never read the affine's output: relu's masks by its own output, affine's
- * reads its input. */
-static int affine_into_relu(const hb_graph *g, int a) {
-    const hb_g_node *n = &g->nodes[a];
-    return n->kind == HB_G_AFFINE && n->consumers == 1 &&
-           g->nodes[n->consumer].kind == HB_G_RELU && !relu_into_conv(g, n->consumer);
-}
-
-/* 1 when relu node r runs inside the global pooling reading it (hb_global_avgpool_relu, and
- * its backward pass masks by the relu's input): the pooling is its only reader and nothing
- * else writes the relu (a conv, relu_of_conv; an affine, affine_into_relu). */
-static int relu_into_gap(const hb_graph *g, int r) {
-    const hb_g_node *n = &g->nodes[r];
-    return n->kind == HB_G_RELU && n->consumers == 1 && g->nodes[n->consumer].kind == HB_G_GAP &&
-           !relu_of_conv(g, r) && g->nodes[n->in0].kind != HB_G_AFFINE;
-}
-
-/* The shortcut conv of add node a when the first block's stem conv writes the add
- * (hb_conv2d_forward_stem_shortcut): a adds the pooling of a stem-fused conv (pool_of_conv,
- * stem_into_conv) and a 1x1 conv with bias of the 2x2 pooling of the stem's own input, each
- * read by nothing else. That conv, its pooling and the add then never run (the backward
- * passes read none of their outputs); else -1. */
-static int stem_shortcut(const hb_graph *g, int a) {
-    const hb_g_node *n = &g->nodes[a];
-    if (n->kind != HB_G_ADD) return -1;
-    for (int k = 0; k < 2; k++) {
-        int h = k ? n->in1 : n->in0, s = k ? n->in0 : n->in1;
-        const hb_g_node *hn = &g->nodes[h], *sn = &g->nodes[s];
-        if (hn->kind != HB_G_AVGPOOL || hn->consumers != 1 || !pool_of_conv(g, h) ||
-            !stem_into_conv(g, hn->in0))
-            continue;
-        const hb_g_node *pn = &g->nodes[sn->in0];
-        if (sn->kind == HB_G_CONV && sn->k == 1 && sn->bias >= 0 && sn->consumers == 1 &&
-            pn->kind == HB_G_AVGPOOL && pn->consumers == 1 &&
-            pn->in0 == stem_node(g, hn->in0)->in0)
-            return s;
-    }
-    return -1;
-}
-
-/* The input of add node a that a conv writes with the other input added in its epilogue
- * (hb_conv2d_forward_residual), so the add never runs: the later-computed input (the
- * forward pass runs nodes in order), when it is a conv that nothing else reads and that
- * does not write a relu, a pooling or a stem's output; else -1. */
-static int conv_of_add(const hb_graph *g, int a) {
-    const hb_g_node *n = &g->nodes[a];
-    if (n->kind != HB_G_ADD) return -1;
-    int c = n->in0 > n->in1 ? n->in0 : n->in1, other = c == n->in0 ? n->in1 : n->in0;
-    const hb_g_node *cn = &g->nodes[c];
-    if (cn->kind != HB_G_CONV || cn->consumers != 1 || is_alias(&g->nodes[other]) ||
-        stem_into_conv(g, c) || stem_shortcut(g, a) >= 0)
-        return -1;
-    return c;
-}
-
-/* 1 when node i (a conv, or the pooling feeding one) runs inside a stem conv's epilogue
- * (stem_shortcut) */
-static int in_stem_shortcut(const hb_graph *g, int i) {
-    const hb_g_node *n = &g->nodes[i];
-    if (n->consumers != 1) return 0;
-    if (n->kind == HB_G_AVGPOOL) return in_stem_shortcut(g, n->consumer);
-    return n->kind == HB_G_CONV && stem_shortcut(g, n->consumer) == i;
-}
-
-/* conv i's forward pass into y; relu: max(., 0) fused in; pool: 2x2 average pooling fused in.
- * A conv whose add runs in its epilogue (conv_of_add) writes the add's value instead. */
-static void conv_forward(hb_graph *g, hb_cmd *cmd, int i, hb_tensor y, int relu, int pool,
-                         int N) {
-    hb_g_node *n = &g->nodes[i];
+/* The conv descriptor of node c over N samples, without fusions */
+static hb_conv2d_desc conv_desc(const hb_graph *g, int c, int N) {
+    const hb_g_node *n = &g->nodes[c];
     hb_shape in = g->nodes[n->in0].shape;
-    hb_tensor x = hb_g_value(g, n->in0, N), w = hb_g_param(g, n->weight),
-              b = param_or_none(g, n->bias);
-    hb_tensor prep = g->frozen ? n->prep_fwd : HB_NONE;
-    if (n->consumers == 1 && conv_of_add(g, n->consumer) == i) {
-        const hb_g_node *a = &g->nodes[n->consumer];
-        hb_tensor residual = hb_g_value(g, a->in0 == i ? a->in1 : a->in0, N);
-        hb_conv2d_forward_residual(cmd, hb_g_value(g, n->consumer, N), x, w, prep, b, residual,
-                                   g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k);
-    } else if (stem_into_conv(g, i)) {
-        hb_conv2d_stem st = stem_of(g, i, N);
-        int add = pool ? g->nodes[n->consumer].consumer : -1;
-        int sc = add >= 0 ? stem_shortcut(g, add) : -1;
-        if (sc >= 0)
-            hb_conv2d_forward_stem_shortcut(cmd, hb_g_value(g, add, N), &st, w, prep, b,
-                                            hb_g_param(g, g->nodes[sc].weight),
-                                            hb_g_param(g, g->nodes[sc].bias), g->workspace, N,
-                                            in.c, n->shape.c, in.h, in.w);
-        else
-            hb_conv2d_forward_stem(cmd, y, &st, w, prep, b, g->workspace, N, in.c, n->shape.c,
-                                   in.h, in.w, relu, pool);
-    } else if (relu_into_conv(g, n->in0)) {
-        hb_conv2d_forward_relu_in(cmd, y, hb_g_value(g, g->nodes[n->in0].in0, N), w, prep, b,
-                                  g->workspace, N, in.c, n->shape.c, in.h, in.w, n->k, relu);
-    } else if (pool)
-        hb_conv2d_forward_avgpool2(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c,
-                                   in.h, in.w, n->k);
-    else
-        hb_conv2d_forward(cmd, y, x, w, prep, b, g->workspace, N, in.c, n->shape.c, in.h, in.w,
-                          n->k, relu);
+    return (hb_conv2d_desc){.N = N, .cin = in.c, .cout = n->shape.c, .H = in.h, .W = in.w,
+                            .k = n->k};
+}
+
+/* The relu'd stem conv `st` that a conv computes in its prologue (or recomputes as a mask) */
+static hb_conv2d_stem stem_of(const hb_graph *g, int st, int N) {
+    const hb_g_node *s = &g->nodes[st];
+    return (hb_conv2d_stem){hb_g_value(g, s->in0, N), hb_g_param(g, s->weight),
+                            hb_g_param(g, s->bias), g->nodes[s->in0].shape.c};
+}
+
+/* The conv op of role p (at node i's turn) over N samples, with its fusions */
+static void conv_forward(hb_graph *g, hb_cmd *cmd, const hb_fusion_role *p, int N) {
+    const hb_g_node *n = &g->nodes[p->op];
+    hb_conv2d_desc d = conv_desc(g, p->op, N);
+    d.relu = p->relu;
+    d.pool = p->pool;
+    hb_tensor in = hb_g_value(g, n->in0, N);
+    if (p->residual >= 0) d.residual = hb_g_value(g, p->residual, N);
+    if (p->prologue >= 0 && g->nodes[p->prologue].kind == HB_G_CONV)
+        d.stem = stem_of(g, p->prologue, N);
+    else if (p->prologue >= 0) { /* a relu applied in the input transform: its input is read */
+        d.relu_in = 1;
+        in = hb_g_value(g, g->nodes[p->prologue].in0, N);
+    }
+    if (p->shortcut >= 0) {
+        d.shortcut_w = hb_g_param(g, g->nodes[p->shortcut].weight);
+        d.shortcut_b = hb_g_param(g, g->nodes[p->shortcut].bias);
+    }
+    hb_conv2d_forward(cmd, &d, hb_g_value(g, p->writes, N), in, hb_g_param(g, n->weight),
+                      param_or_none(g, n->bias), g->frozen ? n->prep_fwd : HB_NONE,
+                      g->workspace);
 }
 
 void hb_g_freeze(hb_graph *g, hb_cmd *cmd) {
+    const hb_fusion_role *plan = g->plan[HB_PLAN_FROZEN];
     for (int i = 1; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (n->kind != HB_G_CONV) continue;
-        hb_shape in = g->nodes[n->in0].shape;
+        hb_conv2d_desc d = conv_desc(g, i, 1);
+        d.pool = plan[i].grad_from != i; /* frozen passes run its pooling in it, both ways */
         hb_tensor w = hb_g_param(g, n->weight);
-        /* frozen passes run its pooling in it, backward too (no parameter gradients) */
-        int pooled = conv_pooled(g, i);
-        for (int bwd = 0; bwd < 2; bwd++) {
-            hb_tensor *u = bwd ? &n->prep_bwd : &n->prep_fwd;
-            size_t need =
-                hb_conv2d_prepared_floats(in.c, n->shape.c, in.h, in.w, n->k, bwd, pooled);
-            if (!need) continue;
-            if (!u->buf) *u = hb_alloc(g->ctx, need);
-            hb_conv2d_prepare(cmd, *u, w, in.c, n->shape.c, in.h, in.w, n->k, bwd, pooled);
-        }
+        hb_conv2d_prepare(cmd, &d, HB_CONV2D_FORWARD, w, &n->prep_fwd);
+        hb_conv2d_prepare(cmd, &d, HB_CONV2D_BACKWARD_DATA, w, &n->prep_bwd);
     }
     g->frozen = 1;
 }
 
 void hb_g_thaw(hb_graph *g) { g->frozen = 0; }
 
+/* The op of node i's turn (p->op is i: the node's own, with p's prologue) */
+static void forward_op(hb_graph *g, hb_cmd *cmd, int i, const hb_fusion_role *p, int N) {
+    hb_g_node *n = &g->nodes[i];
+    hb_shape in = g->nodes[n->in0].shape, out = n->shape;
+    hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
+    /* the prologue's input, read in place of its output */
+    hb_tensor px = p->prologue >= 0 ? hb_g_value(g, g->nodes[p->prologue].in0, N) : x;
+    switch (n->kind) {
+    case HB_G_LINEAR:
+        hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
+                          (int)hb_g_size(g, n->in0), out.c);
+        break;
+    case HB_G_RELU:
+        if (p->prologue >= 0) {
+            const hb_g_node *a = &g->nodes[p->prologue];
+            hb_affine_relu(cmd, y, px, hb_g_param(g, a->weight), hb_g_param(g, a->bias), N,
+                           in.c, in.h * in.w);
+        } else
+            hb_relu(cmd, y, x);
+        break;
+    case HB_G_AVGPOOL: hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w); break;
+    case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
+    case HB_G_AFFINE:
+        hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
+                  in.h * in.w);
+        break;
+    case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
+    case HB_G_GAP:
+        if (p->prologue >= 0) hb_global_avgpool_relu(cmd, y, px, N, in.c, in.h * in.w);
+        else hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w);
+        break;
+    case HB_G_ADD: hb_add(cmd, y, x, hb_g_value(g, n->in1, N)); break;
+    case HB_G_SPHERE: hb_sphere(cmd, y, x, g->workspace, N, (int)hb_g_size(g, i)); break;
+    default: hb_die(1, "%s: node %d cannot run forward", g->name, i);
+    }
+}
+
 void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
     require_batch(g, N);
+    const hb_fusion_role *plan = plan_now(g);
     for (int i = 1; i < g->nnodes; i++) {
-        hb_g_node *n = &g->nodes[i];
-        if (is_alias(n)) continue;
-        hb_shape in = g->nodes[n->in0].shape, out = n->shape;
-        hb_tensor y = hb_g_value(g, i, N), x = hb_g_value(g, n->in0, N);
-        switch (n->kind) {
-        case HB_G_CONV: /* unless its relu or pooling runs it (relu_of_conv, pool_of_conv), or a
-                         * stem conv does (in_stem_shortcut) */
-            if (!(n->consumers == 1 &&
-                  (relu_of_conv(g, n->consumer) || pool_of_conv(g, n->consumer))) &&
-                !in_stem_shortcut(g, i))
-                conv_forward(g, cmd, i, y, 0, 0, N);
-            break;
-        case HB_G_LINEAR:
-            hb_linear_forward(cmd, y, x, hb_g_param(g, n->weight), param_or_none(g, n->bias), N,
-                              (int)hb_g_size(g, n->in0), out.c);
-            break;
-        case HB_G_RELU: /* a stem's relu, a relu_into_conv and a relu_into_gap run in the op
-                         * reading them */
-            if (n->consumers == 1 && stem_into_conv(g, n->consumer)) break;
-            if (relu_into_conv(g, i) || relu_into_gap(g, i)) break;
-            if (relu_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 1, 0, N);
-            else if (affine_into_relu(g, n->in0)) {
-                const hb_g_node *a = &g->nodes[n->in0];
-                hb_affine_relu(cmd, y, hb_g_value(g, a->in0, N), hb_g_param(g, a->weight),
-                               hb_g_param(g, a->bias), N, in.c, in.h * in.w);
-            } else
-                hb_relu(cmd, y, x);
-            break;
-        case HB_G_AVGPOOL:
-            if (pool_of_conv(g, i)) conv_forward(g, cmd, n->in0, y, 0, 1, N);
-            else if (!in_stem_shortcut(g, i)) hb_avgpool2(cmd, y, x, N, in.c, in.h, in.w);
-            break;
-        case HB_G_UPSAMPLE: hb_upsample2_bilinear(cmd, y, x, N, in.c, in.h, in.w); break;
-        case HB_G_AFFINE: /* unless its relu runs it (affine_into_relu) */
-            if (!affine_into_relu(g, i))
-                hb_affine(cmd, y, x, hb_g_param(g, n->weight), hb_g_param(g, n->bias), N, in.c,
-                          in.h * in.w);
-            break;
-        case HB_G_TANH: hb_tanh(cmd, y, x, n->scale); break;
-        case HB_G_GAP:
-            if (relu_into_gap(g, n->in0))
-                hb_global_avgpool_relu(cmd, y, hb_g_value(g, g->nodes[n->in0].in0, N), N, in.c,
-                                       in.h * in.w);
-            else
-                hb_global_avgpool(cmd, y, x, N, in.c, in.h * in.w);
-            break;
-        case HB_G_ADD: /* unless a conv adds it (conv_of_add, stem_shortcut) */
-            if (conv_of_add(g, i) < 0 && stem_shortcut(g, i) < 0)
-                hb_add(cmd, y, x, hb_g_value(g, n->in1, N));
-            break;
-        case HB_G_SPHERE:
-            hb_sphere(cmd, y, x, g->workspace, N, (int)hb_g_size(g, i));
-            break;
-        default: hb_die(1, "%s: node %d cannot run forward", g->name, i);
-        }
+        const hb_fusion_role *p = &plan[i];
+        if (p->op < 0) continue;
+        if (g->nodes[p->op].kind == HB_G_CONV) conv_forward(g, cmd, p, N);
+        else forward_op(g, cmd, i, p, N);
     }
 }
 
-/* 1 when node i is a conv reading a relu that nothing else reads: its backward-data pass
- * then writes the relu's input gradient itself, masked by the relu's output (the relu's
- * backward pass fused in). */
-static int conv_through_relu(const hb_graph *g, int i) {
-    const hb_g_node *n = &g->nodes[i], *r = &g->nodes[n->in0];
-    return n->kind == HB_G_CONV && r->kind == HB_G_RELU && r->consumers == 1;
+/* Conv i's backward-data pass into gin (accumulating when acc), with the fusions of its role:
+ * the relu it reads (masked), its pooling's gradient, a stem's mask, an add's gradient */
+static void conv_backward_data(hb_graph *g, hb_cmd *cmd, int i, const hb_fusion_role *p,
+                               hb_tensor gin, int acc, hb_tensor residual, int N) {
+    hb_conv2d_desc d = conv_desc(g, i, N);
+    d.accumulate = acc;
+    d.pool = p->grad_from != i;
+    d.residual = residual;
+    if (p->stem >= 0) d.stem = stem_of(g, p->stem, N);
+    else if (p->mask >= 0) d.relu_mask = hb_g_value(g, p->mask_value, N);
+    hb_conv2d_backward_data(cmd, &d, gin, hb_g_grad(g, p->grad_from, N),
+                            hb_g_param(g, g->nodes[i].weight),
+                            g->frozen ? g->nodes[i].prep_bwd : HB_NONE, g->workspace);
 }
 
-/* The conv whose backward-data pass adds add node a's gradient into a's input x (the residual
- * of hb_conv2d_backward_data_residual) instead of a copy of its own: x is read by a and by a
- * relu that only conv c reads (conv_through_relu), as a ResNet block's input is by its
- * identity shortcut and its first conv; else -1. The backward pass runs nodes in reverse, so
- * a's turn comes before c's, and nothing else reaches x's gradient. */
-static int identity_via_conv(const hb_graph *g, int a, int x) {
-    const hb_g_node *xn = &g->nodes[x];
-    if (g->nodes[a].kind != HB_G_ADD || xn->consumers != 2 || xn->shares_grad || is_alias(xn))
-        return -1;
-    for (int r = x + 1; r < a; r++) {
-        const hb_g_node *rn = &g->nodes[r];
-        if (rn->kind != HB_G_RELU || rn->in0 != x || rn->consumers != 1) continue;
-        int c = rn->consumer;
-        if (c < a && conv_through_relu(g, c) && !stem_into_conv(g, c) && !conv_pooled(g, c))
-            return c;
-    }
-    return -1;
-}
-
-/* Gradient of node i's output (gy) into its input `src` (shape as node i sees it): into the
- * gradient directly when the op can accumulate (or this is the first gradient), else
- * through g->temp. A conv through a relu (conv_through_relu) is given the relu's input as
- * src; a conv under a fused pooling (pooled) reads the pooling's gradient; residual (a conv,
- * identity_via_conv): an add's gradient, added. */
-static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int pooled,
-                          hb_tensor residual, int N) {
+/* Gradient of node i's output into its input `src` (shape as node i sees it; the relu's
+ * input where its backward pass is folded into node i's): into the gradient directly when
+ * the op can accumulate (or this is the first gradient), else through g->temp. residual (a
+ * conv, identity_add): an add's gradient, added. */
+static void backward_data(hb_graph *g, hb_cmd *cmd, int i, const hb_fusion_role *p, int src,
+                          int acc, hb_tensor residual, int N) {
     hb_g_node *n = &g->nodes[i];
     hb_shape in = g->nodes[src].shape, out = n->shape;
-    hb_tensor gy = hb_g_grad(g, pooled ? n->consumer : i, N), gin = hb_g_grad(g, src, N);
+    hb_tensor gy = hb_g_grad(g, i, N), gin = hb_g_grad(g, src, N);
     int via_temp = acc && !backward_accumulates(n->kind);
     hb_tensor dst = via_temp ? hb_slice(g->temp, 0, gin.n) : gin;
-    /* the relu's output, or its input when the relu never ran (relu_into_conv) */
-    hb_tensor mask = HB_NONE;
-    if (n->kind == HB_G_CONV && conv_through_relu(g, i))
-        mask = hb_g_value(g, relu_into_conv(g, n->in0) ? g->nodes[n->in0].in0 : n->in0, N);
-    hb_tensor prep = g->frozen ? n->prep_bwd : HB_NONE;
     switch (n->kind) {
-    case HB_G_CONV:
-        if (stem_into_conv(g, i)) {
-            hb_conv2d_stem st = stem_of(g, i, N);
-            hb_conv2d_backward_data_stem(cmd, gin, gy, hb_g_param(g, n->weight), prep, &st,
-                                         g->workspace, N, in.c, out.c, in.h, in.w, acc, pooled);
-        } else if (pooled)
-            hb_conv2d_backward_data_avgpool2(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
-                                             g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
-        else if (residual.buf)
-            hb_conv2d_backward_data_residual(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
-                                             residual, g->workspace, N, in.c, out.c, in.h, in.w,
-                                             n->k);
-        else
-            hb_conv2d_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), prep, mask,
-                                    g->workspace, N, in.c, out.c, in.h, in.w, n->k, acc);
-        break;
+    case HB_G_CONV: conv_backward_data(g, cmd, i, p, gin, acc, residual, N); break;
     case HB_G_LINEAR:
         hb_linear_backward_data(cmd, gin, gy, hb_g_param(g, n->weight), N,
                                 (int)hb_g_size(g, src), out.c, acc);
@@ -704,7 +530,7 @@ static void backward_data(hb_graph *g, hb_cmd *cmd, int i, int src, int acc, int
         break;
     case HB_G_TANH: hb_tanh_backward(cmd, dst, gy, hb_g_value(g, i, N), n->scale); break;
     case HB_G_GAP:
-        if (relu_into_gap(g, n->in0))
+        if (p->mask >= 0)
             hb_global_avgpool_relu_backward(cmd, dst, gy, hb_g_value(g, src, N), N, in.c,
                                             in.h * in.w);
         else
@@ -728,10 +554,12 @@ static void backward_params(hb_graph *g, hb_cmd *cmd, int i, int N) {
     hb_shape in = g->nodes[n->in0].shape, out = n->shape;
     hb_tensor gy = hb_g_grad(g, i, N), x = hb_g_value(g, n->in0, N);
     switch (n->kind) {
-    case HB_G_CONV:
-        hb_conv2d_backward_weight(cmd, hb_g_param_grad(g, n->weight), grad_or_none(g, n->bias), x,
-                                  gy, g->workspace, N, in.c, out.c, in.h, in.w, n->k);
+    case HB_G_CONV: {
+        hb_conv2d_desc d = conv_desc(g, i, N);
+        hb_conv2d_backward_weight(cmd, &d, hb_g_param_grad(g, n->weight),
+                                  grad_or_none(g, n->bias), x, gy, g->workspace);
         break;
+    }
     case HB_G_LINEAR:
         hb_linear_backward_weight(cmd, hb_g_param_grad(g, n->weight), grad_or_none(g, n->bias), x,
                                   gy, N, (int)hb_g_size(g, n->in0), out.c);
@@ -748,38 +576,36 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
     require_batch(g, N);
     if (g->frozen && want_param_grads)
         hb_die(1, "%s: parameter gradients of a frozen graph (hb_g_thaw first)", g->name);
+    const hb_fusion_role *plan = plan_now(g);
     char *written = calloc((size_t)g->nnodes, 1);
     written[root(g, g->output)] = 1;
-    /* identity_via_conv: the add whose gradient a node's gradient still has to get */
+    /* identity_add: the add whose gradient a node's gradient still has to get */
     int *pending = malloc((size_t)g->nnodes * sizeof *pending);
     for (int i = 0; i < g->nnodes; i++) pending[i] = -1;
     for (int i = g->nnodes - 1; i > 0; i--) {
         hb_g_node *n = &g->nodes[i];
+        const hb_fusion_role *p = &plan[i];
         if (is_alias(n) || !written[i]) continue;
-        /* the pooling's backward pass runs in its conv's (pool_of_conv) */
-        if (!want_param_grads && pool_of_conv(g, i)) {
+        if (p->bwd_folded_into >= 0 && n->kind == HB_G_AVGPOOL) { /* in its conv's pass */
             written[n->in0] = 1;
             continue;
         }
-        int pooled = !want_param_grads && conv_pooled(g, i);
         int srcs[2] = {n->in0, n->in1};
-        /* the relu is skipped */
-        if (conv_through_relu(g, i) || (n->kind == HB_G_GAP && relu_into_gap(g, n->in0)))
-            srcs[0] = g->nodes[n->in0].in0;
+        if (p->mask >= 0) srcs[0] = g->nodes[p->mask].in0; /* the relu is skipped */
         for (int s = 0; s < 2; s++) {
             if (srcs[s] < 0) continue;
             int src = root(g, srcs[s]); /* a reshape shares its input's gradient */
             if (src == 0 && !want_input_grad) continue;
-            if (!written[src] && identity_via_conv(g, i, src) >= 0) {
+            if (!written[src] && p->identity_src == src) {
                 pending[src] = i; /* its conv adds it */
                 continue;
             }
             hb_tensor residual = HB_NONE;
-            if (pending[src] >= 0 && !written[src] && g->nodes[i].kind == HB_G_CONV) {
+            if (pending[src] >= 0 && !written[src] && p->identity_add == pending[src]) {
                 residual = hb_g_grad(g, pending[src], N);
                 pending[src] = -1;
             }
-            backward_data(g, cmd, i, srcs[s], written[src], pooled, residual, N);
+            backward_data(g, cmd, i, p, srcs[s], written[src], residual, N);
             written[src] = 1;
         }
         if (want_param_grads) backward_params(g, cmd, i, N);
@@ -791,7 +617,6 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int N, int want_param_grads, int wa
     free(written);
     free(pending);
 }
-
 
 void hb_g_add_tensors(const hb_graph *g, hb_st_writer *w, const char *prefix, const float *flat) {
     char name[160];

@@ -8,6 +8,7 @@
 #define HB_GRAPH_H
 
 #include "io/safetensors.h"
+#include "nn/fusion.h"
 #include "ops/ops.h"
 
 typedef struct {
@@ -65,7 +66,7 @@ typedef struct {
 
 enum { HB_INIT_GLOROT, HB_INIT_ZERO, HB_INIT_ONE };
 
-typedef struct {
+typedef struct hb_graph {
     hb_ctx *ctx;
     char name[32]; /* "hat", "gen", ... for messages */
     hb_g_node *nodes;
@@ -80,6 +81,7 @@ typedef struct {
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
     int frozen; /* hb_g_freeze: passes recorded now use the prepared conv weights */
+    hb_fusion_role *plan[HB_PLAN_KINDS]; /* hb_g_finalize: what runs in each kind of pass */
 } hb_graph;
 
 hb_graph *hb_g_new(hb_ctx *ctx, const char *name);
@@ -99,7 +101,8 @@ int hb_g_add(hb_graph *g, int a, int b);
 int hb_g_reshape(hb_graph *g, int x, hb_shape s);
 int hb_g_sphere(hb_graph *g, int x); /* z = sqrt(D) x / (||x|| + 1e-6) per sample */
 
-/* Allocates every tensor for batches up to max_batch; output = the last value built. */
+/* Allocates every tensor for batches up to max_batch; output = the last value built. Makes
+ * the fusion plans (printed to stderr when HATEBM_PLAN=1). */
 void hb_g_finalize(hb_graph *g, int max_batch);
 /* Device floats hb_g_finalize(g, max_batch) will allocate (before it is called). */
 size_t hb_g_plan_floats(hb_graph *g, int max_batch);
@@ -129,9 +132,9 @@ void hb_g_backward(hb_graph *g, hb_cmd *cmd, int batch, int want_param_grads,
 /* For passes that all see the same weights and want no parameter gradients (the steps of a
  * Langevin chain): hb_g_freeze records each Winograd conv's weight transforms (forward and
  * backward data) once, and the passes recorded until hb_g_thaw use them instead of
- * transforming at every pass; a relu'd stem conv is computed inside the conv that reads it
- * and never stored (stem_into_conv in graph.c). Thaw before recording anything that changes
- * the weights or wants their gradients. */
+ * transforming at every pass, and follow the frozen fusion plan (nn/fusion.h: a relu'd stem
+ * conv computed inside the conv that reads it, never stored, say). Thaw before recording
+ * anything that changes the weights or wants their gradients. */
 void hb_g_freeze(hb_graph *g, hb_cmd *cmd);
 void hb_g_thaw(hb_graph *g);
 

@@ -4,6 +4,7 @@
  * src/ref/ref_conv2d.c; test: tests/test_conv2d.c. */
 #include "ops/op_common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
@@ -26,10 +27,6 @@ typedef struct {
 typedef struct {
     uint32_t nw, nb, chunks, ws_off, gw_off, gb_off;
 } reduce_push;
-
-static void check_k(const char *op, int k) {
-    if (k != 1 && k != 3) hb_die(1, "%s: kernel size %d (only 1 and 3 are supported)", op, k);
-}
 
 enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/conv2d.comp */
 
@@ -188,12 +185,20 @@ static int s2_plan(int cin, int cout, int H, int W, int k, int backward, wino_pl
     return p->u + p->slack + p->per_image <= WINO_MAX_FLOATS;
 }
 
-size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k) {
+static size_t backward_weight_workspace(int N, int cin, int cout, int H, int W, int k);
+
+size_t hb_conv2d_workspace(hb_ctx *ctx, const hb_conv2d_desc *d, unsigned passes) {
+    (void)ctx;
+    int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     wino_plan p;
-    size_t wg = hb_conv2d_backward_weight_workspace(ctx, N, cin, cout, H, W, k), fb = 0;
-    /* forward (cin -> cout) and backward data (cout -> cin) */
+    size_t wg = passes & HB_CONV2D_BACKWARD_WEIGHT
+                    ? backward_weight_workspace(N, cin, cout, H, W, k)
+                    : 0,
+           fb = 0;
+    /* forward (cin -> cout) and backward data (cout -> cin), at full resolution and pooled */
     for (int pass = 0; pass < 4; pass++) { /* pass 2, 3: pooled (s2_plan) */
         int bwd = pass & 1;
+        if (!(passes & (bwd ? HB_CONV2D_BACKWARD_DATA : HB_CONV2D_FORWARD))) continue;
         if (pass < 2 ? !wino_plan_for(bwd ? cout : cin, bwd ? cin : cout, H, W, k, &p)
                      : !s2_plan(cin, cout, H, W, k, bwd, &p))
             continue;
@@ -499,92 +504,148 @@ static int wino(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_t
     return 1;
 }
 
-/* The kernel size and tensor sizes every forward variant checks (pooled: out is the 2x2
- * average pooling of the convolution) */
-static void require_forward(const char *op, hb_tensor out, hb_tensor in, hb_tensor w,
-                            hb_tensor b, int N, int cin, int cout, int H, int W, int k,
-                            int pooled) {
-    check_k(op, k);
-    uint64_t out_px = pooled ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
-    hb_require(op, "input", in, (uint64_t)N * cin * H * W);
+/* The fusions a descriptor carries, for messages: "relu_in+pool", or "none" */
+static const char *fusion_names(const hb_conv2d_desc *d, char *buf, size_t size) {
+    const char *names[8] = {"relu", "relu_in", "stem", "shortcut", "pool", "residual",
+                            "relu_mask", "accumulate"};
+    int on[8] = {d->relu, d->relu_in, d->stem.x.buf != NULL, d->shortcut_w.buf != NULL,
+                 d->pool, d->residual.buf != NULL, d->relu_mask.buf != NULL, d->accumulate};
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < 8; i++)
+        if (on[i] && len < size)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "+" : "", names[i]);
+    return len ? buf : "none";
+}
+
+/* 1 when forward and backward data run by Winograd at full resolution */
+static int wino_both(int cin, int cout, int H, int W, int k) {
+    wino_plan p;
+    return wino_plan_for(cin, cout, H, W, k, &p) && wino_plan_for(cout, cin, H, W, k, &p);
+}
+
+/* Pooling fuses into a Winograd shape, forward and backward data alike: 48+ channels, or 8+
+ * with H and W multiples of 8 (run by phases) */
+static int pool_fuses(const hb_conv2d_desc *d) {
+    wino_plan p;
+    return d->H % 2 == 0 && d->W % 2 == 0 &&
+           (wino_both(d->cin, d->cout, d->H, d->W, d->k) ||
+            (s2_plan(d->cin, d->cout, d->H, d->W, d->k, 0, &p) &&
+             s2_plan(d->cin, d->cout, d->H, d->W, d->k, 1, &p)));
+}
+
+/* A stem fuses into a Winograd shape, pooled or not as the op will be; rows of x vec4s */
+static int stem_fuses(const hb_conv2d_desc *d) {
+    return d->k == 3 && d->stem.cin >= 1 && d->stem.cin <= 4 && d->W % 4 == 0 &&
+           d->H % 2 == 0 && (d->pool ? pool_fuses(d) : wino_both(d->cin, d->cout, d->H, d->W, 3));
+}
+
+int hb_conv2d_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass) {
+    if (d->k != 1 && d->k != 3) return 0;
+    int stem = d->stem.x.buf != NULL, residual = d->residual.buf != NULL;
+    wino_plan p;
+    switch (pass) {
+    case HB_CONV2D_FORWARD:
+        if (d->relu_mask.buf || d->accumulate) return 0;
+        if (stem)
+            return stem_fuses(d) && !(d->relu && d->pool) && !d->relu_in && !residual &&
+                   (!d->shortcut_w.buf || d->pool);
+        if (d->shortcut_w.buf) return 0;
+        if (d->relu_in)
+            return wino_plan_for(d->cin, d->cout, d->H, d->W, d->k, &p) && !d->pool && !residual;
+        if (d->pool) return pool_fuses(d) && !d->relu && !residual;
+        return 1;
+    case HB_CONV2D_BACKWARD_DATA:
+        if (d->relu || d->relu_in || d->shortcut_w.buf) return 0;
+        if (stem) return stem_fuses(d) && !residual && !d->relu_mask.buf;
+        if (d->pool) return pool_fuses(d) && !residual;
+        return !(residual && d->accumulate);
+    case HB_CONV2D_BACKWARD_WEIGHT:
+        return !d->relu && !d->relu_in && !stem && !d->shortcut_w.buf && !d->pool && !residual &&
+               !d->relu_mask.buf && !d->accumulate;
+    default: return 0; /* one pass at a time */
+    }
+}
+
+static void require_supported(const char *op, const hb_conv2d_desc *d, hb_conv2d_pass pass) {
+    char names[96];
+    if (!hb_conv2d_supports(d, pass))
+        hb_die(1, "%s: %dx%d %d->%d k=%d with fusions %s does not run (hb_conv2d_supports)", op,
+               d->H, d->W, d->cin, d->cout, d->k, fusion_names(d, names, sizeof names));
+}
+
+/* The sizes of a stem's tensors; its x must start on a vec4 */
+static void require_stem(const char *op, const hb_conv2d_desc *d) {
+    const hb_conv2d_stem *st = &d->stem;
+    hb_require(op, "stem x", st->x, (uint64_t)d->N * st->cin * d->H * d->W);
+    hb_require(op, "stem weight", st->w, (uint64_t)d->cin * st->cin * 9);
+    hb_require(op, "stem bias", st->b, (uint64_t)d->cin);
+    if (st->x.off % 4) hb_die(1, "%s: the stem's x must start on a vec4", op);
+}
+
+/* The pooled and stem variants run only by Winograd, with a workspace that holds one image's
+ * worth (checked by whether wino() recorded) */
+static void require_recorded(const char *op, int recorded) {
+    if (!recorded)
+        hb_die(1, "%s: workspace smaller than hb_conv2d_workspace asks for this shape", op);
+}
+
+void hb_conv2d_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_tensor in,
+                       hb_tensor w, hb_tensor b, hb_tensor prepared, hb_tensor workspace) {
+    const char *op = "conv2d_forward";
+    int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
+    require_supported(op, d, HB_CONV2D_FORWARD);
+    const hb_conv2d_stem *stem = d->stem.x.buf ? &d->stem : NULL;
+    uint64_t out_px = d->pool ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
+    if (stem) require_stem(op, d);
+    else hb_require(op, "input", in, (uint64_t)N * cin * H * W);
     hb_require(op, "output", out, (uint64_t)N * cout * out_px);
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
+    if (d->residual.buf) hb_require(op, "residual", d->residual, (uint64_t)N * cout * H * W);
+    if (d->shortcut_w.buf) {
+        hb_require(op, "shortcut weight", d->shortcut_w, (uint64_t)cout * stem->cin);
+        hb_require(op, "shortcut bias", d->shortcut_b, (uint64_t)cout);
+    }
+    if ((uint32_t)cin > LOOP_BUDGET)
+        hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
+    conv_dir dir = forward_dir(cin, cout, k);
+    wino_fusions f = {.relu = d->relu, .relu_in = d->relu_in, .residual = d->residual,
+                      .pool_out = d->pool, .stem_in = stem, .sc_w = d->shortcut_w,
+                      .sc_b = d->shortcut_b};
+    int recorded = wino(cmd, op, out, stem ? HB_NONE : in, w, prepared, b, workspace, N, H, W, k,
+                        dir, &f);
+    if (recorded) return;
+    require_recorded(op, !(stem || d->relu_in || d->pool));
+    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
+    conv(cmd, op, out, in, w, b, HB_NONE, d->relu, N, cin, cout, H, W, k, dir.s_o, dir.s_i,
+         dir.tap_base, dir.tap_step, wmode, 0, d->residual);
 }
-/* ... and every backward-data variant (pooled: gout is the pooling's gradient) */
-static void require_backward_data(const char *op, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                  hb_tensor relu_mask, int N, int cin, int cout, int H, int W,
-                                  int k, int pooled) {
-    check_k(op, k);
-    uint64_t out_px = pooled ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
+
+void hb_conv2d_backward_data(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gin,
+                             hb_tensor gout, hb_tensor w, hb_tensor prepared,
+                             hb_tensor workspace) {
+    const char *op = "conv2d_backward_data";
+    int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
+    require_supported(op, d, HB_CONV2D_BACKWARD_DATA);
+    const hb_conv2d_stem *stem = d->stem.x.buf ? &d->stem : NULL;
+    uint64_t out_px = d->pool ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
+    if (stem) require_stem(op, d);
     hb_require(op, "gout", gout, (uint64_t)N * cout * out_px);
     hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    if (relu_mask.buf) hb_require(op, "relu_mask", relu_mask, (uint64_t)N * cin * H * W);
-}
-
-/* hb_conv2d_forward, plus residual (HB_NONE or shaped like out) */
-static void forward(hb_cmd *cmd, const char *op, hb_tensor out, hb_tensor in, hb_tensor w,
-                    hb_tensor prepared, hb_tensor b, hb_tensor residual, hb_tensor workspace,
-                    int N, int cin, int cout, int H, int W, int k, int relu) {
-    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 0);
-    if (residual.buf) hb_require(op, "residual", residual, (uint64_t)N * cout * H * W);
-    if ((uint32_t)cin > LOOP_BUDGET) hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
-    conv_dir d = forward_dir(cin, cout, k);
-    if (wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W, k, d,
-             &(wino_fusions){.relu = relu, .residual = residual}))
-        return;
-    uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WFORWARD : WSCALAR;
-    conv(cmd, "conv2d_forward", out, in, w, b, HB_NONE, relu, N, cin, cout, H, W, k, d.s_o,
-         d.s_i, d.tap_base, d.tap_step, wmode, 0, residual);
-}
-
-void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
-                       int cout, int H, int W, int k, int relu) {
-    forward(cmd, "conv2d_forward", out, in, w, prepared, b, HB_NONE, workspace, N, cin, cout, H,
-            W, k, relu);
-}
-
-void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor prepared, hb_tensor b, hb_tensor residual,
-                                hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                int k) {
-    if (!residual.buf) hb_die(1, "conv2d_forward_residual: no residual");
-    forward(cmd, "conv2d_forward_residual", out, in, w, prepared, b, residual, workspace, N, cin,
-            cout, H, W, k, 0);
-}
-
-/* hb_conv2d_backward_data, plus residual (HB_NONE or shaped like gin) */
-static void backward_data(hb_cmd *cmd, const char *op, hb_tensor gin, hb_tensor gout,
-                          hb_tensor w, hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
-                          hb_tensor workspace, int N, int cin, int cout, int H, int W, int k,
-                          int accumulate) {
-    require_backward_data(op, gin, gout, w, relu_mask, N, cin, cout, H, W, k, 0);
-    if (residual.buf) hb_require(op, "residual", residual, (uint64_t)N * cin * H * W);
-    if ((uint32_t)cout > LOOP_BUDGET) hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
-    conv_dir d = backward_data_dir(cin, cout, k);
-    if (wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k,
-             d, &(wino_fusions){.mask = relu_mask, .accumulate = accumulate, .residual = residual}))
-        return;
+    if (d->relu_mask.buf) hb_require(op, "relu_mask", d->relu_mask, (uint64_t)N * cin * H * W);
+    if (d->residual.buf) hb_require(op, "residual", d->residual, (uint64_t)N * cin * H * W);
+    if ((uint32_t)cout > LOOP_BUDGET)
+        hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
+    conv_dir dir = backward_data_dir(cin, cout, k);
+    wino_fusions f = {.mask = d->relu_mask, .accumulate = d->accumulate,
+                      .residual = d->residual, .pool_in = d->pool, .stem_mask = stem};
+    if (wino(cmd, op, gin, gout, w, prepared, HB_NONE, workspace, N, H, W, k, dir, &f)) return;
+    require_recorded(op, !(stem || d->pool));
     uint32_t wmode = w.off % 4 == 0 && cin % 4 == 0 ? WBACKWARD : WSCALAR;
-    conv(cmd, "conv2d_backward_data", gin, gout, w, HB_NONE, relu_mask, 0, N, cout, cin, H, W,
-         k, d.s_o, d.s_i, d.tap_base, d.tap_step, wmode, accumulate, residual);
-}
-
-void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
-                             int cin, int cout, int H, int W, int k, int accumulate) {
-    backward_data(cmd, "conv2d_backward_data", gin, gout, w, prepared, relu_mask, HB_NONE,
-                  workspace, N, cin, cout, H, W, k, accumulate);
-}
-
-void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
-                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                      int k) {
-    backward_data(cmd, "conv2d_backward_data_residual", gin, gout, w, prepared, relu_mask,
-                  residual, workspace, N, cin, cout, H, W, k, 0);
+    conv(cmd, op, gin, gout, w, HB_NONE, d->relu_mask, 0, N, cout, cin, H, W, k, dir.s_o,
+         dir.s_i, dir.tap_base, dir.tap_step, wmode, d->accumulate, d->residual);
 }
 
 /* The direction and Winograd plan of the forward (backward_data = 0) or backward-data (1)
@@ -595,165 +656,29 @@ static int prepared_plan(int cin, int cout, int H, int W, int k, int backward_da
     return wino_plan_for(d->ci, d->co, H, W, k, p);
 }
 
-size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data,
-                                 int pooled) {
-    conv_dir d;
+void hb_conv2d_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_conv2d_pass pass, hb_tensor w,
+                       hb_tensor *prepared) {
+    int bwd = pass == HB_CONV2D_BACKWARD_DATA;
+    const char *op = bwd ? "conv2d_backward_data" : "conv2d_forward";
+    if (pass != HB_CONV2D_FORWARD && !bwd) hb_die(1, "hb_conv2d_prepare: forward or backward data");
+    int cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
+    conv_dir dir;
     wino_plan p, s2;
-    return (prepared_plan(cin, cout, H, W, k, backward_data, &d, &p) ? p.u : 0) +
-           (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2) ? s2.u : 0);
-}
-
-void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
-                       int k, int backward_data, int pooled) {
-    const char *op = backward_data ? "conv2d_backward_data" : "conv2d_forward";
-    conv_dir d;
-    wino_plan p, s2;
-    size_t need = hb_conv2d_prepared_floats(cin, cout, H, W, k, backward_data, pooled);
-    if (!need)
-        hb_die(1, "hb_conv2d_prepare: %dx%d %d->%d k=%d%s does not run by Winograd", H, W, cin,
-               cout, k, pooled ? " pooled" : "");
+    int full = prepared_plan(cin, cout, H, W, k, bwd, &dir, &p);
+    int pooled = d->pool && s2_plan(cin, cout, H, W, k, bwd, &s2);
+    size_t full_u = full ? p.u : 0, need = full_u + (pooled ? s2.u : 0);
+    if (!need) return;
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
-    hb_require(op, "prepared weights", u, need);
-    uint32_t full_u = 0;
-    if (prepared_plan(cin, cout, H, W, k, backward_data, &d, &p)) {
-        full_u = (uint32_t)p.u;
-        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, 0, full_u), w, &p, d.ci, d.co,
-                     d.s_o, d.s_i, d.tap_base, d.tap_step);
-    }
+    if (!prepared->buf) *prepared = hb_alloc(hb_cmd_ctx(cmd), need);
+    hb_require(op, "prepared weights", *prepared, need);
+    if (full)
+        wino_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(*prepared, 0, (uint32_t)full_u),
+                     w, &p, dir.ci, dir.co, dir.s_o, dir.s_i, dir.tap_base, dir.tap_step);
     /* the pooled form after the full-resolution one (wino_s2 falls back to that one when a
      * call's tensors are not vec4-aligned) */
-    if (pooled && s2_plan(cin, cout, H, W, k, backward_data, &s2))
-        s2_weights(cmd, wino_label(op, WINO_WEIGHTS), hb_slice(u, full_u, (uint32_t)s2.u), w, &s2,
-                   cin, cout, backward_data);
-}
-
-/* 1 when forward and backward data run by Winograd at full resolution */
-static int wino_both(int cin, int cout, int H, int W, int k) {
-    wino_plan p;
-    return wino_plan_for(cin, cout, H, W, k, &p) && wino_plan_for(cout, cin, H, W, k, &p);
-}
-
-int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k) {
-    wino_plan p;
-    return H % 2 == 0 && W % 2 == 0 &&
-           (wino_both(cin, cout, H, W, k) ||
-            (s2_plan(cin, cout, H, W, k, 0, &p) && s2_plan(cin, cout, H, W, k, 1, &p)));
-}
-
-/* The pooled variants run only by Winograd (checked before recording) with a workspace that
- * holds one image's worth (checked by whether wino() recorded). */
-static void require_fusable(const char *op, int cin, int cout, int H, int W, int k) {
-    if (!hb_conv2d_avgpool2_fuses(cin, cout, H, W, k))
-        hb_die(1, "%s: %dx%d %d->%d k=%d has no fused pooling (hb_conv2d_avgpool2_fuses)", op, H,
-               W, cin, cout, k);
-}
-static void require_recorded(const char *op, int recorded) {
-    if (!recorded)
-        hb_die(1, "%s: workspace smaller than hb_conv2d_workspace asks for this shape", op);
-}
-
-void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
-                                int cin, int cout, int H, int W, int k) {
-    const char *op = "conv2d_forward_avgpool2";
-    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 1);
-    require_fusable(op, cin, cout, H, W, k);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W,
-                              k, forward_dir(cin, cout, k), &(wino_fusions){.pool_out = 1}));
-}
-
-void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor prepared, hb_tensor relu_mask,
-                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                      int k, int accumulate) {
-    const char *op = "conv2d_backward_data_avgpool2";
-    require_backward_data(op, gin, gout, w, relu_mask, N, cin, cout, H, W, k, 1);
-    require_fusable(op, cin, cout, H, W, k);
-    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
-                              workspace, N, H, W, k, backward_data_dir(cin, cout, k),
-                              &(wino_fusions){.mask = relu_mask, .accumulate = accumulate,
-                                              .pool_in = 1}));
-}
-
-int hb_conv2d_relu_in_fuses(int cin, int cout, int H, int W, int k) {
-    wino_plan p;
-    return wino_plan_for(cin, cout, H, W, k, &p);
-}
-
-void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                               hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
-                               int cin, int cout, int H, int W, int k, int relu) {
-    const char *op = "conv2d_forward_relu_in";
-    require_forward(op, out, in, w, b, N, cin, cout, H, W, k, 0);
-    if (!hb_conv2d_relu_in_fuses(cin, cout, H, W, k))
-        hb_die(1, "%s: %dx%d %d->%d k=%d has no fused input relu (hb_conv2d_relu_in_fuses)", op,
-               H, W, cin, cout, k);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, in, w, prepared, b, workspace, N, H, W,
-                              k, forward_dir(cin, cout, k),
-                              &(wino_fusions){.relu = relu, .relu_in = 1}));
-}
-
-int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W, int pool) {
-    return stem_cin >= 1 && stem_cin <= 4 && W % 4 == 0 && H % 2 == 0 &&
-           (pool ? hb_conv2d_avgpool2_fuses(cin, cout, H, W, 3) : wino_both(cin, cout, H, W, 3));
-}
-
-/* A stem runs fused only by Winograd with vec4 rows of x (and of the mask's output) */
-static void require_stem(const char *op, const hb_conv2d_stem *st, int N, int cin, int cout,
-                         int H, int W, int pool) {
-    if (!hb_conv2d_stem_fuses(st->cin, cin, cout, H, W, pool))
-        hb_die(1, "%s: %dx%d %d->%d after a %d-channel stem does not fuse "
-                  "(hb_conv2d_stem_fuses)", op, H, W, cin, cout, st->cin);
-    hb_require(op, "stem x", st->x, (uint64_t)N * st->cin * H * W);
-    hb_require(op, "stem weight", st->w, (uint64_t)cin * st->cin * 9);
-    hb_require(op, "stem bias", st->b, (uint64_t)cin);
-    if (st->x.off % 4) hb_die(1, "%s: the stem's x must start on a vec4", op);
-}
-
-void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
-                            hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
-                            int cout, int H, int W, int relu, int pool) {
-    const char *op = "conv2d_forward_stem";
-    require_stem(op, stem, N, cin, cout, H, W, pool);
-    hb_require(op, "output", out, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
-    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
-    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
-    if (relu && pool) hb_die(1, "%s: relu and pooling do not fuse together", op);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, HB_NONE, w, prepared, b, workspace, N,
-                              H, W, 3, forward_dir(cin, cout, 3),
-                              &(wino_fusions){.relu = relu, .pool_out = pool, .stem_in = stem}));
-}
-
-void hb_conv2d_forward_stem_shortcut(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem,
-                                     hb_tensor w, hb_tensor prepared, hb_tensor b, hb_tensor sc_w,
-                                     hb_tensor sc_b, hb_tensor workspace, int N, int cin,
-                                     int cout, int H, int W) {
-    const char *op = "conv2d_forward_stem_shortcut";
-    require_stem(op, stem, N, cin, cout, H, W, 1);
-    hb_require(op, "output", out, (uint64_t)N * cout * H * W / 4);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
-    if (b.buf) hb_require(op, "bias", b, (uint64_t)cout);
-    hb_require(op, "shortcut weight", sc_w, (uint64_t)cout * stem->cin);
-    hb_require(op, "shortcut bias", sc_b, (uint64_t)cout);
-    require_recorded(op, wino(cmd, "conv2d_forward", out, HB_NONE, w, prepared, b, workspace, N,
-                              H, W, 3, forward_dir(cin, cout, 3),
-                              &(wino_fusions){.pool_out = 1, .stem_in = stem, .sc_w = sc_w,
-                                              .sc_b = sc_b}));
-}
-
-void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                  hb_tensor prepared, const hb_conv2d_stem *stem,
-                                  hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                  int accumulate, int pool) {
-    const char *op = "conv2d_backward_data_stem";
-    require_stem(op, stem, N, cin, cout, H, W, pool);
-    hb_require(op, "gout", gout, (uint64_t)N * cout * H * W / (pool ? 4 : 1));
-    hb_require(op, "gin", gin, (uint64_t)N * cin * H * W);
-    hb_require(op, "weight", w, (uint64_t)cout * cin * 9);
-    require_recorded(op, wino(cmd, "conv2d_backward_data", gin, gout, w, prepared, HB_NONE,
-                              workspace, N, H, W, 3, backward_data_dir(cin, cout, 3),
-                              &(wino_fusions){.accumulate = accumulate, .pool_in = pool,
-                                              .stem_mask = stem}));
+    if (pooled)
+        s2_weights(cmd, wino_label(op, WINO_WEIGHTS),
+                   hb_slice(*prepared, (uint32_t)full_u, (uint32_t)s2.u), w, &s2, cin, cout, bwd);
 }
 
 /* input and output channels per invocation of shaders/conv2d_wgrad.comp (TI, TC) */
@@ -778,9 +703,7 @@ static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int W, int k,
     return chunk;
 }
 
-size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
-                                           int k) {
-    (void)ctx;
+static size_t backward_weight_workspace(int N, int cin, int cout, int H, int W, int k) {
     wino_plan p;
     if (wino_plan_pad(cin, cout, H, W, k, WINO_GEMM_COLS, &p)) return wino_workspace(&p, N);
     uint32_t chunks;
@@ -841,12 +764,12 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
     return 1;
 }
 
-void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in,
-                               hb_tensor gout, hb_tensor workspace, int N, int cin, int cout,
-                               int H, int W, int k) {
+void hb_conv2d_backward_weight(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gw,
+                               hb_tensor gb, hb_tensor in, hb_tensor gout, hb_tensor workspace) {
     const char *op = "conv2d_backward_weight";
+    require_supported(op, d, HB_CONV2D_BACKWARD_WEIGHT);
+    int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    check_k(op, k);
     uint32_t kk = (uint32_t)(k * k), nw = (uint32_t)cout * cin * kk;
     hb_require(op, "input", in, (uint64_t)N * cin * H * W);
     hb_require(op, "gout", gout, (uint64_t)N * cout * H * W);

@@ -19,102 +19,76 @@
 /* Fatal error unless t holds at least n floats. */
 void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
 
-/* ---- convolution (shaders/conv2d_*.comp, src/ops/conv2d.c) ----
+/* ---- convolution (shaders/conv2d*.comp, src/ops/conv2d.c) ----
+ * One entry point per pass, each taking a descriptor: the shape and the fusions the pass
+ * carries around the convolution (its prologue and epilogue). hb_conv2d_supports says which
+ * fusions a shape runs; the graph's fusion plan (src/nn/fusion.c) asks it and nothing else.
  * Stride 1, kernel k in {1, 3}, zero padding k/2. w: [cout][cin][k][k] (PyTorch layout),
- * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W]. */
-/* workspace: scratch of hb_conv2d_workspace floats, or HB_NONE. 3x3 layers with enough
- * channels run by Winograd in it (images in chunks when it holds fewer than N); without
- * one (or too small for one image) the direct kernel runs. prepared: w's Winograd transform
- * made by hb_conv2d_prepare (below), or HB_NONE. relu: out = max(conv, 0), a relu fused into
- * the convolution's epilogue. */
-void hb_conv2d_forward(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                       hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
-                       int cout, int H, int W, int k, int relu);
-/* out = conv(in) + residual (shaped like out): a residual add fused into the convolution */
-void hb_conv2d_forward_residual(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor prepared, hb_tensor b, hb_tensor residual,
-                                hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                int k);
-/* out = conv(relu(in)) (relu: max(., 0) of that): a relu before the conv fused into its
- * input transform, where hb_conv2d_relu_in_fuses (a Winograd shape; with the workspace
- * hb_conv2d_workspace asks for). */
-int hb_conv2d_relu_in_fuses(int cin, int cout, int H, int W, int k);
-void hb_conv2d_forward_relu_in(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                               hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
-                               int cin, int cout, int H, int W, int k, int relu);
-/* gin = d(sum out*gout)/d in; with relu_mask (HB_NONE, or the input x of a relu whose
- * output this conv reads), gin = [x > 0] * that: the relu's backward pass fused in. */
-void hb_conv2d_backward_data(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                             hb_tensor prepared, hb_tensor relu_mask, hb_tensor workspace, int N,
-                             int cin, int cout, int H, int W, int k, int accumulate);
-/* gin = (backward data as above) + residual (shaped like gin): the gradient a ResNet block's
- * identity shortcut passes to its input, added without a pass of its own */
-void hb_conv2d_backward_data_residual(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor prepared, hb_tensor relu_mask, hb_tensor residual,
-                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                      int k);
-/* 2x2 average pooling fused with the convolution it follows (H and W even): out [N][cout]
- * [H/2][W/2] = avgpool2(conv(in)), and the backward pass of both, gout [N][cout][H/2][W/2].
- * Only where hb_conv2d_avgpool2_fuses (a Winograd shape: 48+ channels, or 8+ with H and W
- * multiples of 8, run by phases: there every tensor must start on a vec4, a gradient out on 8
- * floats, below 48 channels),
- * with the workspace hb_conv2d_workspace asks for; the full-resolution convolution is never
- * written. */
-int hb_conv2d_avgpool2_fuses(int cin, int cout, int H, int W, int k);
-void hb_conv2d_forward_avgpool2(hb_cmd *cmd, hb_tensor out, hb_tensor in, hb_tensor w,
-                                hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N,
-                                int cin, int cout, int H, int W, int k);
-void hb_conv2d_backward_data_avgpool2(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                      hb_tensor prepared, hb_tensor relu_mask,
-                                      hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                      int k, int accumulate);
-/* Weights prepared once for many passes (a Langevin chain, where they do not change): the
- * Winograd transform forward (backward_data = 0) or backward data (1) makes of w, recorded
- * into u of hb_conv2d_prepared_floats floats (0: this shape does not run by Winograd); pooled:
- * also the transform the pooled ops (_avgpool2, and the stem ops with pooling) use where H and
- * W are multiples of 8. The ops take it as `prepared` (else HB_NONE) and skip their own
- * transform; it is valid until w changes. */
-size_t hb_conv2d_prepared_floats(int cin, int cout, int H, int W, int k, int backward_data,
-                                 int pooled);
-void hb_conv2d_prepare(hb_cmd *cmd, hb_tensor u, hb_tensor w, int cin, int cout, int H, int W,
-                       int k, int backward_data, int pooled);
-/* A 3x3 stem conv (1..4 input channels) whose relu'd output the next conv reads without it
- * being stored (the Langevin passes of the hat net's first block, hb_g_freeze): the next
- * conv's input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w [C][cin][3][3], b [C] (C: the
- * next conv's input channels). Fuses where hb_conv2d_stem_fuses (a Winograd shape, pooled or
- * not as the op will be; rows of x vec4-aligned). hb_conv2d_forward_stem is hb_conv2d_forward
- * (pool: _avgpool2) of the stem's output; hb_conv2d_backward_data_stem is
- * hb_conv2d_backward_data (pool: _avgpool2) through the stem's relu, the mask computed from x. */
+ * b: [cout] or HB_NONE. in: [N][cin][H][W], out: [N][cout][H][W] (pool: [H/2][W/2]).
+ * workspace: scratch of hb_conv2d_workspace floats, or HB_NONE. 3x3 layers with enough
+ * channels run by Winograd in it (images in chunks when it holds fewer than N); without one
+ * (or too small for one image) the direct kernel runs. prepared: w's Winograd transform made
+ * by hb_conv2d_prepare, or HB_NONE. */
+typedef enum {
+    HB_CONV2D_FORWARD = 1,
+    HB_CONV2D_BACKWARD_DATA = 2,
+    HB_CONV2D_BACKWARD_WEIGHT = 4,
+    HB_CONV2D_ALL_PASSES = 7,
+} hb_conv2d_pass;
+
+/* A 3x3 stem conv (1..4 input channels, with bias) whose relu'd output the convolution reads
+ * without it being stored: its input is relu(conv3x3(x, w) + b), x [N][cin][H][W], w
+ * [C][cin][3][3], b [C] (C: the convolution's cin). */
 typedef struct {
     hb_tensor x, w, b;
     int cin;
 } hb_conv2d_stem;
-int hb_conv2d_stem_fuses(int stem_cin, int cin, int cout, int H, int W, int pool);
-void hb_conv2d_forward_stem(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem, hb_tensor w,
-                            hb_tensor prepared, hb_tensor b, hb_tensor workspace, int N, int cin,
-                            int cout, int H, int W, int relu, int pool);
-/* hb_conv2d_forward_stem with pooling, plus a ResNet block's shortcut: out += the 1x1 conv
- * (sc_w [cout][stem cin], bias sc_b [cout]) of avgpool2(the stem's x), as the hat net's first
- * block adds it; that conv, its pooling and the add then never run. */
-void hb_conv2d_forward_stem_shortcut(hb_cmd *cmd, hb_tensor out, const hb_conv2d_stem *stem,
-                                     hb_tensor w, hb_tensor prepared, hb_tensor b, hb_tensor sc_w,
-                                     hb_tensor sc_b, hb_tensor workspace, int N, int cin,
-                                     int cout, int H, int W);
-void hb_conv2d_backward_data_stem(hb_cmd *cmd, hb_tensor gin, hb_tensor gout, hb_tensor w,
-                                  hb_tensor prepared, const hb_conv2d_stem *stem,
-                                  hb_tensor workspace, int N, int cin, int cout, int H, int W,
-                                  int accumulate, int pool);
-/* Floats of scratch the fastest path of all three conv ops wants for this shape. */
-size_t hb_conv2d_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W, int k);
-/* Floats of scratch hb_conv2d_backward_weight wants for this shape (0: none): by Winograd
- * (3x3, >= 48 channels each way) as many images per chunk as fit, else the direct kernel's
- * partial sums. */
-size_t hb_conv2d_backward_weight_workspace(hb_ctx *ctx, int N, int cin, int cout, int H, int W,
-                                           int k);
-/* gw (and gb unless HB_NONE) = gradients of sum(out*gout); overwritten. */
-void hb_conv2d_backward_weight(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in,
-                               hb_tensor gout, hb_tensor workspace, int N, int cin, int cout,
-                               int H, int W, int k);
+
+typedef struct {
+    int N, cin, cout, H, W, k;
+    /* Fusions (zero: none). Forward: */
+    int relu;             /* epilogue: out = max(conv, 0) */
+    int relu_in;          /* prologue: the conv of relu(in), in the Winograd input transform */
+    hb_conv2d_stem stem;  /* prologue (stem.x set): in is the stem's output, computed from x;
+                           * backward data: gin masked by the stem's relu, recomputed from x */
+    hb_tensor shortcut_w, shortcut_b; /* epilogue, with a stem and pool: out += the 1x1 conv
+                           * (w [cout][stem cin], bias [cout]) of avgpool2(stem x) */
+    /* Both passes: */
+    int pool;             /* forward: out = avgpool2(conv) (H, W even), the full-resolution
+                           * convolution never written; backward data: gout is the pooling's
+                           * gradient [N][cout][H/2][W/2] */
+    hb_tensor residual;   /* forward: out = conv + residual; backward data: gin = .. + residual
+                           * (shaped like out, or gin): an add fused into the epilogue */
+    /* Backward data: */
+    hb_tensor relu_mask;  /* gin = [relu_mask > 0] * ..: the backward pass of a relu whose
+                           * output this conv reads (relu_mask: its input or output) */
+    int accumulate;       /* gin += .. */
+} hb_conv2d_desc;
+
+/* 1 when `pass` runs with d's fusions for d's shape (the tensors' alignment aside: a stem's
+ * x and the pooled ops' tensors start on a vec4; the pooled and stem variants need the
+ * workspace hb_conv2d_workspace asks for). */
+int hb_conv2d_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass);
+/* Floats of scratch the fastest path of the passes in `passes` (a mask) wants for d's shape,
+ * whatever the fusions. */
+size_t hb_conv2d_workspace(hb_ctx *ctx, const hb_conv2d_desc *d, unsigned passes);
+/* Weights prepared once for many passes (a Langevin chain, where they do not change): the
+ * Winograd transform `pass` (forward or backward data) makes of w, with d->pool also the
+ * pooled form. *prepared is allocated on first use and left HB_NONE when the pass does not
+ * run by Winograd; valid until w changes. */
+void hb_conv2d_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_conv2d_pass pass, hb_tensor w,
+                       hb_tensor *prepared);
+void hb_conv2d_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_tensor in,
+                       hb_tensor w, hb_tensor b, hb_tensor prepared, hb_tensor workspace);
+/* gin = d(sum out*gout)/d in, with d's fusions */
+void hb_conv2d_backward_data(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gin,
+                             hb_tensor gout, hb_tensor w, hb_tensor prepared,
+                             hb_tensor workspace);
+/* gw (and gb unless HB_NONE) = gradients of sum(out*gout), overwritten; no fusions. By
+ * Winograd (3x3, >= 48 channels each way) as many images per chunk as the workspace holds,
+ * else the direct kernel's partial sums in it. */
+void hb_conv2d_backward_weight(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gw,
+                               hb_tensor gb, hb_tensor in, hb_tensor gout, hb_tensor workspace);
 
 /* ---- linear (shaders/gemm.comp, src/ops/linear.c) ----
  * y[N][out] = x[N][in] * w[out][in]^T + b[out] (b may be HB_NONE). */
