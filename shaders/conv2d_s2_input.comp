@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-// Input transform of the pooled convolution by phases (src/ops/conv2d.c, wino_s2.glsl). Tile p
+// Input transform of the pooled convolution by phases (src/ops/conv2d.c, conv2d_wino_s2.glsl). Tile p
 // is 4x4 pooled outputs (8x8 input pixels) of one image; V is written in the GEMM's panels,
 // V[point][p / 16][k / 8][p % 16][k % 8], 8 floats at a time, zero for padding tiles and
 // channels. Rows are read as vec4s (W a multiple of 8, offsets of 4).
@@ -15,7 +15,7 @@
 // written to points 25 phase + xi.
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino_s2.glsl"
+#include "conv2d_wino_s2.glsl"
 
 layout(constant_id = 1) const uint BACKWARD = 0;
 layout(constant_id = 2) const uint STEM = 0;

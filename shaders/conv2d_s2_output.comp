@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-// Output transform of the pooled convolution by phases (src/ops/conv2d.c, wino_s2.glsl): tile
+// Output transform of the pooled convolution by phases (src/ops/conv2d.c, conv2d_wino_s2.glsl): tile
 // p, 4 channels (vec4 lanes) per invocation, m read as vec4 over the channels.
 // Forward: out (H/2 x W/2) = A^T m A + bias, 4x4 pooled outputs per tile, each row one
 // 4-float store. SC_STEM = C0 in 1..4: a ResNet block's 1x1 shortcut of the stem's pooled
@@ -14,7 +14,7 @@
 // value (ACCUMULATE).
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino_s2.glsl"
+#include "conv2d_wino_s2.glsl"
 
 layout(constant_id = 1) const uint BACKWARD = 0;
 layout(constant_id = 2) const uint HAS_BIAS = 0;

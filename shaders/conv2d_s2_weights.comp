@@ -1,7 +1,7 @@
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
-// Weight transform of the pooled convolution by phases (src/ops/conv2d.c, wino_s2.glsl).
+// Weight transform of the pooled convolution by phases (src/ops/conv2d.c, conv2d_wino_s2.glsl).
 // w4 = the 3x3 filter w[co][ci] convolved with the 2x2 box / 4: the 4x4 stride-2 filter of
 // avgpool2(conv3x3). Phase (ry, rx) of the input (rows 2j + ry, columns 2i + rx) meets the
 // 2x2 filter g[s][t] = w4[2s + 1 - ry][2t + 1 - rx] in the forward pass and
@@ -11,7 +11,7 @@
 // backward  U[phase * 25 + xi][k][n], k = co, n = ci.
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino_s2.glsl"
+#include "conv2d_wino_s2.glsl"
 
 layout(constant_id = 1) const uint BACKWARD = 0;
 

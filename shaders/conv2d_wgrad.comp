@@ -8,7 +8,7 @@
 // channels for k = 1) and loops over image rows [r0, r1) of the N*H rows, 4 pixels at a
 // time. When there are too few tiles to fill the device, or too many rows for lavapipe's
 // loop limit (src/ops/conv2d.c), the rows are split into chunks whose partial sums go to a
-// workspace, summed later in a fixed order (shaders/wgrad_reduce.comp). The [[unroll]]
+// workspace, summed later in a fixed order (shaders/conv2d_wgrad_reduce.comp). The [[unroll]]
 // loops must unroll: otherwise acc would be indexed dynamically (slow) and their
 // iterations would count against the loop limit.
 // The bias gradient (sum of gout per channel) comes along in the invocations of input-channel

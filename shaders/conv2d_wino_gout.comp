@@ -10,7 +10,7 @@
 // each took 2x as long). VEC = 4 (W and the offset multiples of 4): each tile row is one vec4.
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino.glsl"
+#include "conv2d_wino.glsl"
 layout(constant_id = 1) const uint VEC = 1;
 
 layout(binding = 0) uniform samplerBuffer Gout;

@@ -17,7 +17,7 @@
 // SB); the patch is computed from x here.
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino.glsl"
+#include "conv2d_wino.glsl"
 
 layout(constant_id = 1) const uint VEC = 1;
 layout(constant_id = 2) const uint POOL = 0;

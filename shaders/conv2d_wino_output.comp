@@ -33,7 +33,7 @@ layout(constant_id = 6) const uint RELU_OUT = 0;
 layout(constant_id = 7) const uint PAIR = 0;
 layout(constant_id = 8) const uint MASK_STEM = 0;
 layout(constant_id = 9) const uint SC_STEM = 0;
-#include "wino.glsl"
+#include "conv2d_wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Mt;
 layout(binding = 1) uniform samplerBuffer Bias;

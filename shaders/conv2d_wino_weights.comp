@@ -7,7 +7,7 @@
 // backward-data pass (channel roles swapped, taps flipped) reads them in place.
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino.glsl"
+#include "conv2d_wino.glsl"
 
 layout(binding = 0) uniform samplerBuffer Wt;
 layout(std430, binding = 1) writeonly buffer Ub { float U[]; };

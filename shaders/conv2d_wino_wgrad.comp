@@ -6,7 +6,7 @@
 // vec4 over ci), plus gw's old value when ACCUMULATE (images in chunks).
 #define HB_KERNEL_1D
 #include "common.glsl"
-#include "wino.glsl"
+#include "conv2d_wino.glsl"
 // fixed per pipeline: lavapipe runs both sides of a branch, a run-time flag would always fetch
 layout(constant_id = 1) const uint ACCUMULATE = 0;
 

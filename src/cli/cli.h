@@ -10,6 +10,7 @@ int cli_train_classifier(const char *device, const hb_config *cfg, const char *d
 int cli_sample(const char *device, int argc, char **argv);
 int cli_fid(const char *device, int argc, char **argv);
 int cli_ood(const char *device, int argc, char **argv);
+int cli_plan(const char *device, int argc, char **argv);
 /* $HATEBM_CLASSIFIER, else the shipped assets/fmnist_classifier.safetensors */
 const char *cli_default_classifier(void);
 /* An image set given as a .npy file, an image folder or a data set spec (fashion-mnist:test),

@@ -17,6 +17,8 @@ static void usage(FILE *f) {
             "                FID, FMNIST-classifier features, between two image sets\n"
             "  ood RUN [--in SPEC] [--ood mnist,noise,flip]\n"
             "                AUROC of out-of-distribution detection by energy\n"
+            "  plan CONFIG [key=value ...]\n"
+            "                the fusion plan of each network: what runs, what is folded where\n"
             "  devices       list Vulkan devices (the default is marked)\n"
             "  selfcheck     run every op once on the device against its CPU reference\n"
             "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
@@ -24,7 +26,8 @@ static void usage(FILE *f) {
             "  bench scaling   seconds and FLOPs per iteration as batch, ngf, K, resolution grow\n"
             "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"
             "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache),\n"
-            "  HATEBM_CLASSIFIER (fid's classifier), HATEBM_MNIST_JSON_DIR (ood's mnist digits)\n");
+            "  HATEBM_CLASSIFIER (fid's classifier), HATEBM_MNIST_JSON_DIR (ood's mnist digits),\n"
+            "  HATEBM_PLAN=1 (print each network's fusion plan when it is built)\n");
 }
 
 int main(int argc, char **argv) {
@@ -63,6 +66,7 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "sample") == 0) return cli_sample(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "fid") == 0) return cli_fid(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "ood") == 0) return cli_ood(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "plan") == 0) return cli_plan(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "bench") == 0) return cli_bench(device, argc - i - 1, argv + i + 1);
     fprintf(stderr, "hatebm: error: unknown command '%s'; see 'hatebm --help'\n", cmd);
     return 2;

@@ -1,6 +1,6 @@
 /* Stride-1 convolution: shaders/conv2d.comp (forward, backward data, direct),
  * conv2d_wino_*.comp (the same, Winograd, for 3x3 layers with enough channels),
- * conv2d_wgrad.comp and wgrad_reduce.comp (weight and bias gradients); reference:
+ * conv2d_wgrad.comp and conv2d_wgrad_reduce.comp (weight and bias gradients); reference:
  * src/ref/ref_conv2d.c; test: tests/test_conv2d.c. */
 #include "ops/op_common.h"
 
@@ -101,7 +101,7 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
  * than the direct kernel. Its transforms cost in proportion to the channels, the products
  * it saves to their square: on lavapipe (batch 64, 32x32 down to 8x8) it was 2x slower than
  * the direct kernel at 16 channels, on par at 32 and 1.5-2x faster at 64. */
-#define WINO_MT 4u /* outputs per tile side (shaders/wino.glsl) */
+#define WINO_MT 4u /* outputs per tile side (shaders/conv2d_wino.glsl) */
 #define WINO_MIN_CH 48
 /* outputs per GEMM invocation: tiles x output channels (shaders/conv2d_wino_gemm.comp); the
  * rows are also the height of V's panels (PANEL_ROWS in shaders/conv2d_wino_input.comp) */
@@ -155,7 +155,7 @@ static uint32_t wino_padded_tiles(uint32_t tiles) {
     return (tiles + WINO_GEMM_ROWS - 1) / WINO_GEMM_ROWS * WINO_GEMM_ROWS;
 }
 
-/* 2x2 average pooling after a 3x3 convolution by phases (shaders/wino_s2.glsl): the pooling of
+/* 2x2 average pooling after a 3x3 convolution by phases (shaders/conv2d_wino_s2.glsl): the pooling of
  * the convolution is a 4x4 convolution of stride 2 (w4 = w convolved with the 2x2 box / 4), in
  * each dimension y[o] = sum over u of w4[u] in[2o + u - 1]. Splitting the input into its phases
  * P_r[j] = in[2j + r] makes that y[o] = w4[1] P_0[o] + w4[3] P_0[o + 1] + w4[0] P_1[o - 1] +
@@ -798,7 +798,7 @@ void hb_conv2d_backward_weight(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor g
     hb_tensor t[4] = {in, gout, dst, gb_dst};
     hb_dispatch_1d(cmd, "conv2d_backward_weight", pl, t, &pc, sizeof pc, total, local);
     if (chunks > 1) {
-        hb_pipeline *rp = hb_pipeline_get(ctx, "wgrad_reduce", "rww", &local, 1);
+        hb_pipeline *rp = hb_pipeline_get(ctx, "conv2d_wgrad_reduce", "rww", &local, 1);
         uint32_t nb = gb.buf ? (uint32_t)cout : 0;
         reduce_push rc = {nw, nb, chunks, workspace.off, gw.off, gb.buf ? gb.off : 0};
         hb_tensor rt[3] = {workspace, gw, hb_or(gb, gw)};
