@@ -223,197 +223,222 @@ static int parse_ll(const char *v, long long *out) {
 }
 
 /* ok: 0; else -1 with "REASON (expected ...)" in r */
+/* The value of a mode or generator-kind key */
+static int parse_enum(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
+                       size_t rlen) {
+    const char **names = k->kind == K_MODE ? mode_names : kind_names;
+    int n = k->kind == K_MODE ? 4 : 2;
+    for (int i = 0; i < n; i++)
+        if (strcmp(v, names[i]) == 0) {
+            if (k->kind == K_MODE)
+                *(hb_mode *)dst = (hb_mode)i;
+            else
+                *(hb_gen_kind *)dst = (hb_gen_kind)i;
+            return 0;
+        }
+    if (k->kind == K_MODE)
+        snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae, classifier)", sv);
+    else
+        snprintf(r, rlen, "%s is not a generator kind (expected one of sngan, decoder)", sv);
+    return -1;
+}
+
+/* A string key's value: printable, trimmed, no comment character */
+static int parse_str(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
+                       size_t rlen) {
+    size_t len = strlen(v);
+    if (!len && !k->allow_empty) {
+        snprintf(r, rlen, "empty value (expected %s)",
+                 strcmp(k->name, "dataset") == 0
+                     ? "a data spec such as fashion-mnist:train or cifar10:PATH"
+                     : "a value");
+        return -1;
+    }
+    if (len > STR_MAX) {
+        snprintf(r, rlen, "value of %zu characters is too long (expected at most %d)", len,
+                 STR_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            snprintf(r, rlen, "%s contains a control character (expected printable text)",
+                     sv);
+            return -1;
+        }
+        if ((ch == '#' || ch == ';') && (i == 0 || isspace((unsigned char)v[i - 1]))) {
+            snprintf(r, rlen,
+                     "%s has '%c' at its start or after a space, which starts a comment "
+                     "(expected a value without it)",
+                     sv, ch);
+            return -1;
+        }
+    }
+    if (len && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]))) {
+        snprintf(r, rlen, "%s has leading or trailing spaces (expected a trimmed value)", sv);
+        return -1;
+    }
+    memcpy(dst, v, len);
+    memset(dst + len, 0, HB_CONFIG_STR - len);
+    return 0;
+}
+
+/* An integer key's value, in its range or set */
+static int parse_integer(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
+                       size_t rlen) {
+    char ex[96];
+    long long x;
+    int e = parse_ll(v, &x);
+    if (k->kind == K_SET) {
+        char *j = ex;
+        j += sprintf(j, "one of");
+        for (const int *s = k->set; *s; s++) j += sprintf(j, "%s %d", s == k->set ? "" : ",", *s);
+    } else {
+        expect_int(k, ex, sizeof ex);
+    }
+    if (e == 1) {
+        snprintf(r, rlen, "%s is %s (expected %s)", sv, *v ? "not an integer" : "empty", ex);
+        return -1;
+    }
+    int ok = e == 0;
+    if (ok && k->kind == K_SET) {
+        ok = 0;
+        for (const int *s = k->set; *s; s++) ok |= x == *s;
+    } else if (ok) {
+        ok = x >= k->ilo && x <= k->ihi;
+    }
+    if (!ok) {
+        snprintf(r, rlen, "%s is %s (expected %s)", sv,
+                 k->kind == K_SET && e == 0 ? "not allowed" : "out of range", ex);
+        return -1;
+    }
+    if (k->kind == K_INT || k->kind == K_SET)
+        *(int *)dst = (int)x;
+    else if (k->kind == K_LONG)
+        *(long *)dst = (long)x;
+    else
+        *(uint64_t *)dst = (uint64_t)x;
+    return 0;
+}
+
+/* A float key's value: finite, in its range */
+static int parse_float(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
+                       size_t rlen) {
+    char ex[96];
+    expect_float(k, ex, sizeof ex);
+    char *end;
+    errno = 0;
+    float x = *v && !isspace((unsigned char)*v) ? strtof(v, &end) : 0;
+    if (!*v || isspace((unsigned char)*v) || end == v || *end) {
+        snprintf(r, rlen, "%s is %s (expected %s)", sv, *v ? "not a number" : "empty", ex);
+        return -1;
+    }
+    /* ERANGE with a subnormal result is fine; with 0 or inf it is not */
+    if (errno == ERANGE && (x == 0 || isinf(x))) {
+        snprintf(r, rlen, "%s is out of range of a 32-bit float (expected %s)", sv, ex);
+        return -1;
+    }
+    if (!isfinite(x)) {
+        snprintf(r, rlen, "%s is not a finite number (expected %s)", sv, ex);
+        return -1;
+    }
+    double d = x;
+    int ok = (k->lo_open ? d > k->flo : d >= k->flo) &&
+             (isinf(k->fhi) || (k->hi_open ? d < k->fhi : d <= k->fhi));
+    if (!ok) {
+        snprintf(r, rlen, "%s is out of range (expected %s)", sv, ex);
+        return -1;
+    }
+    *(float *)dst = x;
+    return 0;
+}
+
+static int parse_bool(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
+                       size_t rlen) {
+    (void)k;
+    static const char *t[] = {"true", "yes", "1"}, *f[] = {"false", "no", "0"};
+    for (int i = 0; i < 3; i++) {
+        if (strcasecmp(v, t[i]) == 0) return *(int *)dst = 1, 0;
+        if (strcasecmp(v, f[i]) == 0) return *(int *)dst = 0, 0;
+    }
+    snprintf(r, rlen, "%s is not a boolean (expected true, false, yes, no, 1 or 0)", sv);
+    return -1;
+}
+
+/* lr_schedule_steps: strictly increasing step numbers */
+static int parse_schedule(hb_config *c, const char *v, const char *sv, char *r, size_t rlen) {
+    const char *ex2 = "comma-separated, strictly increasing step numbers >= 1, at most 16, "
+                      "e.g. 230000,260000; or nothing";
+    long steps[HB_CONFIG_MAX_SCHED];
+    int n = 0;
+    const char *p = v;
+    while (*p && isspace((unsigned char)*p)) p++;
+    while (*p) {
+        char item[40];
+        size_t len = 0;
+        while (*p && *p != ',') {
+            if (len + 1 < sizeof item) item[len] = *p;
+            len++, p++;
+        }
+        if (len >= sizeof item) {
+            snprintf(r, rlen, "an entry of %zu characters (expected %s)", len, ex2);
+            return -1;
+        }
+        item[len] = 0;
+        while (len && isspace((unsigned char)item[len - 1])) item[--len] = 0;
+        char *it = item;
+        while (isspace((unsigned char)*it)) it++;
+        long long x;
+        int e = parse_ll(it, &x);
+        char si[64];
+        shown(it, si, sizeof si);
+        if (e == 1) {
+            snprintf(r, rlen, "entry %s is %s (expected %s)", si,
+                     *it ? "not an integer" : "empty", ex2);
+            return -1;
+        }
+        if (e == 2 || x < 1 || x > BIG_LONG) {
+            snprintf(r, rlen, "entry %s is out of range (expected %s)", si, ex2);
+            return -1;
+        }
+        if (n == HB_CONFIG_MAX_SCHED) {
+            snprintf(r, rlen, "more than %d entries (expected %s)", HB_CONFIG_MAX_SCHED, ex2);
+            return -1;
+        }
+        if (n && x <= steps[n - 1]) {
+            snprintf(r, rlen, "%lld after %ld is not strictly increasing (expected %s)", x,
+                     steps[n - 1], ex2);
+            return -1;
+        }
+        steps[n++] = (long)x;
+        if (*p == ',') {
+            p++;
+            if (!*p) {
+                snprintf(r, rlen, "%s ends with a comma (expected %s)", sv, ex2);
+                return -1;
+            }
+        }
+    }
+    c->n_lr_schedule = n;
+    memset(c->lr_schedule_steps, 0, sizeof c->lr_schedule_steps);
+    memcpy(c->lr_schedule_steps, steps, (size_t)n * sizeof steps[0]);
+    return 0;
+}
+
 static int parse_value(hb_config *c, const key_t_ *k, const char *v, char *r, size_t rlen) {
-    char *dst = (char *)c + k->off, sv[80], ex[96];
+    char *dst = (char *)c + k->off, sv[80];
     shown(v, sv, sizeof sv);
     switch (k->kind) {
     case K_MODE:
-    case K_GENKIND: {
-        const char **names = k->kind == K_MODE ? mode_names : kind_names;
-        int n = k->kind == K_MODE ? 4 : 2;
-        for (int i = 0; i < n; i++)
-            if (strcmp(v, names[i]) == 0) {
-                if (k->kind == K_MODE)
-                    *(hb_mode *)dst = (hb_mode)i;
-                else
-                    *(hb_gen_kind *)dst = (hb_gen_kind)i;
-                return 0;
-            }
-        if (k->kind == K_MODE)
-            snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae, classifier)", sv);
-        else
-            snprintf(r, rlen, "%s is not a generator kind (expected one of sngan, decoder)", sv);
-        return -1;
-    }
-    case K_STR: {
-        size_t len = strlen(v);
-        if (!len && !k->allow_empty) {
-            snprintf(r, rlen, "empty value (expected %s)",
-                     strcmp(k->name, "dataset") == 0
-                         ? "a data spec such as fashion-mnist:train or cifar10:PATH"
-                         : "a value");
-            return -1;
-        }
-        if (len > STR_MAX) {
-            snprintf(r, rlen, "value of %zu characters is too long (expected at most %d)", len,
-                     STR_MAX);
-            return -1;
-        }
-        for (size_t i = 0; i < len; i++) {
-            unsigned char ch = (unsigned char)v[i];
-            if (ch < 0x20 || ch == 0x7f) {
-                snprintf(r, rlen, "%s contains a control character (expected printable text)",
-                         sv);
-                return -1;
-            }
-            if ((ch == '#' || ch == ';') && (i == 0 || isspace((unsigned char)v[i - 1]))) {
-                snprintf(r, rlen,
-                         "%s has '%c' at its start or after a space, which starts a comment "
-                         "(expected a value without it)",
-                         sv, ch);
-                return -1;
-            }
-        }
-        if (len && (isspace((unsigned char)v[0]) || isspace((unsigned char)v[len - 1]))) {
-            snprintf(r, rlen, "%s has leading or trailing spaces (expected a trimmed value)", sv);
-            return -1;
-        }
-        memcpy(dst, v, len);
-        memset(dst + len, 0, HB_CONFIG_STR - len);
-        return 0;
-    }
+    case K_GENKIND: return parse_enum(k, dst, v, sv, r, rlen);
+    case K_STR: return parse_str(k, dst, v, sv, r, rlen);
     case K_INT:
     case K_LONG:
     case K_U64:
-    case K_SET: {
-        long long x;
-        int e = parse_ll(v, &x);
-        if (k->kind == K_SET) {
-            char *j = ex;
-            j += sprintf(j, "one of");
-            for (const int *s = k->set; *s; s++) j += sprintf(j, "%s %d", s == k->set ? "" : ",", *s);
-        } else {
-            expect_int(k, ex, sizeof ex);
-        }
-        if (e == 1) {
-            snprintf(r, rlen, "%s is %s (expected %s)", sv, *v ? "not an integer" : "empty", ex);
-            return -1;
-        }
-        int ok = e == 0;
-        if (ok && k->kind == K_SET) {
-            ok = 0;
-            for (const int *s = k->set; *s; s++) ok |= x == *s;
-        } else if (ok) {
-            ok = x >= k->ilo && x <= k->ihi;
-        }
-        if (!ok) {
-            snprintf(r, rlen, "%s is %s (expected %s)", sv,
-                     k->kind == K_SET && e == 0 ? "not allowed" : "out of range", ex);
-            return -1;
-        }
-        if (k->kind == K_INT || k->kind == K_SET)
-            *(int *)dst = (int)x;
-        else if (k->kind == K_LONG)
-            *(long *)dst = (long)x;
-        else
-            *(uint64_t *)dst = (uint64_t)x;
-        return 0;
-    }
-    case K_FLOAT: {
-        expect_float(k, ex, sizeof ex);
-        char *end;
-        errno = 0;
-        float x = *v && !isspace((unsigned char)*v) ? strtof(v, &end) : 0;
-        if (!*v || isspace((unsigned char)*v) || end == v || *end) {
-            snprintf(r, rlen, "%s is %s (expected %s)", sv, *v ? "not a number" : "empty", ex);
-            return -1;
-        }
-        /* ERANGE with a subnormal result is fine; with 0 or inf it is not */
-        if (errno == ERANGE && (x == 0 || isinf(x))) {
-            snprintf(r, rlen, "%s is out of range of a 32-bit float (expected %s)", sv, ex);
-            return -1;
-        }
-        if (!isfinite(x)) {
-            snprintf(r, rlen, "%s is not a finite number (expected %s)", sv, ex);
-            return -1;
-        }
-        double d = x;
-        int ok = (k->lo_open ? d > k->flo : d >= k->flo) &&
-                 (isinf(k->fhi) || (k->hi_open ? d < k->fhi : d <= k->fhi));
-        if (!ok) {
-            snprintf(r, rlen, "%s is out of range (expected %s)", sv, ex);
-            return -1;
-        }
-        *(float *)dst = x;
-        return 0;
-    }
-    case K_BOOL: {
-        static const char *t[] = {"true", "yes", "1"}, *f[] = {"false", "no", "0"};
-        for (int i = 0; i < 3; i++) {
-            if (strcasecmp(v, t[i]) == 0) return *(int *)dst = 1, 0;
-            if (strcasecmp(v, f[i]) == 0) return *(int *)dst = 0, 0;
-        }
-        snprintf(r, rlen, "%s is not a boolean (expected true, false, yes, no, 1 or 0)", sv);
-        return -1;
-    }
-    case K_SCHED: {
-        const char *ex2 = "comma-separated, strictly increasing step numbers >= 1, at most 16, "
-                          "e.g. 230000,260000; or nothing";
-        long steps[HB_CONFIG_MAX_SCHED];
-        int n = 0;
-        const char *p = v;
-        while (*p && isspace((unsigned char)*p)) p++;
-        while (*p) {
-            char item[40];
-            size_t len = 0;
-            while (*p && *p != ',') {
-                if (len + 1 < sizeof item) item[len] = *p;
-                len++, p++;
-            }
-            if (len >= sizeof item) {
-                snprintf(r, rlen, "an entry of %zu characters (expected %s)", len, ex2);
-                return -1;
-            }
-            item[len] = 0;
-            while (len && isspace((unsigned char)item[len - 1])) item[--len] = 0;
-            char *it = item;
-            while (isspace((unsigned char)*it)) it++;
-            long long x;
-            int e = parse_ll(it, &x);
-            char si[64];
-            shown(it, si, sizeof si);
-            if (e == 1) {
-                snprintf(r, rlen, "entry %s is %s (expected %s)", si,
-                         *it ? "not an integer" : "empty", ex2);
-                return -1;
-            }
-            if (e == 2 || x < 1 || x > BIG_LONG) {
-                snprintf(r, rlen, "entry %s is out of range (expected %s)", si, ex2);
-                return -1;
-            }
-            if (n == HB_CONFIG_MAX_SCHED) {
-                snprintf(r, rlen, "more than %d entries (expected %s)", HB_CONFIG_MAX_SCHED, ex2);
-                return -1;
-            }
-            if (n && x <= steps[n - 1]) {
-                snprintf(r, rlen, "%lld after %ld is not strictly increasing (expected %s)", x,
-                         steps[n - 1], ex2);
-                return -1;
-            }
-            steps[n++] = (long)x;
-            if (*p == ',') {
-                p++;
-                if (!*p) {
-                    snprintf(r, rlen, "%s ends with a comma (expected %s)", sv, ex2);
-                    return -1;
-                }
-            }
-        }
-        c->n_lr_schedule = n;
-        memset(c->lr_schedule_steps, 0, sizeof c->lr_schedule_steps);
-        memcpy(c->lr_schedule_steps, steps, (size_t)n * sizeof steps[0]);
-        return 0;
-    }
+    case K_SET: return parse_integer(k, dst, v, sv, r, rlen);
+    case K_FLOAT: return parse_float(k, dst, v, sv, r, rlen);
+    case K_BOOL: return parse_bool(k, dst, v, sv, r, rlen);
+    case K_SCHED: return parse_schedule(c, v, sv, r, rlen);
     }
     snprintf(r, rlen, "internal error");
     return -1;

@@ -198,6 +198,112 @@ static int parse_entry(const char *path, const char *name, json_t *v, entry *e, 
     return 0;
 }
 
+/* The header: its 8-byte length, then that many bytes of JSON into *hdr (malloc'ed) */
+static int read_header(FILE *fp, const char *path, uint64_t fsize, char **hdr, uint64_t *hlen_out,
+                       char *err, size_t errlen) {
+    unsigned char lb[8];
+    if (fsize < 8 || fread(lb, 1, 8, fp) != 8) {
+        hb_errorf(err, errlen,
+             "%s: expected at least 8 bytes (the header length), found a %llu-byte file", path,
+             (unsigned long long)fsize);
+        return -1;
+    }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | lb[i];
+    if (hlen > HB_ST_MAX_HEADER) {
+        hb_errorf(err, errlen, "%s: header length: expected at most %u bytes, found %llu", path,
+             HB_ST_MAX_HEADER, (unsigned long long)hlen);
+        return -1;
+    }
+    if (hlen > fsize - 8) {
+        hb_errorf(err, errlen,
+             "%s: header length: expected at most the %llu bytes after it, found %llu "
+             "(truncated file, or not a safetensors file)",
+             path, (unsigned long long)(fsize - 8), (unsigned long long)hlen);
+        return -1;
+    }
+    *hdr = malloc(hlen + 1);
+    if (!*hdr) {
+        hb_errorf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    if (fread(*hdr, 1, hlen, fp) != hlen) {
+        hb_errorf(err, errlen, "%s: header: expected %llu bytes, read fewer", path,
+             (unsigned long long)hlen);
+        return -1;
+    }
+    *hlen_out = hlen;
+    return 0;
+}
+
+/* The entries (sorted by offset here) must tile the data section of dsize bytes exactly */
+static int check_tiling(const char *path, entry *ents, int count, uint64_t dsize, char *err,
+                        size_t errlen) {
+    uint64_t pos = 0;
+    qsort(ents, (size_t)count, sizeof *ents, by_offset);
+    for (int i = 0; i < count; i++) {
+        const entry *e = &ents[i];
+        if (e->begin < pos) {
+            hb_errorf(err, errlen,
+                 "%s: tensor " NAMEF ": data_offsets [%llu, %llu] overlap tensor " NAMEF
+                 " (expected begin %llu)",
+                 path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                 ents[i - 1].name, (unsigned long long)pos);
+            return -1;
+        }
+        if (e->begin > pos) {
+            hb_errorf(err, errlen,
+                 "%s: tensor " NAMEF ": data_offsets [%llu, %llu]: expected begin %llu, found a "
+                 "gap of %llu bytes belonging to no tensor",
+                 path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
+                 (unsigned long long)pos, (unsigned long long)(e->begin - pos));
+            return -1;
+        }
+        pos = e->end;
+    }
+    if (pos > dsize) {
+        hb_errorf(err, errlen,
+             "%s: tensor " NAMEF ": data truncated: expected %llu bytes of data, found %llu",
+             path, ents[count - 1].name, (unsigned long long)pos, (unsigned long long)dsize);
+        return -1;
+    }
+    if (pos < dsize) {
+        hb_errorf(err, errlen,
+             "%s: data section: expected %llu bytes (the tensors' extent), found %llu "
+             "(trailing bytes belong to no tensor)",
+             path, (unsigned long long)pos, (unsigned long long)dsize);
+        return -1;
+    }
+
+    return 0;
+}
+
+/* The tensors' data, which follows the header directly, in offset order */
+static int read_tensors(FILE *fp, const char *path, const entry *ents, int count,
+                        hb_st_file *out, char *err, size_t errlen) {
+    for (int i = 0; i < count; i++) {
+        const entry *e = &ents[i];
+        hb_st_tensor *t = &out->t[i];
+        out->count = i + 1;
+        t->name = dupstr(e->name);
+        t->ndim = e->ndim;
+        memcpy(t->shape, e->shape, sizeof t->shape);
+        t->n = e->n;
+        t->data = malloc(e->n ? e->n * 4 : 4);
+        if (!t->name || !t->data) {
+            hb_errorf(err, errlen, "%s: tensor " NAMEF ": out of memory for %zu floats", path,
+                 e->name, e->n);
+            return -1;
+        }
+        if (fread(t->data, 4, e->n, fp) != e->n) {
+            hb_errorf(err, errlen, "%s: tensor " NAMEF ": expected %zu floats of data, read fewer",
+                 path, e->name, e->n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
     int rc = -1;
@@ -212,37 +318,8 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
         goto done;
     }
     uint64_t fsize = (uint64_t)st.st_size;
-    unsigned char lb[8];
-    if (fsize < 8 || fread(lb, 1, 8, fp) != 8) {
-        hb_errorf(err, errlen,
-             "%s: expected at least 8 bytes (the header length), found a %llu-byte file", path,
-             (unsigned long long)fsize);
-        goto done;
-    }
-    uint64_t hlen = 0;
-    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | lb[i];
-    if (hlen > HB_ST_MAX_HEADER) {
-        hb_errorf(err, errlen, "%s: header length: expected at most %u bytes, found %llu", path,
-             HB_ST_MAX_HEADER, (unsigned long long)hlen);
-        goto done;
-    }
-    if (hlen > fsize - 8) {
-        hb_errorf(err, errlen,
-             "%s: header length: expected at most the %llu bytes after it, found %llu "
-             "(truncated file, or not a safetensors file)",
-             path, (unsigned long long)(fsize - 8), (unsigned long long)hlen);
-        goto done;
-    }
-    hdr = malloc(hlen + 1);
-    if (!hdr) {
-        hb_errorf(err, errlen, "%s: out of memory", path);
-        goto done;
-    }
-    if (fread(hdr, 1, hlen, fp) != hlen) {
-        hb_errorf(err, errlen, "%s: header: expected %llu bytes, read fewer", path,
-             (unsigned long long)hlen);
-        goto done;
-    }
+    uint64_t hlen;
+    if (read_header(fp, path, fsize, &hdr, &hlen, err, errlen)) goto done;
     json_error_t je;
     root = json_loadb(hdr, hlen, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
     if (!root) {
@@ -273,41 +350,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
     }
 
     /* the data_offsets must tile the data section exactly */
-    uint64_t dsize = fsize - 8 - hlen, pos = 0;
-    qsort(ents, (size_t)count, sizeof *ents, by_offset);
-    for (int i = 0; i < count; i++) {
-        const entry *e = &ents[i];
-        if (e->begin < pos) {
-            hb_errorf(err, errlen,
-                 "%s: tensor " NAMEF ": data_offsets [%llu, %llu] overlap tensor " NAMEF
-                 " (expected begin %llu)",
-                 path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
-                 ents[i - 1].name, (unsigned long long)pos);
-            goto done;
-        }
-        if (e->begin > pos) {
-            hb_errorf(err, errlen,
-                 "%s: tensor " NAMEF ": data_offsets [%llu, %llu]: expected begin %llu, found a "
-                 "gap of %llu bytes belonging to no tensor",
-                 path, e->name, (unsigned long long)e->begin, (unsigned long long)e->end,
-                 (unsigned long long)pos, (unsigned long long)(e->begin - pos));
-            goto done;
-        }
-        pos = e->end;
-    }
-    if (pos > dsize) {
-        hb_errorf(err, errlen,
-             "%s: tensor " NAMEF ": data truncated: expected %llu bytes of data, found %llu",
-             path, ents[count - 1].name, (unsigned long long)pos, (unsigned long long)dsize);
-        goto done;
-    }
-    if (pos < dsize) {
-        hb_errorf(err, errlen,
-             "%s: data section: expected %llu bytes (the tensors' extent), found %llu "
-             "(trailing bytes belong to no tensor)",
-             path, (unsigned long long)pos, (unsigned long long)dsize);
-        goto done;
-    }
+    if (check_tiling(path, ents, count, fsize - 8 - hlen, err, errlen)) goto done;
 
     out->path = dupstr(path);
     out->t = calloc(count ? (size_t)count : 1, sizeof *out->t);
@@ -315,27 +358,7 @@ int hb_st_load(const char *path, hb_st_file *out, char *err, size_t errlen) {
         hb_errorf(err, errlen, "%s: out of memory", path);
         goto done;
     }
-    /* the data section follows the header directly: read it in offset order */
-    for (int i = 0; i < count; i++) {
-        const entry *e = &ents[i];
-        hb_st_tensor *t = &out->t[i];
-        out->count = i + 1;
-        t->name = dupstr(e->name);
-        t->ndim = e->ndim;
-        memcpy(t->shape, e->shape, sizeof t->shape);
-        t->n = e->n;
-        t->data = malloc(e->n ? e->n * 4 : 4);
-        if (!t->name || !t->data) {
-            hb_errorf(err, errlen, "%s: tensor " NAMEF ": out of memory for %zu floats", path,
-                 e->name, e->n);
-            goto done;
-        }
-        if (fread(t->data, 4, e->n, fp) != e->n) {
-            hb_errorf(err, errlen, "%s: tensor " NAMEF ": expected %zu floats of data, read fewer",
-                 path, e->name, e->n);
-            goto done;
-        }
-    }
+    if (read_tensors(fp, path, ents, count, out, err, errlen)) goto done;
     qsort(out->t, (size_t)out->count, sizeof *out->t, by_name);
     rc = 0;
 done:
