@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 #include "config/config.h"
 #include "data/dataset.h"
@@ -26,12 +26,6 @@
 #include "train/trainer.h"
 
 #define Y_MAGNIFICATION 5.0f
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int file_exists(const char *path) {
     struct stat st;
@@ -84,12 +78,6 @@ static void remove_stale_temps(const char *dir) {
         unlink(path);
     }
     closedir(d);
-}
-
-static long first_nonfinite(const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return (long)i;
-    return -1;
 }
 
 typedef struct {
@@ -380,14 +368,14 @@ int cli_train(const char *device, int argc, char **argv) {
     }
     run r = {&cfg, dir, t, malloc(img * 4), malloc(img * 4), malloc(img * 4)};
     int tty = isatty(2);
-    double start = now_s(), last_log = start;
+    double start = hb_now_s(), last_log = start;
     long first = hb_trainer_iteration(t), last_good = first;
     rc = 0;
     while (hb_trainer_iteration(t) < cfg.num_training_steps) {
         long step = hb_trainer_iteration(t);
         hb_train_metrics m;
         const float *batch = hb_batcher_next(batches);
-        long bad_pixel = first_nonfinite(batch, img);
+        long bad_pixel = hb_first_nonfinite(batch, img);
         if (bad_pixel >= 0) { /* the loaders refuse such data; this guards the copy in memory */
             fprintf(stderr, "%shatebm: error: step %ld: the data batch (image %ld of it) is not "
                             "finite (NaN or Inf); stopped before the step. The last good "
@@ -415,7 +403,7 @@ int cli_train(const char *device, int argc, char **argv) {
             rc = 3;
             break;
         }
-        double rate = (step - first) / (now_s() - start);
+        double rate = (step - first) / (hb_now_s() - start);
         if (step % cfg.log_every == 0 || step == cfg.num_training_steps) {
             fprintf(metrics, "{\"step\": %ld, \"ebm_loss\": %.9g, \"gen_loss\": %.9g, \"e_pos\": "
                              "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"langevin_grad_norm\": "
@@ -429,9 +417,9 @@ int cli_train(const char *device, int argc, char **argv) {
                 break;
             }
         }
-        if (tty || now_s() - last_log > 30 || step % cfg.log_every == 0) {
+        if (tty || hb_now_s() - last_log > 30 || step % cfg.log_every == 0) {
             if (tty || step % cfg.log_every == 0) progress(&cfg, step, rate, &m, tty);
-            last_log = now_s();
+            last_log = hb_now_s();
         }
         if ((step % cfg.plot_every == 0 || step == cfg.num_training_steps) &&
             (save_grid(&r, step, err, sizeof err) != 0 ||
@@ -461,7 +449,7 @@ int cli_train(const char *device, int argc, char **argv) {
                         "with num_training_steps=N to train on\n", dir, first, cfg.num_training_steps);
     else if (rc == 0)
         fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
-                cfg.num_training_steps - first, (now_s() - start) / 60, dir);
+                cfg.num_training_steps - first, (hb_now_s() - start) / 60, dir);
     free(r.x), free(r.g), free(r.y);
 out:
     if (metrics) fclose(metrics);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "train/joint.h"
 #include "train/optim.h"
@@ -55,12 +54,6 @@ hb_train_cfg hb_train_cfg_from_config(const hb_config *c) {
         .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
         .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
         .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed};
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Steps first..last-1 of the chain. With `start`, first draws Z ~ N(0, I) * init_scale_latent
@@ -416,13 +409,13 @@ static void write_iteration_inputs(hb_trainer *t, float lr_ebm, float lr_gen) {
 
 void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_gen,
                      hb_train_metrics *m) {
-    double t0 = now_s();
+    double t0 = hb_now_s();
     write_iteration_inputs(t, lr_ebm, lr_gen);
     hb_upload(t->ctx, t->data, data);
     hb_cmd_submit(t->iter);
-    double t1 = now_s();
+    double t1 = hb_now_s();
     hb_cmd_wait(t->iter);
-    double t2 = now_s();
+    double t2 = hb_now_s();
     float v[6];
     hb_download(t->ctx, t->metrics, v);
     if (m) {
@@ -433,7 +426,7 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
         m->res_norm = sqrtf(v[3] > 0 ? v[3] : 0);
         m->grad_norm = sqrtf(v[4] > 0 ? v[4] : 0);
         m->state_sum = v[5];
-        m->host_s = (t1 - t0) + (now_s() - t2);
+        m->host_s = (t1 - t0) + (hb_now_s() - t2);
         m->device_s = t2 - t1;
     }
     t->iteration++;
@@ -573,13 +566,6 @@ int hb_trainer_save(hb_trainer *t, const char *path, char *err, size_t errlen) {
     return rc;
 }
 
-/* First non-finite value of x[0..n), or -1. */
-static long nonfinite_at(const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return (long)i;
-    return -1;
-}
-
 /* Names in what the first of g's weights, EMA weights and Adam moments (a may be NULL) that
  * holds NaN or Inf, by its checkpoint name; 0 when all are finite. */
 static int check_net(hb_graph *g, hb_optim *a, const char *prefix, char *what, size_t len) {
@@ -591,7 +577,7 @@ static int check_net(hb_graph *g, hb_optim *a, const char *prefix, char *what, s
         float *flat = hb_g_download_flat(g, vec[k]);
         for (int i = 0; i < g->nparams; i++) {
             const hb_g_param_info *p = &g->params[i];
-            if (nonfinite_at(flat + p->off, p->n) < 0) continue;
+            if (hb_first_nonfinite(flat + p->off, p->n) < 0) continue;
             snprintf(what, len, fmt[k], prefix, k < 2 ? p->name : prefix, p->name);
             free(flat);
             return -1;
@@ -610,7 +596,7 @@ int hb_trainer_check_finite(hb_trainer *t, char *what, size_t len) {
     hb_tensor bank[2] = {t->bank_z, t->bank_x};
     for (int k = 0; k < 2; k++) {
         float *x = download_new(t->ctx, bank[k]);
-        long at = nonfinite_at(x, bank[k].n);
+        long at = hb_first_nonfinite(x, bank[k].n);
         free(x);
         if (at >= 0) {
             snprintf(what, len, "bank.%s (sample %ld of the historical bank)", k ? "x" : "z",
