@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <SDL.h>
 
 #include "attach.h"
+#include "base/base.h"
 #include "io/files.h"
 #include "render.h"
 #include "train/sampler.h"
@@ -90,12 +90,6 @@ typedef struct {
     /* the picture's text */
     char title[1100], right[96], status[400], message[1200];
 } viewer;
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...) {
@@ -270,7 +264,7 @@ static int poll_run(viewer *v) {
                              &v->snap_hi[s]);
             }
             v->snap = 0;
-            v->next_snap = now_s() + 0.3;
+            v->next_snap = hb_now_s() + 0.3;
             v->load_err[0] = 0;
         } else {
             snprintf(v->load_err, sizeof v->load_err, "%s", err);
@@ -289,7 +283,7 @@ static int poll_run(viewer *v) {
 
 /* Plays the snapshots: 0.3 s each, the last held 1.5 s, then again from the first. */
 static void play(viewer *v) {
-    double t = now_s();
+    double t = hb_now_s();
     if (v->paused || !v->traj.S || t < v->next_snap) return;
     v->snap = (v->snap + 1) % v->traj.S;
     v->next_snap = t + (v->snap == v->traj.S - 1 ? 1.5 : 0.3);
@@ -393,7 +387,7 @@ static void on_key(viewer *v, SDL_Keycode k) {
         v->paused = !v->paused;
         if (!v->o.attach && !v->paused && hb_sampler_steps_done(v->s) >= v->target)
             v->target = LONG_MAX; /* resumed past --steps: run on */
-        v->next_snap = now_s() + 0.3;
+        v->next_snap = hb_now_s() + 0.3;
         v->dirty = 1;
         break;
     case SDLK_n:
@@ -404,7 +398,7 @@ static void on_key(viewer *v, SDL_Keycode k) {
     case SDLK_SPACE:
         if (v->o.attach) {
             v->snap = 0;
-            v->next_snap = now_s() + 0.3;
+            v->next_snap = hb_now_s() + 0.3;
             v->dirty = 1;
         } else {
             v->seed++;
@@ -494,9 +488,9 @@ static int run_window(viewer *v) {
         if (v->quit) break;
         if (busy && !v->paused) step(v);
         if (v->o.attach) {
-            if (now_s() >= v->next_poll) {
+            if (hb_now_s() >= v->next_poll) {
                 v->dirty |= poll_run(v);
-                v->next_poll = now_s() + 0.5;
+                v->next_poll = hb_now_s() + 0.5;
             }
             play(v);
         }

@@ -2,17 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 #include "nn/models.h"
 #include "train/trainer.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 typedef struct {
     const char *layer;
@@ -144,7 +138,7 @@ static int bench_ops(const char *device, int argc, char **argv) {
            hb_ctx_device_name(ctx));
     printf("%-24s %-12s %4s %4s %4s %-7s %2s %10s %9s\n", "op", "layer", "N", "cin", "cout", "HxW",
            "k", "ms", "GFLOP/s");
-    double t0 = now_s();
+    double t0 = hb_now_s();
     for (int w = 0; w < nw; w++) {
         int C = widths_c[w];
         conv_shape shapes[] = {{"stem 1->C", 1, C, 32, 3},  {"block 32x32", C, C, 32, 3},
@@ -155,7 +149,7 @@ static int bench_ops(const char *device, int argc, char **argv) {
     }
     printf("\nmemory-bound ops at [%d][64][32][32]\n", batch);
     bench_other(ctx, batch, 64, 32, reps);
-    printf("\nwall time %.1f s\n", now_s() - t0);
+    printf("\nwall time %.1f s\n", hb_now_s() - t0);
     hb_profile_enable(ctx, 0);
     hb_ctx_destroy(ctx);
     return 0;
@@ -226,9 +220,9 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
            piter = 0, piters[BENCH_MAX_REPEAT];
     int npeer = 0;
     for (int r = 0; r < repeat; r++) {
-        double t0 = now_s();
+        double t0 = hb_now_s();
         hb_trainer_sample(s);
-        ours[r] = (now_s() - t0) / steps;
+        ours[r] = (hb_now_s() - t0) / steps;
         printf("  hatebm   %8.4f s per Langevin step\n", ours[r]);
         fflush(stdout);
         if (!peer) continue;
@@ -248,13 +242,13 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
     hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
     size_t after_first = hb_device_bytes(ctx);
     double host = 0, dev = 0;
-    double t0 = now_s();
+    double t0 = hb_now_s();
     for (int i = 0; i < iters; i++) {
         hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m);
         host += m.host_s;
         dev += m.device_s;
     }
-    double iter = (now_s() - t0) / iters;
+    double iter = (hb_now_s() - t0) / iters;
     printf("  hatebm   %8.3f s per iteration (host %.3f%% of device time; device memory %.0f MiB "
            "after iteration 1, %.0f MiB after iteration %d)\n",
            iter, 100 * host / dev, (after_first - before) / 1048576.0,
@@ -389,9 +383,9 @@ static int bench_scaling(const char *device, int argc, char **argv) {
                 data[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
             hb_train_metrics m;
             hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m); /* warm-up */
-            double t0 = now_s();
+            double t0 = hb_now_s();
             hb_trainer_step(s, data, cfg.lr_ebm, cfg.lr_gen, &m);
-            double t = now_s() - t0, flop = iteration_flops(ctx, &cfg);
+            double t = hb_now_s() - t0, flop = iteration_flops(ctx, &cfg);
             printf("%-6s %4d %4d %5d %3d %10.3f %12.1f %9.1f\n", axes[a].name, cfg.res,
                    cfg.ngf_hat, cfg.batch_size, cfg.mcmc_steps, t, flop * 1e-9, flop / t * 1e-9);
             fflush(stdout);

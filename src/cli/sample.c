@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 #include "io/files.h"
 #include "io/npy.h"
@@ -62,6 +63,43 @@ static int parse_snapshots(const char *s, long K, long *steps, int *n) {
 static int exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+/* What hatebm sample writes: n chains' X, G(Z), Y [n][C][R][R], and with snapshots their
+ * values at the nsnap steps snap[] (tx, tg, ty: [nsnap][n][C][R][R]). */
+typedef struct {
+    const char *out;
+    int n, C, R;
+    const float *x, *g, *y;
+    int nsnap;
+    const long *snap;
+    const float *tx, *tg, *ty;
+} samples;
+
+/* gz.npy, grid.png, the trajectories, and last x.npy: its presence marks a complete set. 0,
+ * or -1 + err. */
+static int write_samples(const samples *s, char *err, size_t errlen) {
+    char path[4200];
+    int C = s->C, R = s->R, ngrid = s->n < 16 ? s->n : 16;
+    snprintf(path, sizeof path, "%s/gz.npy", s->out);
+    if (hb_npy_write_images(path, s->g, s->n, C, R, R, err, errlen)) return -1;
+    snprintf(path, sizeof path, "%s/grid.png", s->out);
+    if (hb_write_grid(path, s->x, s->g, s->y, ngrid, C, R, 5.0f, err, errlen)) return -1;
+    if (s->nsnap) {
+        const char *names[3] = {"x", "gz", "y"};
+        const float *arrays[3] = {s->tx, s->tg, s->ty};
+        int64_t shape[5] = {s->nsnap, s->n, C, R, R}, ns = s->nsnap;
+        for (int a = 0; a < 3; a++) {
+            snprintf(path, sizeof path, "%s/trajectory_%s.npy", s->out, names[a]);
+            if (hb_npy_write_f32(path, arrays[a], 5, shape, err, errlen)) return -1;
+        }
+        float fs[MAX_SNAPSHOTS];
+        for (int k = 0; k < s->nsnap; k++) fs[k] = (float)s->snap[k];
+        snprintf(path, sizeof path, "%s/trajectory_steps.npy", s->out);
+        if (hb_npy_write_f32(path, fs, 1, &ns, err, errlen)) return -1;
+    }
+    snprintf(path, sizeof path, "%s/x.npy", s->out);
+    return hb_npy_write_images(path, s->x, s->n, C, R, R, err, errlen) ? -1 : 0;
 }
 
 int cli_sample(const char *device, int argc, char **argv) {
@@ -156,27 +194,8 @@ int cli_sample(const char *device, int argc, char **argv) {
         memcpy(x + at * D, bx, m * D * 4), memcpy(g + at * D, bg, m * D * 4), memcpy(y + at * D, by, m * D * 4);
         fprintf(stderr, "  batch %ld/%ld done\n", c + 1, chunks);
     }
-    int C = cfg.channels, R = cfg.image_size, ngrid = n < 16 ? (int)n : 16;
-    rc = 0;
-    snprintf(path, sizeof path, "%s/gz.npy", out);
-    if (hb_npy_write_images(path, g, (int)n, C, R, R, err, sizeof err)) rc = 2;
-    snprintf(path, sizeof path, "%s/grid.png", out);
-    if (!rc && hb_write_grid(path, x, g, y, ngrid, C, R, 5.0f, err, sizeof err)) rc = 2;
-    if (!rc && nsnap) {
-        const char *names[3] = {"x", "gz", "y"};
-        float *arrays[3] = {tx, tg, ty};
-        int64_t shape[5] = {nsnap, n, C, R, R}, ns = nsnap;
-        for (int a = 0; a < 3 && !rc; a++) {
-            snprintf(path, sizeof path, "%s/trajectory_%s.npy", out, names[a]);
-            if (hb_npy_write_f32(path, arrays[a], 5, shape, err, sizeof err)) rc = 2;
-        }
-        float fs[MAX_SNAPSHOTS];
-        for (int k = 0; k < nsnap; k++) fs[k] = (float)snap[k];
-        snprintf(path, sizeof path, "%s/trajectory_steps.npy", out);
-        if (!rc && hb_npy_write_f32(path, fs, 1, &ns, err, sizeof err)) rc = 2;
-    }
-    snprintf(path, sizeof path, "%s/x.npy", out); /* last: its presence marks a complete set */
-    if (!rc && hb_npy_write_images(path, x, (int)n, C, R, R, err, sizeof err)) rc = 2;
+    samples set = {out, (int)n, cfg.channels, cfg.image_size, x, g, y, nsnap, snap, tx, tg, ty};
+    rc = write_samples(&set, err, sizeof err) ? 2 : 0;
     if (rc) fprintf(stderr, "hatebm: error: %s\n", err);
     else fprintf(stderr, "hatebm: wrote %ld samples to %s (x.npy, gz.npy, grid.png%s)\n", n, out,
                  nsnap ? ", trajectory_*.npy" : "");

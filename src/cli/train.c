@@ -14,9 +14,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "base/base.h"
 #include "cli/cli.h"
 #include "config/config.h"
 #include "data/dataset.h"
@@ -26,12 +26,6 @@
 #include "train/trainer.h"
 
 #define Y_MAGNIFICATION 5.0f
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int file_exists(const char *path) {
     struct stat st;
@@ -86,12 +80,6 @@ static void remove_stale_temps(const char *dir) {
     closedir(d);
 }
 
-static long first_nonfinite(const float *x, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return (long)i;
-    return -1;
-}
-
 typedef struct {
     const char *path;
     long last_step;
@@ -121,11 +109,22 @@ static int trim_metrics(const char *path, long last_step, char *err, size_t errl
     return hb_atomic_write(path, write_trimmed, &j, err, errlen);
 }
 
+/* One training run, from its arguments to its exit. */
 typedef struct {
-    const hb_config *cfg;
-    const char *dir;
+    hb_config cfg;
+    int resume;
+    char dir[1024], ckpt[1100];
+    hb_dataset data;
+    int lock; /* the run directory's lock (lock_run_dir), or -1 */
+    hb_ctx *ctx;
     hb_trainer *t;
-    float *x, *g, *y;
+    FILE *metrics;
+    hb_batcher *batches;
+    size_t img;       /* floats per data batch */
+    float *x, *g, *y; /* the grid's rows */
+    int tty;
+    double start, last_log;
+    long first, last_good; /* the step the run started at; that of the last checkpoint */
 } run;
 
 /* The checkpoint, then the generator; *last_good becomes step once the checkpoint is in. */
@@ -134,7 +133,7 @@ static int save_checkpoint(run *r, long step, long *last_good, char *err, size_t
     join(path, sizeof path, r->dir, "checkpoint.safetensors");
     if (hb_trainer_save(r->t, path, err, errlen) != 0) return -1;
     *last_good = step;
-    if (r->cfg->mode == HB_MODE_JOINT) return 0;
+    if (r->cfg.mode == HB_MODE_JOINT) return 0;
     join(path, sizeof path, r->dir, "gen.safetensors");
     return hb_trainer_export_generator(r->t, path, err, errlen);
 }
@@ -143,9 +142,9 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
     char path[1100], name[64];
     snprintf(name, sizeof name, "samples/grid_%06ld.png", step);
     join(path, sizeof path, r->dir, name);
-    int n = r->cfg->num_plot < r->cfg->batch_size ? r->cfg->num_plot : r->cfg->batch_size;
+    int n = r->cfg.num_plot < r->cfg.batch_size ? r->cfg.num_plot : r->cfg.batch_size;
     hb_trainer_samples(r->t, r->x, r->g, r->y);
-    return hb_write_grid(path, r->x, r->g, r->y, n, r->cfg->channels, r->cfg->image_size,
+    return hb_write_grid(path, r->x, r->g, r->y, n, r->cfg.channels, r->cfg.image_size,
                          Y_MAGNIFICATION, err, errlen);
 }
 
@@ -156,7 +155,7 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
  * metadata step (training iteration) and chain_steps (comma-separated). */
 #define TRAJ_BYTES (32u << 20)
 static int publish_trajectory(run *r, long step, char *err, size_t errlen) {
-    const hb_config *c = r->cfg;
+    const hb_config *c = &r->cfg;
     int n = c->num_plot < c->batch_size ? c->num_plot : c->batch_size;
     size_t D = (size_t)c->channels * c->image_size * c->image_size;
     int K = c->mcmc_steps, S = (K < 16 ? K : 16) + 1, steps[17];
@@ -217,264 +216,329 @@ static int usage(void) {
     return 2;
 }
 
-int cli_train(const char *device, int argc, char **argv) {
-    const char *config = NULL, *resume = NULL, *run_dir = NULL;
-    char **overrides = calloc((size_t)argc + 1, sizeof *overrides);
-    int noverrides = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) resume = argv[++i];
-        else if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) run_dir = argv[++i];
-        else if (argv[i][0] == '-') {
-            free(overrides);
-            return usage();
-        } else if (strchr(argv[i], '=')) overrides[noverrides++] = argv[i];
-        else if (!config) config = argv[i];
-        else {
-            free(overrides);
-            return usage();
-        }
-    }
-    if (!!config == !!resume) {
-        free(overrides);
-        return usage();
-    }
-    char dir[1024], path[1100], err[1024];
-    if (resume) snprintf(dir, sizeof dir, "%s", resume);
-    else if (run_dir) snprintf(dir, sizeof dir, "%s", run_dir);
-    else default_run_dir(config, dir, sizeof dir);
+typedef struct {
+    const char *config, *resume, *run_dir;
+    char **overrides;
+    int noverrides;
+} train_args;
 
-    /* everything is checked before any work starts */
-    hb_config cfg;
-    if (resume) {
-        join(path, sizeof path, dir, "config.ini");
+/* 0, or the usage's exit code. */
+static int parse_args(int argc, char **argv, train_args *a) {
+    *a = (train_args){.overrides = calloc((size_t)argc + 1, sizeof *a->overrides)};
+    int ok = 1;
+    for (int i = 0; i < argc && ok; i++) {
+        if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) a->resume = argv[++i];
+        else if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) a->run_dir = argv[++i];
+        else if (argv[i][0] == '-') ok = 0;
+        else if (strchr(argv[i], '=')) a->overrides[a->noverrides++] = argv[i];
+        else if (!a->config) a->config = argv[i];
+        else ok = 0;
+    }
+    if (ok && !!a->config != !!a->resume) return 0;
+    free(a->overrides);
+    return usage();
+}
+
+/* The run directory and the resolved config (a resumed run's own config.ini, then the
+ * overrides). 0, or the exit code. */
+static int resolve_config(train_args *a, run *r) {
+    char path[1100], err[1024];
+    const char *config = a->config;
+    r->resume = a->resume != NULL;
+    if (a->resume) snprintf(r->dir, sizeof r->dir, "%s", a->resume);
+    else if (a->run_dir) snprintf(r->dir, sizeof r->dir, "%s", a->run_dir);
+    else default_run_dir(a->config, r->dir, sizeof r->dir);
+    if (a->resume) {
+        join(path, sizeof path, r->dir, "config.ini");
         if (!file_exists(path)) {
-            fprintf(stderr, "hatebm: error: %s has no config.ini: not a run directory\n", dir);
-            free(overrides);
+            fprintf(stderr, "hatebm: error: %s has no config.ini: not a run directory\n", r->dir);
+            free(a->overrides);
             return 2;
         }
         config = path;
     }
-    int rc = hb_config_load(config, noverrides, overrides, &cfg, err, sizeof err);
-    free(overrides);
+    int rc = hb_config_load(config, a->noverrides, a->overrides, &r->cfg, err, sizeof err);
+    free(a->overrides);
     if (rc != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
         return 2;
     }
-    if (cfg.mode == HB_MODE_CLASSIFIER) {
-        if (resume) {
-            fprintf(stderr, "hatebm: error: a classifier run has no checkpoints (it takes minutes): "
-                            "train it again into a new --run-dir\n");
-            return 2;
-        }
-        join(path, sizeof path, dir, "classifier.safetensors");
-        if (file_exists(path)) {
-            fprintf(stderr, "hatebm: error: %s already holds a trained classifier; choose another "
-                            "--run-dir\n", dir);
-            return 2;
-        }
-        if (hb_mkdir_p(dir) != 0) {
-            fprintf(stderr, "hatebm: error: cannot create %s: %s\n", dir, strerror(errno));
-            return 2;
-        }
-        join(path, sizeof path, dir, "config.ini");
-        if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
-            fprintf(stderr, "hatebm: error: %s\n", err);
-            return 2;
-        }
-        return cli_train_classifier(device, &cfg, dir);
-    }
-    char ckpt[1100];
-    join(ckpt, sizeof ckpt, dir, "checkpoint.safetensors");
-    if (!resume && file_exists(ckpt)) {
-        fprintf(stderr, "hatebm: error: %s already holds a run; continue it with --resume %s or "
-                        "choose another --run-dir\n", dir, dir);
+    return 0;
+}
+
+/* A classifier run: a fresh run directory, then hatebm's classifier trainer. */
+static int train_classifier(const char *device, const run *r) {
+    char path[1100], err[1024];
+    if (r->resume) {
+        fprintf(stderr, "hatebm: error: a classifier run has no checkpoints (it takes minutes): "
+                        "train it again into a new --run-dir\n");
         return 2;
     }
-    if (cfg.mode == HB_MODE_JOINT && !file_exists(cfg.generator)) {
-        fprintf(stderr, "hatebm: error: generator '%s' not found: train one first (mode synth or "
-                        "ae writes RUN_DIR/gen.safetensors) or set generator=PATH\n", cfg.generator);
+    join(path, sizeof path, r->dir, "classifier.safetensors");
+    if (file_exists(path)) {
+        fprintf(stderr, "hatebm: error: %s already holds a trained classifier; choose another "
+                        "--run-dir\n", r->dir);
         return 2;
     }
-    hb_dataset data;
-    if (hb_dataset_load(cfg.dataset, cfg.image_size, cfg.channels, &data, err, sizeof err) != 0) {
+    if (hb_mkdir_p(r->dir) != 0) {
+        fprintf(stderr, "hatebm: error: cannot create %s: %s\n", r->dir, strerror(errno));
+        return 2;
+    }
+    join(path, sizeof path, r->dir, "config.ini");
+    if (hb_config_write(&r->cfg, path, err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
         return 2;
     }
-    join(path, sizeof path, dir, "samples");
+    return cli_train_classifier(device, &r->cfg, r->dir);
+}
+
+/* Everything is checked before any work starts: a new run must not overwrite one, a joint
+ * run needs its generator; then the data set, the run directory (samples/ too) and its lock.
+ * 0, or the exit code. */
+static int open_run(run *r) {
+    char path[1100], err[1024];
+    join(r->ckpt, sizeof r->ckpt, r->dir, "checkpoint.safetensors");
+    if (!r->resume && file_exists(r->ckpt)) {
+        fprintf(stderr, "hatebm: error: %s already holds a run; continue it with --resume %s or "
+                        "choose another --run-dir\n", r->dir, r->dir);
+        return 2;
+    }
+    if (r->cfg.mode == HB_MODE_JOINT && !file_exists(r->cfg.generator)) {
+        fprintf(stderr, "hatebm: error: generator '%s' not found: train one first (mode synth or "
+                        "ae writes RUN_DIR/gen.safetensors) or set generator=PATH\n",
+                r->cfg.generator);
+        return 2;
+    }
+    const hb_config *c = &r->cfg;
+    if (hb_dataset_load(c->dataset, c->image_size, c->channels, &r->data, err, sizeof err) != 0) {
+        fprintf(stderr, "hatebm: error: %s\n", err);
+        return 2;
+    }
+    join(path, sizeof path, r->dir, "samples");
     if (hb_mkdir_p(path) != 0) {
         fprintf(stderr, "hatebm: error: cannot create %s: %s\n", path, strerror(errno));
-        hb_dataset_free(&data);
         return 2;
     }
-    int lock = lock_run_dir(dir);
-    if (lock < 0) {
-        hb_dataset_free(&data);
-        return 2;
-    }
-    remove_stale_temps(dir);
+    r->lock = lock_run_dir(r->dir);
+    if (r->lock < 0) return 2;
+    remove_stale_temps(r->dir);
     remove_stale_temps(path);
+    return 0;
+}
 
+/* The device and the trainer, once the config is known to fit its memory. */
+static int start_trainer(const char *device, run *r) {
+    char err[1024];
     hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
-    hb_ctx *ctx = hb_ctx_create(&o);
-    hb_train_cfg tc = hb_train_cfg_from_config(&cfg);
+    r->ctx = hb_ctx_create(&o);
+    hb_train_cfg tc = hb_train_cfg_from_config(&r->cfg);
     const char *source;
-    size_t need = hb_trainer_plan_bytes(ctx, &tc), budget = hb_device_budget(ctx, &source);
+    size_t need = hb_trainer_plan_bytes(r->ctx, &tc), budget = hb_device_budget(r->ctx, &source);
     if (need > budget) {
         fprintf(stderr, "hatebm: error: this config needs about %.1f GiB of device memory but %s "
                         "has %.1f GiB (%s); lower batch_size, persistent_size, ngf_hat or "
-                        "ngf_gen\n", need / 1073741824.0, hb_ctx_device_name(ctx),
+                        "ngf_gen\n", need / 1073741824.0, hb_ctx_device_name(r->ctx),
                 budget / 1073741824.0, source);
-        close(lock);
-        hb_ctx_destroy(ctx);
-        hb_dataset_free(&data);
         return 2;
     }
-    hb_trainer *t = hb_trainer_new(ctx, &tc, cfg.generator, err, sizeof err);
-    if (!t) {
+    r->t = hb_trainer_new(r->ctx, &tc, r->cfg.generator, err, sizeof err);
+    if (!r->t) {
         fprintf(stderr, "hatebm: error: %s\n", err);
-        close(lock);
-        hb_ctx_destroy(ctx);
-        hb_dataset_free(&data);
         return 2;
     }
-    FILE *metrics = NULL;
-    hb_batcher *batches = NULL;
-    char what[200];
-    rc = 2;
-    /* a run killed before its first checkpoint starts again from step 0 */
-    if (resume && file_exists(ckpt) && hb_trainer_load(t, ckpt, err, sizeof err) != 0) {
+    return 0;
+}
+
+/* A resumed run continues from its checkpoint, which must hold finite values. A run killed
+ * before its first checkpoint starts again from step 0. */
+static int resume_run(run *r) {
+    char err[1024], what[200];
+    if (file_exists(r->ckpt) && hb_trainer_load(r->t, r->ckpt, err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s; the checkpoint does not fit this config or is "
                         "damaged: drop overrides that change the networks, or train again into a "
                         "new --run-dir\n", err);
-        goto out;
+        return 2;
     }
-    if (resume && hb_trainer_check_finite(t, what, sizeof what) != 0) {
+    if (hb_trainer_check_finite(r->t, what, sizeof what) != 0) {
         fprintf(stderr, "hatebm: error: step %ld: %s in %s is not finite (NaN or Inf); stopped "
                         "before training, the file is untouched: resume from an earlier copy of "
-                        "the run or train again\n", hb_trainer_iteration(t), what, ckpt);
-        rc = 3;
-        goto out;
+                        "the run or train again\n", hb_trainer_iteration(r->t), what, r->ckpt);
+        return 3;
     }
-    /* the run is accepted: only now are its config and metrics touched */
-    join(path, sizeof path, dir, "config.ini");
-    if (hb_config_write(&cfg, path, err, sizeof err) != 0) {
+    return 0;
+}
+
+/* The run is accepted: only now are its config and metrics touched. Opens metrics.jsonl and
+ * the data thread. */
+static int accept_run(run *r) {
+    char path[1100], err[1024];
+    join(path, sizeof path, r->dir, "config.ini");
+    if (hb_config_write(&r->cfg, path, err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
-        goto out;
+        return 2;
     }
-    join(path, sizeof path, dir, "metrics.jsonl");
-    if (resume && trim_metrics(path, hb_trainer_iteration(t), err, sizeof err) != 0) {
+    join(path, sizeof path, r->dir, "metrics.jsonl");
+    if (r->resume && trim_metrics(path, hb_trainer_iteration(r->t), err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
-        goto out;
+        return 2;
     }
-    hb_ctx_announce(ctx);
-    if (resume)
-        fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", dir, hb_trainer_iteration(t),
-                file_exists(ckpt) ? "" : " (it stopped before its first checkpoint)");
-    metrics = fopen(path, "a");
-    size_t img = (size_t)cfg.batch_size * cfg.channels * cfg.image_size * cfg.image_size;
-    batches = hb_batcher_new(&data, cfg.batch_size, cfg.seed, (uint64_t)hb_trainer_iteration(t));
-    if (!metrics || !batches) {
+    hb_ctx_announce(r->ctx);
+    if (r->resume)
+        fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", r->dir, hb_trainer_iteration(r->t),
+                file_exists(r->ckpt) ? "" : " (it stopped before its first checkpoint)");
+    const hb_config *c = &r->cfg;
+    r->metrics = fopen(path, "a");
+    r->img = (size_t)c->batch_size * c->channels * c->image_size * c->image_size;
+    r->batches = hb_batcher_new(&r->data, c->batch_size, c->seed,
+                                (uint64_t)hb_trainer_iteration(r->t));
+    if (!r->metrics || !r->batches) {
         fprintf(stderr, "hatebm: error: cannot open %s or start the data thread\n", path);
-        rc = 2;
-        goto out;
+        return 2;
     }
-    run r = {&cfg, dir, t, malloc(img * 4), malloc(img * 4), malloc(img * 4)};
-    int tty = isatty(2);
-    double start = now_s(), last_log = start;
-    long first = hb_trainer_iteration(t), last_good = first;
-    rc = 0;
-    while (hb_trainer_iteration(t) < cfg.num_training_steps) {
-        long step = hb_trainer_iteration(t);
-        hb_train_metrics m;
-        const float *batch = hb_batcher_next(batches);
-        long bad_pixel = first_nonfinite(batch, img);
-        if (bad_pixel >= 0) { /* the loaders refuse such data; this guards the copy in memory */
-            fprintf(stderr, "%shatebm: error: step %ld: the data batch (image %ld of it) is not "
-                            "finite (NaN or Inf); stopped before the step. The last good "
-                            "checkpoint (step %ld) is in %s; check the data set and --resume\n",
-                    tty ? "\n" : "", step + 1, bad_pixel / (long)(img / cfg.batch_size),
-                    last_good, dir);
-            rc = 3;
-            break;
-        }
-        hb_trainer_step(t, batch, hb_config_lr(&cfg, cfg.lr_ebm, step),
-                        hb_config_lr(&cfg, cfg.lr_gen, step), &m);
-        step++;
-        const char *bad = !isfinite(m.e_pos) ? "the mean energy of the data"
-                          : !isfinite(m.e_neg) ? "the mean energy of the samples"
-                          : !isfinite(m.gen_loss) ? (cfg.mode == HB_MODE_AE ? "the autoencoder loss" : "the generator loss")
-                          : !isfinite(m.res_norm) ? "the residual Y"
-                          : !isfinite(m.state_sum) ? "a weight or a sample" : NULL;
-        int bad_state = bad ? hb_trainer_check_finite(t, what, sizeof what) != 0 : 0;
-        if (bad) {
-            fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf)%s%s%s; "
-                            "stopped. The last good checkpoint (step %ld) is in %s; lower the "
-                            "learning rates or epsilon and --resume\n", tty ? "\n" : "", step,
-                    bad, bad_state ? ", nor is " : "", bad_state ? what : "",
-                    bad_state ? " (the first such tensor)" : "", last_good, dir);
-            rc = 3;
-            break;
-        }
-        double rate = (step - first) / (now_s() - start);
-        if (step % cfg.log_every == 0 || step == cfg.num_training_steps) {
-            fprintf(metrics, "{\"step\": %ld, \"ebm_loss\": %.9g, \"gen_loss\": %.9g, \"e_pos\": "
-                             "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"langevin_grad_norm\": "
-                             "%.9g, \"it_per_s\": %.4g}\n",
-                    step, m.ebm_loss, m.gen_loss, m.e_pos, m.e_neg, m.res_norm, m.grad_norm, rate);
-            if (fflush(metrics) != 0 || ferror(metrics)) {
-                fprintf(stderr, "%shatebm: error: cannot append to %s/metrics.jsonl: %s; the last "
-                                "checkpoint (step %ld) is intact: free space and --resume %s\n",
-                        tty ? "\n" : "", dir, strerror(errno), last_good, dir);
-                rc = 2;
-                break;
-            }
-        }
-        if (tty || now_s() - last_log > 30 || step % cfg.log_every == 0) {
-            if (tty || step % cfg.log_every == 0) progress(&cfg, step, rate, &m, tty);
-            last_log = now_s();
-        }
-        if ((step % cfg.plot_every == 0 || step == cfg.num_training_steps) &&
-            (save_grid(&r, step, err, sizeof err) != 0 ||
-             (cfg.mode != HB_MODE_AE && publish_trajectory(&r, step, err, sizeof err) != 0)))
-            fprintf(stderr, "%shatebm: warning: %s\n", tty ? "\n" : "", err);
-        if (step % cfg.checkpoint_every == 0 || step == cfg.num_training_steps) {
-            if (hb_trainer_check_finite(t, what, sizeof what) != 0) {
-                fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); "
-                                "stopped without saving. The last good checkpoint (step %ld) is "
-                                "in %s; lower the learning rates or epsilon and --resume\n",
-                        tty ? "\n" : "", step, what, last_good, dir);
-                rc = 3;
-                break;
-            }
-            if (save_checkpoint(&r, step, &last_good, err, sizeof err) != 0) {
-                fprintf(stderr, "%shatebm: error: %s; the checkpoint of step %ld is intact: free "
-                                "space or fix permissions and --resume %s\n", tty ? "\n" : "",
-                        err, last_good, dir);
-                rc = 2;
-                break;
-            }
-        }
+    r->x = malloc(r->img * 4), r->g = malloc(r->img * 4), r->y = malloc(r->img * 4);
+    return 0;
+}
+
+/* The name of the first metric of m that is not finite, or NULL. */
+static const char *nonfinite_metric(const run *r, const hb_train_metrics *m) {
+    return !isfinite(m->e_pos) ? "the mean energy of the data"
+           : !isfinite(m->e_neg) ? "the mean energy of the samples"
+           : !isfinite(m->gen_loss) ? (r->cfg.mode == HB_MODE_AE ? "the autoencoder loss"
+                                                                 : "the generator loss")
+           : !isfinite(m->res_norm) ? "the residual Y"
+           : !isfinite(m->state_sum) ? "a weight or a sample" : NULL;
+}
+
+/* A step whose outcome is not finite stops the run, naming the first tensor at fault. */
+static int check_step(run *r, long step, const hb_train_metrics *m) {
+    char what[200];
+    const char *bad = nonfinite_metric(r, m);
+    if (!bad) return 0;
+    int bad_state = hb_trainer_check_finite(r->t, what, sizeof what) != 0;
+    fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf)%s%s%s; "
+                    "stopped. The last good checkpoint (step %ld) is in %s; lower the "
+                    "learning rates or epsilon and --resume\n", r->tty ? "\n" : "", step,
+            bad, bad_state ? ", nor is " : "", bad_state ? what : "",
+            bad_state ? " (the first such tensor)" : "", r->last_good, r->dir);
+    return 3;
+}
+
+static int append_metrics(run *r, long step, const hb_train_metrics *m, double rate) {
+    fprintf(r->metrics, "{\"step\": %ld, \"ebm_loss\": %.9g, \"gen_loss\": %.9g, \"e_pos\": "
+                        "%.9g, \"e_neg\": %.9g, \"res_norm\": %.9g, \"langevin_grad_norm\": "
+                        "%.9g, \"it_per_s\": %.4g}\n",
+            step, m->ebm_loss, m->gen_loss, m->e_pos, m->e_neg, m->res_norm, m->grad_norm, rate);
+    if (fflush(r->metrics) == 0 && !ferror(r->metrics)) return 0;
+    fprintf(stderr, "%shatebm: error: cannot append to %s/metrics.jsonl: %s; the last "
+                    "checkpoint (step %ld) is intact: free space and --resume %s\n",
+            r->tty ? "\n" : "", r->dir, strerror(errno), r->last_good, r->dir);
+    return 2;
+}
+
+/* The checkpoint of step, after the state it saves is found finite. */
+static int checkpoint(run *r, long step) {
+    char err[1024], what[200];
+    if (hb_trainer_check_finite(r->t, what, sizeof what) != 0) {
+        fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); "
+                        "stopped without saving. The last good checkpoint (step %ld) is "
+                        "in %s; lower the learning rates or epsilon and --resume\n",
+                r->tty ? "\n" : "", step, what, r->last_good, r->dir);
+        return 3;
     }
-    if (tty) fputc('\n', stderr);
-    if (rc == 0 && first >= cfg.num_training_steps)
+    if (save_checkpoint(r, step, &r->last_good, err, sizeof err) != 0) {
+        fprintf(stderr, "%shatebm: error: %s; the checkpoint of step %ld is intact: free "
+                        "space or fix permissions and --resume %s\n", r->tty ? "\n" : "",
+                err, r->last_good, r->dir);
+        return 2;
+    }
+    return 0;
+}
+
+/* One iteration and what is due after it: metrics, progress, pictures, checkpoint. 0 to go
+ * on, else the exit code. */
+static int train_step(run *r) {
+    const hb_config *c = &r->cfg;
+    char err[1024];
+    long step = hb_trainer_iteration(r->t);
+    const float *batch = hb_batcher_next(r->batches);
+    long bad_pixel = hb_first_nonfinite(batch, r->img);
+    if (bad_pixel >= 0) { /* the loaders refuse such data; this guards the copy in memory */
+        fprintf(stderr, "%shatebm: error: step %ld: the data batch (image %ld of it) is not "
+                        "finite (NaN or Inf); stopped before the step. The last good "
+                        "checkpoint (step %ld) is in %s; check the data set and --resume\n",
+                r->tty ? "\n" : "", step + 1, bad_pixel / (long)(r->img / c->batch_size),
+                r->last_good, r->dir);
+        return 3;
+    }
+    hb_train_metrics m;
+    hb_trainer_step(r->t, batch, hb_config_lr(c, c->lr_ebm, step),
+                    hb_config_lr(c, c->lr_gen, step), &m);
+    step++;
+    if (check_step(r, step, &m) != 0) return 3;
+    int last = step == c->num_training_steps;
+    double rate = (step - r->first) / (hb_now_s() - r->start);
+    if ((step % c->log_every == 0 || last) && append_metrics(r, step, &m, rate) != 0) return 2;
+    if (r->tty || hb_now_s() - r->last_log > 30 || step % c->log_every == 0) {
+        if (r->tty || step % c->log_every == 0) progress(c, step, rate, &m, r->tty);
+        r->last_log = hb_now_s();
+    }
+    if ((step % c->plot_every == 0 || last) &&
+        (save_grid(r, step, err, sizeof err) != 0 ||
+         (c->mode != HB_MODE_AE && publish_trajectory(r, step, err, sizeof err) != 0)))
+        fprintf(stderr, "%shatebm: warning: %s\n", r->tty ? "\n" : "", err);
+    if (step % c->checkpoint_every == 0 || last) return checkpoint(r, step);
+    return 0;
+}
+
+/* Iterations until num_training_steps, then the closing line. */
+static int train_loop(run *r) {
+    const hb_config *c = &r->cfg;
+    r->tty = isatty(2);
+    r->start = r->last_log = hb_now_s();
+    r->first = r->last_good = hb_trainer_iteration(r->t);
+    int rc = 0;
+    while (rc == 0 && hb_trainer_iteration(r->t) < c->num_training_steps) rc = train_step(r);
+    if (r->tty) fputc('\n', stderr);
+    if (rc == 0 && r->first >= c->num_training_steps)
         fprintf(stderr, "hatebm: %s is already at step %ld (num_training_steps %ld); raise it "
-                        "with num_training_steps=N to train on\n", dir, first, cfg.num_training_steps);
+                        "with num_training_steps=N to train on\n", r->dir, r->first,
+                c->num_training_steps);
     else if (rc == 0)
         fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
-                cfg.num_training_steps - first, (now_s() - start) / 60, dir);
-    free(r.x), free(r.g), free(r.y);
-out:
-    if (metrics) fclose(metrics);
-    close(lock);
-    hb_batcher_free(batches);
-    hb_trainer_free(t);
+                c->num_training_steps - r->first, (hb_now_s() - r->start) / 60, r->dir);
+    return rc;
+}
+
+/* Releases whatever the run holds. */
+static int finish(run *r, int rc) {
+    if (r->metrics) fclose(r->metrics);
+    if (r->lock >= 0) close(r->lock);
+    hb_batcher_free(r->batches);
+    hb_trainer_free(r->t);
     /* with HATEBM_VALIDATE=1 the tests need any validation message to fail the run */
-    if (hb_validation_messages(ctx) && rc == 0) {
+    if (r->ctx && hb_validation_messages(r->ctx) && rc == 0) {
         fprintf(stderr, "hatebm: error: the Vulkan validation layer reported %u message(s)\n",
-                hb_validation_messages(ctx));
+                hb_validation_messages(r->ctx));
         rc = 1;
     }
-    hb_ctx_destroy(ctx);
-    hb_dataset_free(&data);
+    hb_ctx_destroy(r->ctx);
+    hb_dataset_free(&r->data);
+    free(r->x), free(r->g), free(r->y);
     return rc;
+}
+
+int cli_train(const char *device, int argc, char **argv) {
+    train_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) return rc;
+    run r = {.lock = -1};
+    rc = resolve_config(&a, &r);
+    if (rc != 0) return rc;
+    if (r.cfg.mode == HB_MODE_CLASSIFIER) return train_classifier(device, &r);
+    rc = open_run(&r);
+    if (rc == 0) rc = start_trainer(device, &r);
+    if (rc == 0 && r.resume) rc = resume_run(&r);
+    if (rc == 0) rc = accept_run(&r);
+    if (rc == 0) rc = train_loop(&r);
+    return finish(&r, rc);
 }

@@ -20,7 +20,4 @@ int hb_atomic_write(const char *path, int (*body)(FILE *fp, void *user), void *u
 int hb_is_dir(const char *path);
 int hb_is_file(const char *path);
 
-/* mkdir -p: 0, or -1 with errno set. */
-int hb_mkdir_p(const char *path);
-
 #endif

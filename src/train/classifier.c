@@ -120,11 +120,8 @@ int hb_classifier_save(hb_classifier *c, const char *path, char *err, size_t err
     snprintf(nch, sizeof nch, "%d", c->nch);
     hb_st_writer *w = hb_st_writer_new();
     float *ema = hb_g_download_flat(c->g, c->trainable ? &c->opt.ema : &c->g->weights);
-    if (c->trainable) { /* without the initial weights' share; training may continue after */
-        float *w0 = hb_g_initial_weights(c->g, c->seed);
-        hb_ema_debias(ema, w0, c->g->nparam_floats, c->ema_decay, c->steps);
-        free(w0);
-    }
+    if (c->trainable) /* without the initial weights' share; training may continue after */
+        hb_ema_debias(c->g, ema, c->seed, c->ema_decay, c->steps);
     hb_g_add_tensors(c->g, w, "", ema);
     hb_st_meta(w, "network", "classifier");
     hb_st_meta(w, "width", width);

@@ -42,17 +42,21 @@ void hb_optim_hyper(hb_ctx *ctx, hb_optim *a, float lr, long step) {
     hb_upload(ctx, a->hyper, hyper);
 }
 
-void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long steps) {
-    double keep = pow(decay, (double)steps);
-    if (steps < 1 || keep <= 0) return;
-    for (size_t i = 0; i < n; i++) ema[i] = (float)((ema[i] - keep * w0[i]) / (1 - keep));
-}
-
-float *hb_g_initial_weights(hb_graph *g, uint64_t seed) {
+/* g's initial weights for seed (malloc'ed host flat array); g's weights are left as they are. */
+static float *initial_weights(hb_graph *g, uint64_t seed) {
     float *current = hb_g_download_flat(g, &g->weights);
     hb_g_init_params(g, seed);
     float *w0 = hb_g_download_flat(g, &g->weights);
     hb_g_upload_flat(g, &g->weights, current);
     free(current);
     return w0;
+}
+
+void hb_ema_debias(hb_graph *g, float *ema, uint64_t init_seed, float decay, long steps) {
+    double keep = pow(decay, (double)steps);
+    if (steps < 1 || keep <= 0) return;
+    float *w0 = initial_weights(g, init_seed);
+    for (size_t i = 0; i < g->nparam_floats; i++)
+        ema[i] = (float)((ema[i] - keep * w0[i]) / (1 - keep));
+    free(w0);
 }

@@ -22,11 +22,10 @@ void hb_optim_record(hb_cmd *cmd, hb_optim *a, hb_graph *g);
 void hb_optim_hyper(hb_ctx *ctx, hb_optim *a, float lr, long step);
 
 /* The EMA starts at the initial weights w0, so after `steps` updates it still holds
- * decay^steps w0 (37% after 1000 steps at 0.999). w0 is a function of the seed, so callers
- * regenerate it and this removes it exactly, in place: ema = (ema - decay^t w0) / (1 -
- * decay^t), the average of the trained weights alone. */
-void hb_ema_debias(float *ema, const float *w0, size_t n, float decay, long steps);
-/* g's initial weights for seed (malloc'ed host flat array); g's weights are left as they are. */
-float *hb_g_initial_weights(hb_graph *g, uint64_t seed);
+ * decay^steps w0 (37% after 1000 steps at 0.999). w0 is a function of init_seed (the seed of
+ * g's hb_g_init_params), so it is regenerated (g's weights are left as they are) and removed
+ * exactly from ema (g's parameters, flat on the host), in place: ema = (ema - decay^t w0) /
+ * (1 - decay^t), the average of the trained weights alone. */
+void hb_ema_debias(hb_graph *g, float *ema, uint64_t init_seed, float decay, long steps);
 
 #endif

@@ -6,21 +6,16 @@
 #include <string.h>
 
 #include "io/files.h"
-#include "train/joint.h"
+#include "train/chain.h"
 #include "train/optim.h"
-
-/* Noise streams of the restart draws; the chain's steps use streams 0 and 1. */
-enum { STREAM_Z = 1 << 20, STREAM_Y0 = (1 << 20) + 2 };
 
 struct hb_sampler {
     hb_ctx *ctx;
     hb_config cfg;
-    hb_graph *hat, *gen;
-    int batch, D, joint;
-    float eps_res, eps_latent;
-    uint64_t seed;
+    hb_chain chain; /* its networks, batch, Y, G(Z), seed and step sizes */
+    int D, joint;
     long steps;
-    hb_tensor y, gz, scratch, counter, one, energy;
+    hb_tensor one, energy;
     hb_cmd *restart, *step, *observe, *score;
 };
 
@@ -46,66 +41,42 @@ int hb_run_locate(const char *run, char *config_path, char *checkpoint_path, siz
     return 0;
 }
 
-/* The conditional step: Y moves given G(Z) (gz). */
-static void record_conditional_step(hb_sampler *s, hb_cmd *cmd) {
-    int B = s->batch;
-    hb_add(cmd, hb_g_value(s->hat, 0, B), s->gz, s->y);
-    hb_g_forward(s->hat, cmd, B);
-    hb_fill(cmd, hb_g_grad(s->hat, s->hat->output, B), 1.0f);
-    hb_g_backward(s->hat, cmd, B, 0, 1);
-    hb_langevin_cfg lc = {.eps = s->eps_res, .grad_scale = 1.0f / s->cfg.mcmc_temp,
-                          .max_norm = s->cfg.max_langevin_norm_res, .tau = s->cfg.tau_res,
-                          .seed = s->seed, .stream = 0};
-    hb_langevin_step(cmd, s->y, hb_g_grad(s->hat, 0, B), s->scratch, s->counter, B, s->D, &lc);
-}
-
 /* (Re)records the restart and step command buffers for the current seed and step sizes. */
 static void record(hb_sampler *s) {
     const hb_config *c = &s->cfg;
-    int B = s->batch;
+    const hb_chain *ch = &s->chain;
+    int B = ch->batch;
     hb_cmd_destroy(s->restart);
     hb_cmd_destroy(s->step);
+    /* the chain's start as in training, except that Y_0 is drawn and scaled even at
+       init_scale_res 0, so its zeros keep the signs hatebm sample has always written */
     s->restart = hb_cmd_create(s->ctx);
     hb_cmd_begin(s->restart);
-    hb_fill(s->restart, s->counter, 0.0f);
-    hb_tensor z = hb_g_value(s->gen, 0, B);
-    hb_randn(s->restart, z, s->counter, s->seed, STREAM_Z);
+    hb_fill(s->restart, ch->counter, 0.0f);
+    hb_tensor z = hb_g_value(ch->gen, 0, B);
+    hb_randn(s->restart, z, ch->counter, ch->seed, HB_STREAM_Z);
     hb_axpby(s->restart, z, z, c->init_scale_latent, 0.0f);
-    hb_randn(s->restart, s->y, s->counter, s->seed, STREAM_Y0);
-    hb_axpby(s->restart, s->y, s->y, c->init_scale_res, 0.0f);
-    hb_g_forward(s->gen, s->restart, B);
-    hb_cmd_copy(s->restart, s->gz, hb_g_value(s->gen, s->gen->output, B));
+    hb_randn(s->restart, ch->y, ch->counter, ch->seed, HB_STREAM_Y0);
+    hb_axpby(s->restart, ch->y, ch->y, c->init_scale_res, 0.0f);
+    hb_g_forward(ch->gen, s->restart, B);
+    hb_cmd_copy(s->restart, ch->gz, hb_g_value(ch->gen, ch->gen->output, B));
     hb_cmd_end(s->restart);
 
+    /* one step, always the chain's step 0: the counter moves on instead */
     s->step = hb_cmd_create(s->ctx);
     hb_cmd_begin(s->step);
-    /* the steps' passes on frozen graphs: the stem runs inside the conv after it */
-    hb_g_freeze(s->hat, s->step);
-    if (s->joint) {
-        hb_g_freeze(s->gen, s->step);
-        hb_joint_cfg jc = {.steps = 1, .eps_res = s->eps_res, .eps_latent = s->eps_latent,
-                           .temp = c->mcmc_temp, .max_norm_res = c->max_langevin_norm_res,
-                           .tau_res = c->tau_res, .seed = s->seed};
-        hb_joint_record_chain(s->step, s->hat, s->gen, s->y, s->scratch, s->counter, B, &jc);
-        hb_cmd_copy(s->step, s->gz, hb_g_value(s->gen, s->gen->output, B));
-    } else {
-        record_conditional_step(s, s->step);
-    }
-    hb_g_thaw(s->hat);
-    hb_g_thaw(s->gen);
-    hb_axpby(s->step, s->counter, s->one, 1.0f, 1.0f); /* the next step draws new noise */
+    if (s->joint) hb_chain_record_joint(s->step, ch, 0, 1);
+    else hb_chain_record_conditional(s->step, ch, 0, 1);
+    hb_axpby(s->step, ch->counter, s->one, 1.0f, 1.0f);
     hb_cmd_end(s->step);
 }
 
-/* EMA weights without the initial weights' share (hb_ema_debias); w0 regenerated from the
- * seed the trainer used. */
+/* g's weights, loaded from a checkpoint's EMA, without the initial weights' share. */
 static void debias_ema(hb_graph *g, uint64_t init_seed, float decay, long steps) {
     float *ema = hb_g_download_flat(g, &g->weights);
-    hb_g_init_params(g, init_seed);
-    float *w0 = hb_g_download_flat(g, &g->weights);
-    hb_ema_debias(ema, w0, g->nparam_floats, decay, steps);
+    hb_ema_debias(g, ema, init_seed, decay, steps);
     hb_g_upload_flat(g, &g->weights, ema);
-    free(ema), free(w0);
+    free(ema);
 }
 
 static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err, size_t errlen) {
@@ -116,16 +87,16 @@ static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err,
     if (!mode || strcmp(mode, hb_mode_name(s->cfg.mode)) != 0) {
         hb_errorf(err, errlen, "%s: a checkpoint of mode %s, but its config.ini says mode %s", path,
                   mode ? mode : "(none)", hb_mode_name(s->cfg.mode));
-    } else if (hb_g_load_params(s->hat, &f, use_ema ? "ema.hat." : "hat.", err, errlen) == 0 &&
-               hb_g_load_params(s->gen, &f,
+    } else if (hb_g_load_params(s->chain.hat, &f, use_ema ? "ema.hat." : "hat.", err, errlen) == 0 &&
+               hb_g_load_params(s->chain.gen, &f,
                                 use_ema && s->cfg.mode == HB_MODE_SYNTH ? "ema.gen." : "gen.", err,
                                 errlen) == 0) {
         const char *step = hb_st_meta_get(&f, "step");
         long t = step ? strtol(step, NULL, 10) : 0;
         if (use_ema) { /* seeds as in hb_trainer_new */
-            debias_ema(s->hat, s->cfg.seed, s->cfg.ema_decay, t);
+            debias_ema(s->chain.hat, s->cfg.seed, s->cfg.ema_decay, t);
             if (s->cfg.mode == HB_MODE_SYNTH)
-                debias_ema(s->gen, s->cfg.seed + 1, s->cfg.ema_decay, t);
+                debias_ema(s->chain.gen, s->cfg.seed + 1, s->cfg.ema_decay, t);
         }
         rc = 0;
     }
@@ -152,28 +123,27 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     hb_sampler *s = calloc(1, sizeof *s);
     s->ctx = ctx;
     s->cfg = c;
-    s->batch = batch;
     s->D = c.channels * c.image_size * c.image_size;
     s->joint = c.mode == HB_MODE_JOINT && c.update_latents;
-    s->eps_res = c.epsilon;
-    s->eps_latent = c.epsilon_latent;
-    s->hat = hb_build_hat(ctx, c.image_size, c.channels, c.ngf_hat);
-    s->gen = c.mode == HB_MODE_JOINT && c.generator_kind == HB_GEN_DECODER
-                 ? hb_build_decoder(ctx, c.channels, c.ngf_gen, c.gen_factor)
-                 : hb_build_gen(ctx, c.image_size, c.channels, c.ngf_gen, c.gen_factor);
-    hb_g_finalize(s->hat, batch);
-    hb_g_finalize(s->gen, batch);
+    hb_train_cfg tc = hb_train_cfg_from_config(&c);
+    s->chain = (hb_chain){.hat = hb_build_hat(ctx, c.image_size, c.channels, c.ngf_hat),
+                          .gen = hb_train_build_generator(ctx, &tc), .batch = batch,
+                          .eps_res = c.epsilon, .eps_latent = c.epsilon_latent,
+                          .temp = c.mcmc_temp, .max_norm_res = c.max_langevin_norm_res,
+                          .tau_res = c.tau_res};
+    hb_g_finalize(s->chain.hat, batch);
+    hb_g_finalize(s->chain.gen, batch);
     if (load_weights(s, ckpt, use_ema, err, errlen) != 0) {
-        hb_g_free(s->hat);
-        hb_g_free(s->gen);
+        hb_g_free(s->chain.hat);
+        hb_g_free(s->chain.gen);
         free(s);
         return NULL;
     }
     size_t BD = (size_t)batch * s->D;
-    s->y = hb_alloc(ctx, BD);
-    s->gz = hb_alloc(ctx, BD);
-    s->scratch = hb_alloc(ctx, (size_t)batch);
-    s->counter = hb_alloc(ctx, 1);
+    s->chain.y = hb_alloc(ctx, BD);
+    s->chain.gz = hb_alloc(ctx, BD);
+    s->chain.scratch = hb_alloc(ctx, (size_t)batch);
+    s->chain.counter = hb_alloc(ctx, 1);
     s->one = hb_alloc(ctx, 1);
     s->energy = hb_alloc(ctx, (size_t)batch);
     hb_fill_host(ctx, s->one, 1.0f);
@@ -181,14 +151,14 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     /* H(G(Z) + Y) for reading the chains; H(x) of given images for scoring */
     s->observe = hb_cmd_create(ctx);
     hb_cmd_begin(s->observe);
-    hb_add(s->observe, hb_g_value(s->hat, 0, batch), s->gz, s->y);
-    hb_g_forward(s->hat, s->observe, batch);
-    hb_cmd_copy(s->observe, s->energy, hb_g_value(s->hat, s->hat->output, batch));
+    hb_add(s->observe, hb_g_value(s->chain.hat, 0, batch), s->chain.gz, s->chain.y);
+    hb_g_forward(s->chain.hat, s->observe, batch);
+    hb_cmd_copy(s->observe, s->energy, hb_g_value(s->chain.hat, s->chain.hat->output, batch));
     hb_cmd_end(s->observe);
     s->score = hb_cmd_create(ctx);
     hb_cmd_begin(s->score);
-    hb_g_forward(s->hat, s->score, batch);
-    hb_cmd_copy(s->score, s->energy, hb_g_value(s->hat, s->hat->output, batch));
+    hb_g_forward(s->chain.hat, s->score, batch);
+    hb_cmd_copy(s->score, s->energy, hb_g_value(s->chain.hat, s->chain.hat->output, batch));
     hb_cmd_end(s->score);
 
     hb_sampler_restart(s, c.seed);
@@ -202,33 +172,34 @@ void hb_sampler_free(hb_sampler *s) {
     hb_cmd_destroy(s->step);
     hb_cmd_destroy(s->observe);
     hb_cmd_destroy(s->score);
-    hb_tensor ts[] = {s->y, s->gz, s->scratch, s->counter, s->one, s->energy};
+    hb_tensor ts[] = {s->chain.y,       s->chain.gz, s->chain.scratch,
+                      s->chain.counter, s->one,      s->energy};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(s->ctx, ts[i]);
-    hb_g_free(s->hat);
-    hb_g_free(s->gen);
+    hb_g_free(s->chain.hat);
+    hb_g_free(s->chain.gen);
     free(s);
 }
 
-int hb_sampler_batch(const hb_sampler *s) { return s->batch; }
+int hb_sampler_batch(const hb_sampler *s) { return s->chain.batch; }
 int hb_sampler_joint(const hb_sampler *s) { return s->joint; }
 long hb_sampler_steps_done(const hb_sampler *s) { return s->steps; }
 
 void hb_sampler_restart(hb_sampler *s, uint64_t seed) {
-    s->seed = seed;
+    s->chain.seed = seed;
     record(s);
     hb_cmd_run(s->restart);
     s->steps = 0;
 }
 
 void hb_sampler_set_step_sizes(hb_sampler *s, float eps_res, float eps_latent) {
-    s->eps_res = eps_res;
-    s->eps_latent = eps_latent;
+    s->chain.eps_res = eps_res;
+    s->chain.eps_latent = eps_latent;
     record(s); /* the counter on the device carries on: no step repeats its noise */
 }
 
 void hb_sampler_get_step_sizes(const hb_sampler *s, float *eps_res, float *eps_latent) {
-    if (eps_res) *eps_res = s->eps_res;
-    if (eps_latent) *eps_latent = s->eps_latent;
+    if (eps_res) *eps_res = s->chain.eps_res;
+    if (eps_latent) *eps_latent = s->chain.eps_latent;
 }
 
 void hb_sampler_step(hb_sampler *s, int n) {
@@ -238,21 +209,21 @@ void hb_sampler_step(hb_sampler *s, int n) {
 
 void hb_sampler_read(hb_sampler *s, float *x, float *g, float *y, float *energy) {
     hb_cmd_run(s->observe);
-    int B = s->batch;
-    if (x) hb_download(s->ctx, hb_g_value(s->hat, 0, B), x);
-    if (g) hb_download(s->ctx, s->gz, g);
-    if (y) hb_download(s->ctx, s->y, y);
+    int B = s->chain.batch;
+    if (x) hb_download(s->ctx, hb_g_value(s->chain.hat, 0, B), x);
+    if (g) hb_download(s->ctx, s->chain.gz, g);
+    if (y) hb_download(s->ctx, s->chain.y, y);
     if (energy) hb_download(s->ctx, s->energy, energy);
 }
 
 void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy) {
-    int B = s->batch;
+    int B = s->chain.batch;
     size_t D = (size_t)s->D;
     float *pad = calloc((size_t)B * D, sizeof *pad), *e = malloc((size_t)B * sizeof *e);
     for (int at = 0; at < n; at += B) {
         int m = n - at < B ? n - at : B; /* a last partial batch is padded with zeros */
         memcpy(pad, images + (size_t)at * D, (size_t)m * D * sizeof *pad);
-        hb_upload(s->ctx, hb_g_value(s->hat, 0, B), pad);
+        hb_upload(s->ctx, hb_g_value(s->chain.hat, 0, B), pad);
         hb_cmd_run(s->score);
         hb_download(s->ctx, s->energy, e);
         memcpy(energy + at, e, (size_t)m * sizeof *e);

@@ -1,6 +1,6 @@
 /* Sampling from a trained run with its EMA weights (or the current ones): the chain the run
- * trained with, one Langevin step per call, so a caller can watch it (hatebm-view), keep
- * trajectories (hatebm sample) or run it far longer than in training.
+ * trained with (train/chain.h), one Langevin step per call, so a caller can watch it
+ * (hatebm-view), keep trajectories (hatebm sample) or run it far longer than in training.
  *
  * - synth, or joint with update_latents off: conditional chain, Y moves given G(Z) (eq. 5);
  * - joint: Y then Z per step (eqs. 6 and 7), Z through the frozen generator.

@@ -43,6 +43,9 @@ typedef struct {
 
 /* The trainer's settings from a run's config. */
 hb_train_cfg hb_train_cfg_from_config(const hb_config *c);
+/* The run's generator (built, not finalized): the retrofit decoder for ae and for joint on a
+ * decoder, else the SN-GAN generator. */
+hb_graph *hb_train_build_generator(hb_ctx *ctx, const hb_train_cfg *c);
 
 typedef struct hb_trainer hb_trainer;
 

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "base/base.h"
+
 typedef struct hb_ctx hb_ctx;
 typedef struct hb_buffer hb_buffer;
 typedef struct hb_pipeline hb_pipeline;
@@ -137,8 +139,5 @@ void hb_profile_report(hb_ctx *ctx);
 double hb_profile_ms(const hb_ctx *ctx, const char *name);
 void hb_profile_clear(hb_ctx *ctx);
 void hb_profile_enable(hb_ctx *ctx, int on);
-
-/* Fatal error: one line, exit code 2 for user errors, 1 for internal ones. */
-void hb_die(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
 
 #endif

@@ -1,6 +1,5 @@
 /* Instance, validation, device selection and the context's lifetime. */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +10,6 @@ static const char *VALIDATION_LAYER = "VK_LAYER_KHRONOS_validation";
 static const char *NO_DRIVER_HINT =
     "no Vulkan device found: install your GPU's Vulkan driver, or the CPU driver lavapipe "
     "with 'apt-get install mesa-vulkan-drivers'";
-
-void hb_die(int code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("hatebm: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    exit(code);
-}
 
 static const char *result_name(VkResult r) {
     switch (r) {

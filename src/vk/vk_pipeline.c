@@ -4,25 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vk/hb_shaders.h"
 #include "vk/vk_internal.h"
 
 #define PUSH_CONSTANT_BYTES 128 /* the minimum every device guarantees */
-
-static void mkdir_p(const char *path) {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(tmp, 0755);
-        *p = '/';
-    }
-    mkdir(tmp, 0755);
-}
 
 static void cache_path(hb_ctx *ctx, char *out, size_t size) {
     const char *dir = getenv("HATEBM_CACHE_DIR");
@@ -34,7 +21,7 @@ static void cache_path(hb_ctx *ctx, char *out, size_t size) {
         else snprintf(buf, sizeof buf, "/tmp/hatebm-cache");
         dir = buf;
     }
-    mkdir_p(dir);
+    hb_mkdir_p(dir); /* a failure shows as a warning when the cache is saved */
     snprintf(out, size, "%s/pipelines-%04x-%04x.bin", dir, ctx->props.vendorID,
              ctx->props.deviceID);
 }
