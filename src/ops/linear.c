@@ -14,8 +14,9 @@ static void gemm(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, uint32
                  uint32_t a_sk, hb_tensor b, uint32_t b_sk, uint32_t b_sn, hb_tensor bias,
                  hb_tensor rowsum, uint32_t M, uint32_t N, uint32_t K, int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    /* lavapipe silently ends an invocation after 65535 loop iterations (the k loop here) */
-    if (K > 32768) hb_die(1, "%s: reduction over %u elements (at most 32768)", name, K);
+    /* the k loop must stay within lavapipe's loop guard (HB_LOOP_BUDGET) */
+    if (K > HB_LOOP_BUDGET)
+        hb_die(1, "%s: reduction over %u elements (at most %u)", name, K, HB_LOOP_BUDGET);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
     hb_pipeline *pl = hb_pipeline_get(ctx, "linear", "rrrrww", &local, 1);
     uint32_t nblocks = (N + 7) / 8;
