@@ -1,7 +1,8 @@
 # Writes OUT: a C file holding every SPIR-V module in SPVS as a uint32 array, plus a
-# name -> bytes table, so the binaries carry their shaders and run from any directory.
+# name -> bytes table TABLE_table of TABLE_count entries (src/vk/hb_shaders.h), so the binaries
+# carry their shaders and run from any directory.
 set(body "#include \"vk/hb_shaders.h\"\n")
-set(table "const hb_spirv hb_spirv_table[] = {\n")
+set(table "const hb_spirv ${TABLE}_table[] = {\n")
 set(count 0)
 foreach(spv ${SPVS})
   get_filename_component(name ${spv} NAME_WE)
@@ -14,6 +15,6 @@ foreach(spv ${SPVS})
   string(APPEND table "  {\"${name}\", spv_${name}, ${nbytes}},\n")
   math(EXPR count "${count} + 1")
 endforeach()
-string(APPEND table "};\nconst int hb_spirv_count = ${count};\n")
+string(APPEND table "};\nconst int ${TABLE}_count = ${count};\n")
 file(WRITE ${OUT}.tmp "${body}${table}")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

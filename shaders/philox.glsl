@@ -1,4 +1,4 @@
-// Counter-based normal RNG shared by randn.comp and langevin.comp; the C twin is
+// Counter-based normal RNG shared by rng.comp and langevin.comp; the C twin is
 // src/ref/ref_rng.c (ref_philox4x32, ref_randn), which must stay bit-identical.
 //
 // Philox4x32-10 (Salmon et al. 2011, Random123): key = seed (lo, hi); counter =

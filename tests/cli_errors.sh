@@ -1,21 +1,7 @@
 #!/bin/sh
 # Bad input to the command line gets exactly one line on stderr and exit code 2.
+. "$(dirname "$0")/lib.sh"
 hatebm="$1"
-fails=0 checks=0
-expect() { # expect "what" "pattern" command...
-    what="$1" pattern="$2"
-    shift 2
-    checks=$((checks + 1))
-    err=$("$@" 2>&1 >/dev/null)
-    rc=$?
-    lines=$(printf '%s\n' "$err" | grep -c .)
-    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -q -- "$pattern"; then
-        echo "ok: $what"
-    else
-        echo "FAIL: $what (exit $rc, $lines line(s)): $err"
-        fails=$((fails + 1))
-    fi
-}
 expect "unknown device name" "no Vulkan device matches 'no-such-gpu'" "$hatebm" --device no-such-gpu devices
 expect "device index out of range" "no Vulkan device matches '99'" "$hatebm" --device 99 selfcheck
 expect "HATEBM_DEVICE is honoured" "no Vulkan device matches 'nope'" env HATEBM_DEVICE=nope "$hatebm" selfcheck
@@ -34,5 +20,4 @@ expect "bench langevin: unknown config" "unknown --config 'mnist'" "$hatebm" ben
 expect "bench langevin: negative width" "--ngf 1 to 8192" "$hatebm" bench langevin --ngf -3
 expect "bench langevin: no rounds" "--repeat 1 to 20" "$hatebm" bench langevin --repeat 0
 expect "bench with an unknown device" "no Vulkan device matches 'nope'" "$hatebm" --device nope bench ops
-echo "$(( checks - fails )) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -2,18 +2,9 @@
 # hatebm sample, fid and ood end to end on a tiny run and small image sets: outputs and their
 # shapes, refusal to overwrite samples, FID ~0 for a set against itself and growing with noise,
 # AUROC printed per OOD set, one-line errors (exit 2) for mismatched image sizes.
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3"
 py=/usr/bin/python3
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-expect() { # expect WHAT PATTERN ARGS...: exit code 2 and one line matching PATTERN
-  what="$1" pattern="$2"; shift 2
-  "$hatebm" "$@" >out.log 2>err.log; rc=$?
-  if [ $rc -eq 2 ] && [ "$(grep -c . err.log)" -eq 1 ] && grep -q "$pattern" err.log; then ok "$what"
-  else bad "$what (exit $rc): $(cat err.log)"; fi
-}
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 
 "$hatebm" train "$configs/tiny.ini" --run-dir run >train.log 2>&1
@@ -32,7 +23,7 @@ assert list(st) == [0, 3]
 # the last snapshot is the final X (to uint8 rounding)
 assert np.abs(np.clip((t[1].transpose(0, 2, 3, 1) + 1) * 127.5, 0, 255) - x).max() <= 0.5 + 1e-3
 \""
-expect "sample refuses to overwrite samples" "already holds samples" sample run --out s --n 2
+expect "sample refuses to overwrite samples" "already holds samples" "$hatebm" sample run --out s --n 2
 "$hatebm" sample run --out s0 --n 4 --steps 0 >s0.log 2>&1
 check "with --steps 0, X is G(Z) (Y starts at 0)" \
   "$py -c \"import numpy as np; assert (np.load('s0/x.npy') == np.load('s0/gz.npy')).all()\""
@@ -42,9 +33,9 @@ check "with --steps 0, X is G(Z) (Y starts at 0)" \
   "$hatebm" sample joint --out j --n 4 --steps 3 >j.log 2>&1
 check "a joint run samples with Z moving: G(Z) after 3 steps differs from G(Z_0)" \
   "grep -q 'joint (Y and Z)' j.log && $py -c \"import numpy as np; assert (np.load('j0/gz.npy') != np.load('j/gz.npy')).any()\""
-expect "sample of an autoencoder run is refused" "no energy" sample \
+expect "sample of an autoencoder run is refused" "no energy" "$hatebm" sample \
   "$(mkdir -p ae && "$hatebm" train "$configs/tiny.ini" --run-dir ae mode=ae generator_kind=decoder >/dev/null 2>&1; echo ae)" --out sa
-expect "sample --weights must be ema or current" "ema or current" sample run --out sw --weights best
+expect "sample --weights must be ema or current" "ema or current" "$hatebm" sample run --out sw --weights best
 
 # image sets for fid and ood: Fashion-MNIST test images, noisy copies, and 64x64 images
 $py -c "
@@ -65,16 +56,15 @@ check "FID grows with added noise" "[ -n '$f15' ] && [ -n '$f60' ] && $py -c 'as
 "$hatebm" fid a.npy fashion-mnist:test --max 300 >fidspec.log 2>&1
 check "fid reads data set specs and names the metric plainly" \
   "grep -q '^FID, FMNIST-classifier features: .*fashion-mnist:test: 300 images' fidspec.log"
-expect "fid refuses 64x64 images" "64x64" fid a.npy big.npy
-expect "fid without its classifier" "fashion_mnist_classifier.ini" fid a.npy a.npy --classifier none.safetensors
-expect "fid of one set" "usage" fid a.npy
+expect "fid refuses 64x64 images" "64x64" "$hatebm" fid a.npy big.npy
+expect "fid without its classifier" "fashion_mnist_classifier.ini" "$hatebm" fid a.npy a.npy --classifier none.safetensors
+expect "fid of one set" "usage" "$hatebm" fid a.npy
 
 "$hatebm" ood run --in a.npy --ood mnist,noise,flip --max 100 >ood.log 2>ood.err
 check "ood prints an AUROC in [0, 1] for mnist, noise and flip" \
   "[ \$(grep -cE '^(mnist|noise|flip) +100 +[-0-9.e]+ +(0\.[0-9]+|1\.0000)$' ood.log) -eq 3 ]"
-expect "ood refuses an OOD set of another image size" "64x64" ood run --in a.npy --ood big.npy
-expect "ood refuses in-distribution images of another size" "64x64" ood run --in big.npy
-expect "ood of a directory that is not a run" "no checkpoint" ood "$work" --max 10
+expect "ood refuses an OOD set of another image size" "64x64" "$hatebm" ood run --in a.npy --ood big.npy
+expect "ood refuses in-distribution images of another size" "64x64" "$hatebm" ood run --in big.npy
+expect "ood of a directory that is not a run" "no checkpoint" "$hatebm" ood "$work" --max 10
 check "no validation messages" "! grep -l 'hatebm: validation' *.log *.err"
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

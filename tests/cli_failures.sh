@@ -4,18 +4,10 @@
 # config too large for the device, a full disk and a read-only run directory while a run saves
 # (the previous checkpoint survives), a run directory in use by another trainer.
 # Usage: cli_failures.sh HATEBM CONFIGS_DIR WORK_DIR
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3"
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 tiny="$configs/tiny.ini"
-expect() { # expect WHAT CODE PATTERN ARGS...: exit code CODE and one line on stderr matching PATTERN
-    what="$1" code="$2" pattern="$3"; shift 3
-    "$@" >out.log 2>err.log; rc=$?
-    if [ $rc -eq "$code" ] && [ "$(grep -c . err.log)" -eq 1 ] && grep -q -- "$pattern" err.log; then ok "$what"
-    else bad "$what (exit $rc): $(cat err.log)"; fi
-}
 # safetensors surgery: poke.py FILE TENSOR VALUE sets the tensor's first float
 cat >poke.py <<'PY'
 import json, struct, sys
@@ -37,50 +29,49 @@ PY
 }
 
 # ---- bad input: one line, exit 2 ----
-expect "unknown device" 2 "no Vulkan device matches 'no-such-gpu'" "$hatebm" --device no-such-gpu train "$tiny" --run-dir d
+expect_exit "unknown device" 2 "no Vulkan device matches 'no-such-gpu'" "$hatebm" --device no-such-gpu train "$tiny" --run-dir d
 mkdir rgbdir
-expect "wrong channel count (grey data, RGB model)" 2 "1 channel but the model wants 3" "$hatebm" train "$tiny" --run-dir d channels=3
-expect "missing image folder" 2 "no-such-folder" "$hatebm" train "$tiny" --run-dir d dataset=folder:no-such-folder
-expect "empty image folder" 2 "no image files" "$hatebm" train "$tiny" --run-dir d dataset=folder:rgbdir
+expect_exit "wrong channel count (grey data, RGB model)" 2 "1 channel but the model wants 3" "$hatebm" train "$tiny" --run-dir d channels=3
+expect_exit "missing image folder" 2 "no-such-folder" "$hatebm" train "$tiny" --run-dir d dataset=folder:no-such-folder
+expect_exit "empty image folder" 2 "no image files" "$hatebm" train "$tiny" --run-dir d dataset=folder:rgbdir
 printf 'not an image' >rgbdir/a.png
-expect "a non-image in an image folder" 2 "not an image" "$hatebm" train "$tiny" --run-dir d dataset=folder:rgbdir
+expect_exit "a non-image in an image folder" 2 "not an image" "$hatebm" train "$tiny" --run-dir d dataset=folder:rgbdir
 npy nan.npy nan
-expect "NaN in the data (npy float32)" 2 "nan.npy" "$hatebm" train "$tiny" --run-dir d dataset=npy:nan.npy
+expect_exit "NaN in the data (npy float32)" 2 "nan.npy" "$hatebm" train "$tiny" --run-dir d dataset=npy:nan.npy
 npy inf.npy inf
-expect "Inf in the data (npy float32)" 2 "inf.npy" "$hatebm" train "$tiny" --run-dir d dataset=npy:inf.npy
-expect "a config too large for the device" 2 "GiB of device memory but" "$hatebm" train "$tiny" --run-dir big batch_size=4096 ngf_hat=4096 ngf_gen=4096 persistent_size=1000000
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+expect_exit "Inf in the data (npy float32)" 2 "inf.npy" "$hatebm" train "$tiny" --run-dir d dataset=npy:inf.npy
+expect_exit "a config too large for the device" 2 "GiB of device memory but" "$hatebm" train "$tiny" --run-dir big batch_size=4096 ngf_hat=4096 ngf_gen=4096 persistent_size=1000000
 check "... refused before anything was trained (no checkpoint)" "[ ! -f big/checkpoint.safetensors ]"
 
 "$hatebm" train "$tiny" --run-dir r num_training_steps=2 checkpoint_every=1 >r.log 2>&1
 check "a 2-step run for the checkpoint cases" "[ $? -eq 0 ] && [ -f r/checkpoint.safetensors ]"
 cp r/checkpoint.safetensors good.safetensors
 head -c 1000 good.safetensors >r/checkpoint.safetensors
-expect "truncated checkpoint" 2 "or is damaged" "$hatebm" train --resume r num_training_steps=3
+expect_exit "truncated checkpoint" 2 "or is damaged" "$hatebm" train --resume r num_training_steps=3
 printf 'garbage garbage garbage' >r/checkpoint.safetensors
-expect "a checkpoint that is not safetensors" 2 "or is damaged" "$hatebm" train --resume r num_training_steps=3
+expect_exit "a checkpoint that is not safetensors" 2 "or is damaged" "$hatebm" train --resume r num_training_steps=3
 cp good.safetensors r/checkpoint.safetensors
-expect "a checkpoint of another mode" 2 "a checkpoint of mode synth, but the config says mode ae" "$hatebm" train --resume r num_training_steps=3 mode=ae
-expect "a checkpoint of another network width" 2 "expected shape" "$hatebm" train --resume r num_training_steps=3 ngf_hat=16
+expect_exit "a checkpoint of another mode" 2 "a checkpoint of mode synth, but the config says mode ae" "$hatebm" train --resume r num_training_steps=3 mode=ae
+expect_exit "a checkpoint of another network width" 2 "expected shape" "$hatebm" train --resume r num_training_steps=3 ngf_hat=16
 printf 'gen' >gen.safetensors
 check "a refused resume leaves config.ini as it was" "grep -q '^mode = synth' r/config.ini && grep -q '^ngf_hat = 8' r/config.ini"
-expect "a joint run with a damaged generator file" 2 "gen.safetensors" "$hatebm" train "$tiny" --run-dir j mode=joint generator=gen.safetensors
+expect_exit "a joint run with a damaged generator file" 2 "gen.safetensors" "$hatebm" train "$tiny" --run-dir j mode=joint generator=gen.safetensors
 (exec 9>r/.lock && flock 9 && exec sleep 30) & # the sleep holds the lock until killed
 locker=$!
 sleep 0.3
-expect "a run directory in use by another trainer" 2 "another hatebm train is using r" "$hatebm" train --resume r num_training_steps=3
+expect_exit "a run directory in use by another trainer" 2 "another hatebm train is using r" "$hatebm" train --resume r num_training_steps=3
 kill $locker; wait $locker 2>/dev/null
 
 # ---- NaN / Inf in a checkpoint: exit 3 naming the step and the tensor, file untouched ----
 for t in hat.b.0.c1.weight ema.gen.out.weight opt.hat.v bank.x; do
     cp good.safetensors r/checkpoint.safetensors
     python3 poke.py r/checkpoint.safetensors "$t" nan && cp r/checkpoint.safetensors poked.safetensors
-    expect "NaN in checkpoint tensor $t stops at step 2 naming it" 3 "step 2: $t.* is not finite" "$hatebm" train --resume r num_training_steps=4
+    expect_exit "NaN in checkpoint tensor $t stops at step 2 naming it" 3 "step 2: $t.* is not finite" "$hatebm" train --resume r num_training_steps=4
     check "... and leaves the checkpoint untouched" "cmp -s poked.safetensors r/checkpoint.safetensors"
 done
 cp good.safetensors r/checkpoint.safetensors
 python3 poke.py r/checkpoint.safetensors hat.lin.weight inf
-expect "Inf in a weight stops too" 3 "step 2: hat.lin.weight" "$hatebm" train --resume r num_training_steps=4
+expect_exit "Inf in a weight stops too" 3 "step 2: hat.lin.weight" "$hatebm" train --resume r num_training_steps=4
 
 # ---- a full disk and a read-only run directory while saving ----
 # a private mount namespace: a 900 KiB tmpfs holds one tiny checkpoint set but not a second
@@ -111,5 +102,4 @@ else
     check "... the checkpoint is untouched" "cmp -s good.safetensors r/checkpoint.safetensors"
 fi
 check "no validation messages from any run" "! grep -h 'validation:' *.log"
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

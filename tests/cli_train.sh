@@ -1,11 +1,8 @@
 #!/bin/sh
 # hatebm train end to end on configs/tiny.ini: outputs, refusal to overwrite a run, resume
 # equal to an uninterrupted run (checkpoints byte for byte), reproducibility, bad input.
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3"
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 tiny="$configs/tiny.ini"
 
@@ -27,19 +24,12 @@ check "two runs with one seed give the same checkpoint, byte for byte" "cmp -s a
 check "stop at 2, resume to 4: the same checkpoint as 4 uninterrupted steps" "cmp -s a/checkpoint.safetensors c/checkpoint.safetensors"
 check "the resumed metrics continue the run (4 lines)" "[ \$(grep -c '\"step\"' c/metrics.jsonl) -eq 4 ]"
 
-expect() { # expect WHAT PATTERN ARGS...: exit code 2 and one line matching PATTERN
-  what="$1" pattern="$2"; shift 2
-  "$hatebm" "$@" >out.log 2>err.log; rc=$?
-  if [ $rc -eq 2 ] && [ "$(grep -c . err.log)" -eq 1 ] && grep -q "$pattern" err.log; then ok "$what"
-  else bad "$what (exit $rc): $(cat err.log)"; fi
-}
-expect "unknown key" "mcmc_stepz=3': unknown key" train "$tiny" --run-dir d mcmc_stepz=3
-expect "wrong type" "batch_size" train "$tiny" --run-dir d batch_size=abc
-expect "out of range" "mcmc_temp" train "$tiny" --run-dir d mcmc_temp=-1
-expect "missing data file" "no-such-file" train "$tiny" --run-dir d dataset=idx:no-such-file.gz
-expect "images of the wrong size" "28x28" train "$tiny" --run-dir d image_size=64 ngf_hat=16 ngf_gen=16
-expect "joint run without its generator" "generator" train "$tiny" --run-dir d mode=joint generator=none.safetensors
-expect "resume of a directory that is not a run" "not a run directory" train --resume nowhere
-expect "missing config file" "nope.ini" train nope.ini
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+expect "unknown key" "mcmc_stepz=3': unknown key" "$hatebm" train "$tiny" --run-dir d mcmc_stepz=3
+expect "wrong type" "batch_size" "$hatebm" train "$tiny" --run-dir d batch_size=abc
+expect "out of range" "mcmc_temp" "$hatebm" train "$tiny" --run-dir d mcmc_temp=-1
+expect "missing data file" "no-such-file" "$hatebm" train "$tiny" --run-dir d dataset=idx:no-such-file.gz
+expect "images of the wrong size" "28x28" "$hatebm" train "$tiny" --run-dir d image_size=64 ngf_hat=16 ngf_gen=16
+expect "joint run without its generator" "generator" "$hatebm" train "$tiny" --run-dir d mode=joint generator=none.safetensors
+expect "resume of a directory that is not a run" "not a run directory" "$hatebm" train --resume nowhere
+expect "missing config file" "nope.ini" "$hatebm" train nope.ini
+finish

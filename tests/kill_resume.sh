@@ -5,13 +5,11 @@
 # metrics.jsonl line for line (it_per_s aside). After every kill the run directory must still
 # hold its checkpoint once it had one, and every resume must load it (a resume that fails
 # fails the test). Usage: kill_resume.sh HATEBM CONFIGS_DIR WORK_DIR [SEED]
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3" seed="${4:-$(date +%s)}"
 # enough steps that 20 kills (about 10 steps apart at 21 it/s) land before the run ends, with
 # room for faster machines: 100 ran out after 11 kills once the kernels got faster
 steps=500 kills=20
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 set -- "$configs/tiny.ini" num_training_steps=$steps checkpoint_every=1 log_every=1 plot_every=10
 echo "seed $seed"
@@ -53,7 +51,6 @@ done
     bad "the run finished after $k kills, before all $kills (raise steps)"
 start "$@"
 wait "$pid"
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 check "the last resume runs to the end" "[ $? -eq 0 ]"
 check "resumes said where they continued" "grep -q 'resuming run at step' run.log"
 check "checkpoint equals the uninterrupted run's, byte for byte" "cmp ref/checkpoint.safetensors run/checkpoint.safetensors"
@@ -67,5 +64,4 @@ for f in ref/samples/*.png; do cmp -s "$f" "run/samples/${f##*/}" || same_grids=
 check "sample grids equal the uninterrupted run's" "[ $same_grids -eq 1 ] && [ \$(ls run/samples | wc -l) -eq \$(ls ref/samples | wc -l) ]"
 check "no validation messages from any run" "! grep -h 'validation:' ref.log run.log"
 check "no temporary files are left" "! ls run/*.tmp-* run/samples/*.tmp-* >/dev/null 2>&1"
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -3,8 +3,8 @@
 # networks and settings, on synthetic data of the right shape (batch, chain length and bank
 # shrunk so that it fits a CPU; everything else as configured). The joint runs take the
 # generator / decoder that the synth / ae runs just wrote.
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3"
-fails=0 passes=0
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 # uint8 NHWC .npy files: 4 images of 32, 64 and 128 pixels, 3 channels
 for s in 32 64 128; do
@@ -23,9 +23,9 @@ run() { # run NAME CONFIG SIZE [overrides...]
   if "$hatebm" train "$configs/$config.ini" --run-dir "$name" dataset=npy:data$size.npy \
        num_training_steps=1 batch_size=2 mcmc_steps=1 persistent_size=2 "$@" >"$name.log" 2>&1 &&
      [ -f "$name/checkpoint.safetensors" ]; then
-    echo "ok: $config runs one iteration ($(( $(date +%s) - start )) s)"; passes=$((passes + 1))
+    ok "$config runs one iteration ($(( $(date +%s) - start )) s)"
   else
-    echo "FAIL: $config: $(tail -n 3 "$name.log")"; fails=$((fails + 1))
+    bad "$config: $(tail -n 3 "$name.log")"
   fi
 }
 run cifar10_synth cifar10_synth 32
@@ -36,5 +36,4 @@ run celeba_synth celeba_synth 64
 run celeba_refine celeba_refine 64 generator=celeba_synth/gen.safetensors gen_factor=2.0
 run imagenet_synth imagenet_synth 128
 run imagenet_large_synth imagenet_large_synth 128
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

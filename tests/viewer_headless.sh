@@ -3,11 +3,8 @@
 # the residual row mid-gray at step 0 where Y_0 = 0), step 0 against step K for conditional and
 # joint chains, the trajectory a training run publishes and --attach rendering it, and one-line
 # errors with exit code 2 (among them: no display and no --headless).
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" view="$2" png="$3" configs="$4" work="$5"
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 tiny="$configs/tiny.ini"
 
@@ -54,12 +51,6 @@ check "--attach --headless renders the published trajectory (exit 0)" "[ $rc -eq
 check "--attach shows the trajectory's 4 chains at their last step (Y not gray)" \
   "echo '$layout' | grep -q '4 chains x 3 rows' && ! '$png' gray attach.png '$layout' 2 2>/dev/null"
 
-expect() { # expect WHAT PATTERN COMMAND...: exit code 2 and one line matching PATTERN
-  what="$1" pattern="$2"; shift 2
-  "$@" >out.log 2>err.log; rc=$?
-  if [ $rc -eq 2 ] && [ "$(grep -c . err.log)" -eq 1 ] && grep -q "$pattern" err.log; then ok "$what"
-  else bad "$what (exit $rc): $(cat err.log)"; fi
-}
 mkdir -p fresh && cp synth/config.ini fresh/
 expect "no display and no --headless" "no display" env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER "$view" synth
 expect "no such run" "no such run" "$view" nowhere --headless --out x.png
@@ -69,5 +60,4 @@ expect "--headless without --out" "needs --out" "$view" synth --headless
 expect "unknown script key" "unknown key 'x'" "$view" synth --script n,x
 expect "bad --size" "size" "$view" synth --headless --out x.png --size 10x10
 expect "unknown option" "unknown option" "$view" synth --frobnicate
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -2,11 +2,8 @@
 # hatebm-view in a real window on Xvfb: it starts, renders, takes scripted keys (pushed as SDL
 # key events), saves screenshots read back from the window, and exits cleanly; what the window
 # shows is, pixel for pixel, what --headless writes.
+. "$(dirname "$0")/lib.sh"
 hatebm="$1" view="$2" png="$3" configs="$4" work="$5"
-fails=0 passes=0
-ok() { echo "ok: $1"; passes=$((passes + 1)); }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 command -v xvfb-run >/dev/null || { echo "FAIL: xvfb-run not found: apt-get install xvfb xauth"; exit 1; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 # a window of its own on a fresh X server (-a: a free display number)
@@ -44,5 +41,4 @@ mkdir c && xview --attach run --script p,s,n,s,q --screenshot-dir c >c.log 2>&1
 check "--attach in a window: plays the trajectory, pauses, steps, saves, quits (exit 0)" \
   "[ $? -eq 0 ] && [ -f c/hatebm-view-002.png ] && grep -q 'training step 4' c.log"
 check "the attached view is not blank" "'$png' colors c/hatebm-view-001.png 200"
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "data/dataset.h"
 #include "io/files.h"
+#include "io/npy.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -712,126 +713,15 @@ done:
 
 /* ---- .npy ---- */
 
-/* Finds the value after key 'name' (or "name") in the header dict; NULL when absent. */
-static const char *npy_key(const char *h, const char *name) {
-    char k1[32], k2[32];
-    snprintf(k1, sizeof k1, "'%s'", name);
-    snprintf(k2, sizeof k2, "\"%s\"", name);
-    const char *p = strstr(h, k1);
-    if (!p) p = strstr(h, k2);
-    if (!p) return NULL;
-    p += strlen(k1);
-    while (*p == ' ') p++;
-    if (*p != ':') return NULL;
-    p++;
-    while (*p == ' ') p++;
-    return p;
-}
-
 static int load_npy(const char *path, int size, int channels, hb_dataset *out, char *err,
                     size_t errlen) {
     blob f;
     if (read_file(path, &f, err, errlen)) return -1;
     int rc = -1;
-    char *hdr = NULL;
-    const unsigned char *b = f.b;
-    if (f.n < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
-        hb_errorf(err, errlen, "%s: %s", path,
-             f.n < 10 && (f.n < 6 || memcmp(b, "\x93NUMPY", 6) == 0)
-                 ? "truncated: shorter than a .npy header"
-                 : "wrong magic: not a .npy file (expected \\x93NUMPY; save with numpy.save)");
-        goto done;
-    }
-    int major = b[6];
-    size_t hlen, hoff;
-    if (major == 1) {
-        hlen = (size_t)b[8] | (size_t)b[9] << 8;
-        hoff = 10;
-    } else if (major == 2 || major == 3) {
-        if (f.n < 12) {
-            hb_errorf(err, errlen, "%s: truncated: shorter than a .npy header", path);
-            goto done;
-        }
-        hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-        hoff = 12;
-    } else {
-        hb_errorf(err, errlen, "%s: .npy format version %d.%d is not supported (1.0, 2.0, 3.0 are)",
-             path, major, b[7]);
-        goto done;
-    }
-    if (hlen > f.n - hoff || hlen > (1u << 20)) {
-        hb_errorf(err, errlen, "%s: truncated: the .npy header claims %zu bytes, the file has %zu",
-             path, hlen, f.n - hoff);
-        goto done;
-    }
-    if (!(hdr = malloc(hlen + 1))) goto done;
-    memcpy(hdr, b + hoff, hlen);
-    hdr[hlen] = 0;
-    if (strlen(hdr) != hlen) {
-        hb_errorf(err, errlen, "%s: the .npy header contains a NUL byte: corrupt", path);
-        goto done;
-    }
-    const char *descr = npy_key(hdr, "descr"), *fo = npy_key(hdr, "fortran_order"),
-               *shp = npy_key(hdr, "shape");
-    if (!descr || !fo || !shp || (*descr != '\'' && *descr != '"') || *shp != '(') {
-        hb_errorf(err, errlen, "%s: the .npy header lacks 'descr', 'fortran_order' or 'shape': %.80s",
-             path, hdr);
-        goto done;
-    }
-    char dt[16] = "";
-    {
-        const char *q = strchr(descr + 1, *descr);
-        size_t l = q ? (size_t)(q - descr - 1) : 0;
-        if (!q || l >= sizeof dt) {
-            hb_errorf(err, errlen, "%s: cannot read 'descr' in the .npy header: %.40s", path, descr);
-            goto done;
-        }
-        memcpy(dt, descr + 1, l);
-        dt[l] = 0;
-    }
-    int f32;
-    if (!strcmp(dt, "|u1") || !strcmp(dt, "<u1") || !strcmp(dt, "u1") || !strcmp(dt, ">u1"))
-        f32 = 0;
-    else if (!strcmp(dt, "<f4"))
-        f32 = 1;
-    else {
-        hb_errorf(err, errlen,
-             "%s: unsupported dtype '%s'; save uint8 (0..255) or float32 already in [-1, 1], "
-             "e.g. numpy.save(path, x.astype(numpy.uint8))",
-             path, dt);
-        goto done;
-    }
-    if (!strncmp(fo, "True", 4)) {
-        hb_errorf(err, errlen,
-             "%s: fortran_order is True; save a C-order array: numpy.save(path, "
-             "numpy.ascontiguousarray(x))",
-             path);
-        goto done;
-    }
-    if (strncmp(fo, "False", 5)) {
-        hb_errorf(err, errlen, "%s: cannot read 'fortran_order' in the .npy header", path);
-        goto done;
-    }
-    uint64_t dims[8];
-    int nd = 0;
-    const char *p = shp + 1;
-    for (;;) {
-        while (*p == ' ' || *p == ',') p++;
-        if (*p == ')') break;
-        if (*p < '0' || *p > '9' || nd == 8) {
-            hb_errorf(err, errlen, "%s: cannot read 'shape' in the .npy header: %.40s", path, shp);
-            goto done;
-        }
-        uint64_t v = 0;
-        while (*p >= '0' && *p <= '9') {
-            v = v * 10 + (uint64_t)(*p++ - '0');
-            if (v > ((uint64_t)1 << 40)) {
-                hb_errorf(err, errlen, "%s: shape dimension too large: %.40s", path, shp);
-                goto done;
-            }
-        }
-        dims[nd++] = v;
-    }
+    hb_npy a;
+    if (hb_npy_parse(path, f.b, f.n, &a, err, errlen)) goto done;
+    const uint64_t *dims = a.shape;
+    int nd = a.ndim, f32 = a.f32;
     uint64_t n, c, h, w;
     int nhwc = 0;
     if (nd == 3) {
@@ -862,7 +752,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
              path, (unsigned long long)n, (unsigned long long)h, (unsigned long long)w);
         goto done;
     }
-    uint64_t need = count * (f32 ? 4 : 1), have = f.n - hoff - hlen;
+    uint64_t need = count * (f32 ? 4 : 1), have = a.data_bytes;
     if (have != need) {
         hb_errorf(err, errlen,
              "%s: %s: shape and dtype need %llu bytes of data, the file has %llu%s", path,
@@ -873,7 +763,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
     int pad;
     if (check_geometry(path, (int)c, h, w, size, channels, &pad, err, errlen)) goto done;
     if (alloc_out(path, n, (int)c, size, 0, out, err, errlen)) goto done;
-    const unsigned char *data = b + hoff + hlen;
+    const unsigned char *data = a.data;
     if (!f32) {
         put_u8(out, 0, data, n, (int)c, (int)h, (int)w, nhwc, pad);
     } else {
@@ -901,7 +791,6 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
     }
     rc = 0;
 done:
-    free(hdr);
     free(f.b);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* .npy writer. */
+/* .npy writer and header parser. */
 #include "io/npy.h"
 
 #include <math.h>
@@ -64,4 +64,129 @@ int hb_npy_write_f32(const char *path, const float *x, int ndim, const int64_t *
     for (int i = 0; i < ndim; i++) count *= (size_t)shape[i];
     npy_body b = {"<f4", ndim, shape, x, count * sizeof *x};
     return hb_atomic_write(path, write_npy, &b, err, errlen);
+}
+
+/* ---- reading ---- */
+
+/* Finds the value after key 'name' (or "name") in the header dict; NULL when absent. */
+static const char *npy_key(const char *h, const char *name) {
+    char k1[32], k2[32];
+    snprintf(k1, sizeof k1, "'%s'", name);
+    snprintf(k2, sizeof k2, "\"%s\"", name);
+    const char *p = strstr(h, k1);
+    if (!p) p = strstr(h, k2);
+    if (!p) return NULL;
+    p += strlen(k1);
+    while (*p == ' ') p++;
+    if (*p != ':') return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+int hb_npy_parse(const char *path, const unsigned char *b, size_t n, hb_npy *out, char *err,
+                 size_t errlen) {
+    int rc = -1;
+    char *hdr = NULL;
+    if (n < 10 || memcmp(b, "\x93NUMPY", 6) != 0) {
+        hb_errorf(err, errlen, "%s: %s", path,
+             n < 10 && (n < 6 || memcmp(b, "\x93NUMPY", 6) == 0)
+                 ? "truncated: shorter than a .npy header"
+                 : "wrong magic: not a .npy file (expected \\x93NUMPY; save with numpy.save)");
+        goto done;
+    }
+    int major = b[6];
+    size_t hlen, hoff;
+    if (major == 1) {
+        hlen = (size_t)b[8] | (size_t)b[9] << 8;
+        hoff = 10;
+    } else if (major == 2 || major == 3) {
+        if (n < 12) {
+            hb_errorf(err, errlen, "%s: truncated: shorter than a .npy header", path);
+            goto done;
+        }
+        hlen = (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+        hoff = 12;
+    } else {
+        hb_errorf(err, errlen, "%s: .npy format version %d.%d is not supported (1.0, 2.0, 3.0 are)",
+             path, major, b[7]);
+        goto done;
+    }
+    if (hlen > n - hoff || hlen > (1u << 20)) {
+        hb_errorf(err, errlen, "%s: truncated: the .npy header claims %zu bytes, the file has %zu",
+             path, hlen, n - hoff);
+        goto done;
+    }
+    if (!(hdr = malloc(hlen + 1))) goto done;
+    memcpy(hdr, b + hoff, hlen);
+    hdr[hlen] = 0;
+    if (strlen(hdr) != hlen) {
+        hb_errorf(err, errlen, "%s: the .npy header contains a NUL byte: corrupt", path);
+        goto done;
+    }
+    const char *descr = npy_key(hdr, "descr"), *fo = npy_key(hdr, "fortran_order"),
+               *shp = npy_key(hdr, "shape");
+    if (!descr || !fo || !shp || (*descr != '\'' && *descr != '"') || *shp != '(') {
+        hb_errorf(err, errlen, "%s: the .npy header lacks 'descr', 'fortran_order' or 'shape': %.80s",
+             path, hdr);
+        goto done;
+    }
+    char dt[16] = "";
+    {
+        const char *q = strchr(descr + 1, *descr);
+        size_t l = q ? (size_t)(q - descr - 1) : 0;
+        if (!q || l >= sizeof dt) {
+            hb_errorf(err, errlen, "%s: cannot read 'descr' in the .npy header: %.40s", path, descr);
+            goto done;
+        }
+        memcpy(dt, descr + 1, l);
+        dt[l] = 0;
+    }
+    if (!strcmp(dt, "|u1") || !strcmp(dt, "<u1") || !strcmp(dt, "u1") || !strcmp(dt, ">u1"))
+        out->f32 = 0;
+    else if (!strcmp(dt, "<f4"))
+        out->f32 = 1;
+    else {
+        hb_errorf(err, errlen,
+             "%s: unsupported dtype '%s'; save uint8 (0..255) or float32 already in [-1, 1], "
+             "e.g. numpy.save(path, x.astype(numpy.uint8))",
+             path, dt);
+        goto done;
+    }
+    if (!strncmp(fo, "True", 4)) {
+        hb_errorf(err, errlen,
+             "%s: fortran_order is True; save a C-order array: numpy.save(path, "
+             "numpy.ascontiguousarray(x))",
+             path);
+        goto done;
+    }
+    if (strncmp(fo, "False", 5)) {
+        hb_errorf(err, errlen, "%s: cannot read 'fortran_order' in the .npy header", path);
+        goto done;
+    }
+    out->ndim = 0;
+    const char *p = shp + 1;
+    for (;;) {
+        while (*p == ' ' || *p == ',') p++;
+        if (*p == ')') break;
+        if (*p < '0' || *p > '9' || out->ndim == 8) {
+            hb_errorf(err, errlen, "%s: cannot read 'shape' in the .npy header: %.40s", path, shp);
+            goto done;
+        }
+        uint64_t v = 0;
+        while (*p >= '0' && *p <= '9') {
+            v = v * 10 + (uint64_t)(*p++ - '0');
+            if (v > ((uint64_t)1 << 40)) {
+                hb_errorf(err, errlen, "%s: shape dimension too large: %.40s", path, shp);
+                goto done;
+            }
+        }
+        out->shape[out->ndim++] = v;
+    }
+    out->data = b + hoff + hlen;
+    out->data_bytes = n - hoff - hlen;
+    rc = 0;
+done:
+    free(hdr);
+    return rc;
 }

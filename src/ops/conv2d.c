@@ -7,11 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
- * against infinite loops; loops the compiler unrolls do not count). Every kernel here keeps
- * its runtime-bounded loops below this. */
-#define LOOP_BUDGET 32768u
-
 typedef struct {
     uint32_t total, xblocks, N, cin, cout, H, W;
     uint32_t in_off, w_off, b_off, old_off, out_off, s_o, s_i;
@@ -607,8 +602,8 @@ void hb_conv2d_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_t
         hb_require(op, "shortcut weight", d->shortcut_w, (uint64_t)cout * stem->cin);
         hb_require(op, "shortcut bias", d->shortcut_b, (uint64_t)cout);
     }
-    if ((uint32_t)cin > LOOP_BUDGET)
-        hb_die(1, "%s: %d input channels (at most %u)", op, cin, LOOP_BUDGET);
+    if ((uint32_t)cin > HB_LOOP_BUDGET)
+        hb_die(1, "%s: %d input channels (at most %u)", op, cin, HB_LOOP_BUDGET);
     conv_dir dir = forward_dir(cin, cout, k);
     wino_fusions f = {.relu = d->relu, .relu_in = d->relu_in, .residual = d->residual,
                       .pool_out = d->pool, .stem_in = stem, .sc_w = d->shortcut_w,
@@ -636,8 +631,8 @@ void hb_conv2d_backward_data(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gin
     hb_require(op, "weight", w, (uint64_t)cout * cin * k * k);
     if (d->relu_mask.buf) hb_require(op, "relu_mask", d->relu_mask, (uint64_t)N * cin * H * W);
     if (d->residual.buf) hb_require(op, "residual", d->residual, (uint64_t)N * cin * H * W);
-    if ((uint32_t)cout > LOOP_BUDGET)
-        hb_die(1, "%s: %d output channels (at most %u)", op, cout, LOOP_BUDGET);
+    if ((uint32_t)cout > HB_LOOP_BUDGET)
+        hb_die(1, "%s: %d output channels (at most %u)", op, cout, HB_LOOP_BUDGET);
     conv_dir dir = backward_data_dir(cin, cout, k);
     wino_fusions f = {.mask = d->relu_mask, .accumulate = d->accumulate,
                       .residual = d->residual, .pool_in = d->pool, .stem_mask = stem};
@@ -696,7 +691,7 @@ static uint32_t wgrad_chunk_rows(int N, int cin, int cout, int H, int W, int k,
     uint32_t s = tiles >= want ? 1 : (want + tiles - 1) / tiles;
     if (s > rows) s = rows;
     uint32_t chunk = (rows + s - 1) / s;
-    uint32_t max_rows = LOOP_BUDGET / (((uint32_t)W + 3) / 4 + 1);
+    uint32_t max_rows = HB_LOOP_BUDGET / (((uint32_t)W + 3) / 4 + 1);
     if (max_rows == 0) hb_die(1, "conv2d_backward_weight: image width %d too large", W);
     if (chunk > max_rows) chunk = max_rows;
     *chunks = (rows + chunk - 1) / chunk;
@@ -734,7 +729,7 @@ static int wino_wgrad(hb_cmd *cmd, hb_tensor gw, hb_tensor gb, hb_tensor in, hb_
     size_t in_img = (size_t)cin * H * W, out_img = (size_t)cout * H * W;
     for (uint32_t n0 = 0; n0 < (uint32_t)N; n0 += nimg) {
         uint32_t nc = (uint32_t)N - n0 < nimg ? (uint32_t)N - n0 : nimg;
-        /* the GEMM loops pp / 4 times: below 2^25 / (36 * 32 * 4), within LOOP_BUDGET */
+        /* the GEMM loops pp / 4 times: below 2^25 / (36 * 32 * 4), within HB_LOOP_BUDGET */
         uint32_t tiles = nc * p.tpi, pp = wino_padded_tiles(tiles);
         hb_tensor V = hb_slice(ws, (uint32_t)p.u, p.al2 * pp * p.kp);
         hb_tensor Q = hb_slice(ws, (uint32_t)p.u + V.n, p.al2 * p.np * pp);

@@ -1,4 +1,4 @@
-/* Linear layers: shaders/gemm.comp (strided GEMM, one dispatch per op);
+/* Linear layers: shaders/linear.comp (strided GEMM, one dispatch per op);
  * reference: src/ref/ref_linear.c; test: tests/test_linear.c. */
 #include "ops/op_common.h"
 
@@ -6,7 +6,7 @@ typedef struct {
     uint32_t total, nblocks, M, N, K;
     uint32_t a_off, a_sm, a_sk, b_off, b_sk, b_sn, c_off, bias_off;
     uint32_t has_bias, accumulate, rowsum, r_off;
-} gemm_push;
+} linear_push;
 
 /* C[M][N] = sum_k A[a.off + m*a_sm + k*a_sk] * B[b.off + k*b_sk + n*b_sn] (+ bias) (+ C);
  * rowsum (unless HB_NONE) [M] = sum_k A(m, k). */
@@ -14,16 +14,17 @@ static void gemm(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, uint32
                  uint32_t a_sk, hb_tensor b, uint32_t b_sk, uint32_t b_sn, hb_tensor bias,
                  hb_tensor rowsum, uint32_t M, uint32_t N, uint32_t K, int accumulate) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    /* lavapipe silently ends an invocation after 65535 loop iterations (the k loop here) */
-    if (K > 32768) hb_die(1, "%s: reduction over %u elements (at most 32768)", name, K);
+    /* the k loop must stay within lavapipe's loop guard (HB_LOOP_BUDGET) */
+    if (K > HB_LOOP_BUDGET)
+        hb_die(1, "%s: reduction over %u elements (at most %u)", name, K, HB_LOOP_BUDGET);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    hb_pipeline *pl = hb_pipeline_get(ctx, "gemm", "rrrrww", &local, 1);
+    hb_pipeline *pl = hb_pipeline_get(ctx, "linear", "rrrrww", &local, 1);
     uint32_t nblocks = (N + 7) / 8;
     uint64_t total = (uint64_t)(M + 7) / 8 * nblocks;
     if (total > UINT32_MAX) hb_die(1, "%s: shape too large", name);
-    gemm_push pc = {(uint32_t)total, nblocks, M, N, K, a.off, a_sm, a_sk, b.off, b_sk, b_sn,
-                    c.off, bias.buf ? bias.off : 0, bias.buf != NULL, (uint32_t)accumulate,
-                    rowsum.buf != NULL, rowsum.buf ? rowsum.off : 0};
+    linear_push pc = {(uint32_t)total, nblocks, M, N, K, a.off, a_sm, a_sk, b.off, b_sk, b_sn,
+                      c.off, bias.buf ? bias.off : 0, bias.buf != NULL, (uint32_t)accumulate,
+                      rowsum.buf != NULL, rowsum.buf ? rowsum.off : 0};
     /* absent bias, old value, rowsum: stand-in bindings the kernel does not touch */
     hb_tensor t[6] = {a, b, hb_or(bias, b), accumulate ? c : a, c, hb_or(rowsum, c)};
     hb_dispatch_1d(cmd, name, pl, t, &pc, sizeof pc, total, local);

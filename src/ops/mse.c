@@ -1,5 +1,5 @@
-/* Mean squared error, loss and gradient in one dispatch: shaders/mse.comp; reference: ref_mse
- * in src/ref/ref_reduce.c; test: tests/test_mse.c. */
+/* Mean squared error, loss and gradient in one dispatch: shaders/mse.comp; reference:
+ * src/ref/ref_mse.c; test: tests/test_mse.c. */
 #include "ops/op_common.h"
 
 typedef struct {

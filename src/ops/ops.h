@@ -9,6 +9,26 @@
  *   value that changes between replays (iteration number, learning rate after bias
  *   correction) is read by the kernels from a small device tensor, never baked in.
  * Each op has a plain C double-precision reference in src/ref/ and a test in tests/. */
+
+/* File names: op NAME has its kernel in shaders/NAME.comp, its dispatch in src/ops/NAME.c, its
+ * reference in src/ref/ref_NAME.c and its test in tests/test_NAME.c (adam, eltwise, linear,
+ * mse, pool, reduce, rng, rows, sphere, upsample, xent). What else there is:
+ *
+ *   op or file               exception
+ *   ------------------------ -------------------------------------------------------------
+ *   conv2d                   kernels shaders/conv2d*.comp, their includes conv2d_wino*.glsl
+ *   langevin                 two kernels: shaders/langevin_norm.comp (per-sample norm), then
+ *                            langevin.comp (the update)
+ *   sphere                   declared in src/ops/sphere.h and src/ref/ref_sphere.h, not here
+ *                            and in ref.h
+ *   affine_backward_params   an elementwise op (below) run by reduce.c on reduce.comp and
+ *                            tested in tests/test_reduce.c
+ *   shaders/common.glsl      included by every kernel: bindings, 1-D indexing, wide stores
+ *   shaders/philox.glsl      the Philox RNG of rng.comp and langevin.comp (C twin: ref_rng.c)
+ *   shaders/reduce.glsl      the workgroup sum of reduce.comp and mse.comp
+ *   src/ops/op_common.[ch]   helpers of every dispatcher
+ *   tests/shaders/           kernels of the tests alone (iota: tests/test_runtime.c), linked
+ *                            into the test executables only */
 #ifndef HB_OPS_H
 #define HB_OPS_H
 
@@ -90,7 +110,7 @@ void hb_conv2d_backward_data(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gin
 void hb_conv2d_backward_weight(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor gw,
                                hb_tensor gb, hb_tensor in, hb_tensor gout, hb_tensor workspace);
 
-/* ---- linear (shaders/gemm.comp, src/ops/linear.c) ----
+/* ---- linear (shaders/linear.comp, src/ops/linear.c) ----
  * y[N][out] = x[N][in] * w[out][in]^T + b[out] (b may be HB_NONE). */
 void hb_linear_forward(hb_cmd *cmd, hb_tensor y, hb_tensor x, hb_tensor w, hb_tensor b, int N,
                        int in, int out);
@@ -169,7 +189,7 @@ void hb_mse(hb_cmd *cmd, hb_tensor loss, hb_tensor grad, hb_tensor a, hb_tensor 
 void hb_softmax_xent(hb_cmd *cmd, hb_tensor loss, hb_tensor correct, hb_tensor grad,
                      hb_tensor logits, hb_tensor labels, int N, int C, float scale);
 
-/* ---- counter-based RNG (shaders/philox.glsl, shaders/randn.comp, src/ops/rng.c) ----
+/* ---- counter-based RNG (shaders/philox.glsl, shaders/rng.comp, src/ops/rng.c) ----
  * Philox4x32-10 keyed by seed; element i of draw (stream, counter) is a pure function of
  * (seed, stream, counter[0], i). counter: a device tensor whose element 0 holds a
  * non-negative integer as a float (the iteration), so replays of one recording draw new

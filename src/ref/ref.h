@@ -45,11 +45,13 @@ void ref_upsample2_bilinear_backward(double *gx, const double *gy, int N, int C,
 void ref_upsample2_nearest(double *y, const double *x, int N, int C, int H, int W);
 void ref_upsample2_nearest_backward(double *gx, const double *gy, int N, int C, int H, int W);
 
-/* reductions and loss (ref_reduce.c) */
+/* reductions (ref_reduce.c) */
 double ref_sum(const double *x, size_t n);
 double ref_sumsq(const double *x, size_t n);
 void ref_sqnorm_rows(double *out, const double *x, int rows, int cols);
 void ref_channel_sum(double *out, const double *x, const double *y, int N, int C, int HW);
+
+/* MSE loss (ref_mse.c) */
 double ref_mse(double *grad, const double *a, const double *b, size_t n, double factor);
 
 /* softmax cross-entropy (ref_xent.c): returns scale * sum of the row losses; loss, correct and

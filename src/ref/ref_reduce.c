@@ -1,4 +1,4 @@
-/* References for src/ops/reduce.c and src/ops/mse.c. */
+/* References for src/ops/reduce.c. */
 #include "ref/ref.h"
 
 double ref_sum(const double *x, size_t n) {
@@ -22,14 +22,4 @@ void ref_channel_sum(double *out, const double *x, const double *y, int N, int C
                 size_t i = ((size_t)n * C + c) * HW + p;
                 out[c] += y ? x[i] * y[i] : x[i];
             }
-}
-/* Returns the loss; grad (unless NULL) = d loss / d a. */
-double ref_mse(double *grad, const double *a, const double *b, size_t n, double factor) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = a[i] - b[i];
-        s += d * d;
-        if (grad) grad[i] = factor * 2 * d / n;
-    }
-    return factor * s / n;
 }

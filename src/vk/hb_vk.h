@@ -27,12 +27,17 @@ typedef struct {
     uint32_t n;
 } hb_tensor;
 
+/* lavapipe silently ends an invocation after 65535 loop iterations in total (its guard
+ * against infinite loops; loops the compiler unrolls do not count), leaving a wrong result.
+ * Kernels keep their runtime-bounded loops within half of that. */
+#define HB_LOOP_BUDGET 32768u
+
 /* Per-device choices the kernels are specialised on (see hb_ctx_tuning). */
 typedef struct {
     uint32_t local_size;               /* invocations per workgroup of 1-D kernels */
     uint32_t reduce_local_size;        /* invocations per workgroup of reductions */
-    /* Loop iterations one invocation may run (0: no limit). lavapipe silently ends an
-     * invocation after 65535 iterations of its non-unrolled loops; kernels stay within half. */
+    /* Loop iterations one invocation may run: HB_LOOP_BUDGET on lavapipe, 0 (no limit)
+     * elsewhere. */
     uint32_t loop_budget;
 } hb_tuning;
 

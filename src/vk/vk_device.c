@@ -268,7 +268,7 @@ static hb_tuning tuning_for(const VkPhysicalDeviceProperties *p) {
                               : 1024;
     if (p->limits.maxComputeWorkGroupSize[0] < t.reduce_local_size)
         t.reduce_local_size = p->limits.maxComputeWorkGroupSize[0];
-    if (p->vendorID == 0x10005 /* Mesa (lavapipe) */) t.loop_budget = 32768;
+    if (p->vendorID == 0x10005 /* Mesa (lavapipe) */) t.loop_budget = HB_LOOP_BUDGET;
     return t;
 }
 

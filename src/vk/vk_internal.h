@@ -70,7 +70,7 @@ struct hb_ctx {
     /* pipelines */
     VkPipelineCache pipeline_cache;
     char cache_path[1024];
-    VkShaderModule *modules; /* one per entry of hb_spirv_table, made on first use */
+    VkShaderModule *modules; /* one per embedded module (hb_shaders.h), made on first use */
     hb_pipeline **pipelines;
     uint32_t npipelines, pipelines_cap;
 

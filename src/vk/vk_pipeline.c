@@ -40,6 +40,14 @@ static int cache_header_matches(hb_ctx *ctx, const unsigned char *d, size_t n) {
            memcmp(d + 16, ctx->props.pipelineCacheUUID, VK_UUID_SIZE) == 0;
 }
 
+/* The embedded modules: shaders/, then tests/shaders/ in the test executables. */
+static int spirv_count(void) {
+    return hb_spirv_count + (&hb_spirv_test_count ? hb_spirv_test_count : 0);
+}
+static const hb_spirv *spirv_at(int i) {
+    return i < hb_spirv_count ? &hb_spirv_table[i] : &hb_spirv_test_table[i - hb_spirv_count];
+}
+
 void hb_pipelines_init(hb_ctx *ctx) {
     cache_path(ctx, ctx->cache_path, sizeof ctx->cache_path);
     unsigned char *data = NULL;
@@ -63,7 +71,7 @@ void hb_pipelines_init(hb_ctx *ctx) {
         HB_CHECK(vkCreatePipelineCache(ctx->dev, &ci, NULL, &ctx->pipeline_cache));
     }
     free(data);
-    ctx->modules = calloc((size_t)hb_spirv_count, sizeof *ctx->modules);
+    ctx->modules = calloc((size_t)spirv_count(), sizeof *ctx->modules);
 }
 
 /* Written to a temporary file and renamed, so a crash never leaves a torn cache. */
@@ -100,7 +108,7 @@ void hb_pipelines_destroy(hb_ctx *ctx) {
         free(p);
     }
     free(ctx->pipelines);
-    for (int i = 0; i < hb_spirv_count; i++)
+    for (int i = 0; i < spirv_count(); i++)
         if (ctx->modules[i]) vkDestroyShaderModule(ctx->dev, ctx->modules[i], NULL);
     free(ctx->modules);
     vkDestroyPipelineCache(ctx->dev, ctx->pipeline_cache, NULL);
@@ -112,15 +120,15 @@ static VkShaderModule module_for(hb_ctx *ctx, const char *shader) {
     char st32[128];
     snprintf(st32, sizeof st32, "%s_st32", shader);
     int found = -1;
-    for (int i = 0; i < hb_spirv_count && found < 0; i++)
-        if (!ctx->store64 && strcmp(hb_spirv_table[i].name, st32) == 0) found = i;
-    for (int i = 0; i < hb_spirv_count && found < 0; i++)
-        if (strcmp(hb_spirv_table[i].name, shader) == 0) found = i;
+    for (int i = 0; i < spirv_count() && found < 0; i++)
+        if (!ctx->store64 && strcmp(spirv_at(i)->name, st32) == 0) found = i;
+    for (int i = 0; i < spirv_count() && found < 0; i++)
+        if (strcmp(spirv_at(i)->name, shader) == 0) found = i;
     if (found < 0) hb_die(1, "no embedded shader named '%s'", shader);
     if (!ctx->modules[found]) {
         VkShaderModuleCreateInfo ci = {.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
-                                       .codeSize = hb_spirv_table[found].size,
-                                       .pCode = (const uint32_t *)hb_spirv_table[found].code};
+                                       .codeSize = spirv_at(found)->size,
+                                       .pCode = (const uint32_t *)spirv_at(found)->code};
         HB_CHECK(vkCreateShaderModule(ctx->dev, &ci, NULL, &ctx->modules[found]));
     }
     return ctx->modules[found];
