@@ -83,7 +83,7 @@ fi
   echo
   cat "$out/steps.txt"
   echo
-  grep -E '^(ok|FAIL|[0-9]+ passed)' "$out/selfcheck.log" | tail -1 || true
+  grep -E '^selfcheck:|FAIL|mismatch' "$out/selfcheck.log" || true
   grep -E 'tests passed|Failed|\*\*\*' "$out/op-tests.log" || true
   echo
   cat "$out/bench-ops.log"
