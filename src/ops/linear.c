@@ -19,9 +19,9 @@ static void gemm_tiled(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, 
     struct {
         uint32_t M, N, K, a_off, a_sm, a_sk, b_off, b_sk, b_sn, c_off, bias_off;
         uint32_t has_bias, accumulate, rowsum, r_off;
-    } pc = {M, N, K, a.off, a_sm, a_sk, b.off, b_sk, b_sn, c.off,
-                    bias.buf ? bias.off : 0, bias.buf != NULL, (uint32_t)accumulate,
-                    rowsum.buf != NULL, rowsum.buf ? rowsum.off : 0};
+    } pc = {M, N, K, a.off, a_sm, a_sk, b.off, b_sk, b_sn, c.off, bias.buf ? bias.off : 0,
+            bias.buf != NULL, (uint32_t)accumulate, rowsum.buf != NULL,
+            rowsum.buf ? rowsum.off : 0};
     hb_tensor t[6] = {a, b, hb_or(bias, b), accumulate ? c : a, c, hb_or(rowsum, c)};
     hb_dispatch(cmd, name, pl, t, &pc, sizeof pc, (N + g->bn - 1) / g->bn, (M + g->bm - 1) / g->bm,
                 1);
