@@ -21,7 +21,8 @@ static double time_op(hb_ctx *ctx, hb_cmd *cmd, const char *op, int reps) {
     return hb_profile_ms(ctx, op) / reps;
 }
 
-static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps) {
+/* peak: the device's FP32 TFLOP/s for the "% peak" column (0: not given) */
+static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps, double peak) {
     int H = s->H, W = s->H, k = s->k;
     size_t nin = (size_t)N * s->cin * H * W, nout = (size_t)N * s->cout * H * W;
     size_t nw = (size_t)s->cout * s->cin * k * k;
@@ -42,8 +43,16 @@ static void bench_conv(hb_ctx *ctx, int N, const conv_shape *s, int reps) {
         if (o == 2) hb_conv2d_backward_weight(cmd, &d, gw, gb, x, y, ws);
         hb_cmd_end(cmd);
         double ms = time_op(ctx, cmd, ops[o], reps);
-        printf("%-24s %-12s %4d %4d %4d %3dx%-3d %2d %10.3f %9.2f\n", ops[o], s->layer, N, s->cin,
-               s->cout, H, W, k, ms, flop / (ms * 1e-3) * 1e-9);
+        /* the Winograd GEMM alone, where the op runs by Winograd: the kernel profiles differ
+         * there */
+        char stage[64];
+        snprintf(stage, sizeof stage, "%s/wino_gemm", ops[o]);
+        double gemm_ms = hb_profile_ms(ctx, stage) / reps, tflops = flop / (ms * 1e-3) * 1e-12;
+        char gemm[16] = "-", pct[16] = "-";
+        if (gemm_ms > 0) snprintf(gemm, sizeof gemm, "%.3f", gemm_ms);
+        if (peak > 0) snprintf(pct, sizeof pct, "%.1f", 100 * tflops / peak);
+        printf("%-24s %-12s %4d %4d %4d %3dx%-3d %2d %10.3f %9s %9.2f %8.4f %6s\n", ops[o],
+               s->layer, N, s->cin, s->cout, H, W, k, ms, gemm, tflops * 1e3, tflops, pct);
         fflush(stdout);
     }
     hb_cmd_destroy(cmd);
@@ -94,14 +103,24 @@ static int count_arg(const char *s) {
 
 static int bench_ops(const char *device, int argc, char **argv) {
     int reps = 3, batch = 64;
+    double peak = 0;
     const char *widths = "64,256";
     for (int i = 0; i < argc; i++) {
+        char *end;
         if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) reps = count_arg(argv[++i]);
+        else if (strcmp(argv[i], "--peak-tflops") == 0 && i + 1 < argc) {
+            peak = strtod(argv[++i], &end);
+            if (*end || end == argv[i] || !(peak > 0 && peak < 1e6)) {
+                fprintf(stderr, "hatebm: error: --peak-tflops '%s': expected the device's FP32 "
+                                "peak in TFLOP/s, e.g. 67\n", argv[i]);
+                return 2;
+            }
+        }
         else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) batch = count_arg(argv[++i]);
         else if (strcmp(argv[i], "--widths") == 0 && i + 1 < argc) widths = argv[++i];
         else {
             fprintf(stderr, "hatebm: error: unknown bench ops option '%s'; options: --reps N "
-                            "--batch N --widths 64,256\n", argv[i]);
+                            "--batch N --widths 64,256 --peak-tflops T\n", argv[i]);
             return 2;
         }
     }
@@ -134,10 +153,13 @@ static int bench_ops(const char *device, int argc, char **argv) {
         return 2;
     }
     hb_profile_enable(ctx, 1);
-    printf("hatebm bench ops on %s: SN-GAN 32x32 layer shapes, device time per call\n",
-           hb_ctx_device_name(ctx));
-    printf("%-24s %-12s %4s %4s %4s %-7s %2s %10s %9s\n", "op", "layer", "N", "cin", "cout", "HxW",
-           "k", "ms", "GFLOP/s");
+    char profile[160];
+    hb_tuning_describe(hb_ctx_tuning(ctx), profile, sizeof profile);
+    printf("hatebm bench ops on %s (%s): SN-GAN 32x32 layer shapes, device time per call; "
+           "FLOPs of the direct convolution (2 N H W cin cout k^2) per second\n",
+           hb_ctx_device_name(ctx), profile);
+    printf("%-24s %-12s %4s %4s %4s %-7s %2s %10s %9s %9s %8s %6s\n", "op", "layer", "N", "cin",
+           "cout", "HxW", "k", "ms", "gemm ms", "GFLOP/s", "TFLOP/s", "%peak");
     double t0 = hb_now_s();
     for (int w = 0; w < nw; w++) {
         int C = widths_c[w];
@@ -145,7 +167,7 @@ static int bench_ops(const char *device, int argc, char **argv) {
                                {"block 16x16", C, C, 16, 3}, {"block 8x8", C, C, 8, 3},
                                {"shortcut1x1", C, C, 16, 1}};
         for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
-            bench_conv(ctx, batch, &shapes[s], reps);
+            bench_conv(ctx, batch, &shapes[s], reps, peak);
     }
     printf("\nmemory-bound ops at [%d][64][32][32]\n", batch);
     bench_other(ctx, batch, 64, 32, reps);
@@ -404,7 +426,7 @@ int cli_bench(const char *device, int argc, char **argv) {
     if (argc >= 1 && strcmp(argv[0], "scaling") == 0)
         return bench_scaling(device, argc - 1, argv + 1);
     fprintf(stderr, "hatebm: error: usage: hatebm bench ops [--reps N] [--batch N] "
-                    "[--widths 64,256] | bench langevin [--steps K] [--iters N] "
+                    "[--widths 64,256] [--peak-tflops T] | bench langevin [--steps K] [--iters N] "
                     "[--config fmnist|cifar|all] [--ngf N] [--batch N] [--no-peer] | bench scaling "
                     "[--axis batch|ngf|k|res|all] [--quick]\n");
     return 2;

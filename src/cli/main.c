@@ -21,7 +21,7 @@ static void usage(FILE *f) {
             "                the fusion plan of each network: what runs, what is folded where\n"
             "  devices       list Vulkan devices (the default is marked)\n"
             "  selfcheck     run every op once on the device against its CPU reference\n"
-            "  bench ops     device time and GFLOP/s per op for the SN-GAN 32x32 shapes\n"
+            "  bench ops     device time and TFLOP/s per op for the SN-GAN 32x32 shapes\n"
             "  bench langevin  seconds per Langevin step and iteration vs the PyTorch peer\n"
             "  bench scaling   seconds and FLOPs per iteration as batch, ngf, K, resolution grow\n"
             "environment: HATEBM_DEVICE (like --device), HATEBM_VALIDATE=1 (Khronos validation),\n"

@@ -242,12 +242,34 @@ static void wino_input(hb_cmd *cmd, const char *label, hb_tensor V, hb_tensor x,
     hb_dispatch_1d(cmd, label, pin, it, &ip, sizeof ip, ip.total, local);
 }
 
+/* wino_gemm() for the gpu kernel profile: shaders/conv2d_wino_gemm_tiled.comp, shared-memory
+ * tiles over the same layouts, so the transforms are unchanged */
+static void wino_gemm_tiled(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A,
+                            hb_tensor B, uint32_t al2, uint32_t rows, uint32_t K, uint32_t cols,
+                            int a_panel) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    const hb_gemm_tile *g = &hb_ctx_tuning(ctx)->gemm;
+    struct {
+        uint32_t pp, kp4, np4, v_off4, u_off4, m_off4;
+    } tp = {rows, K / 4, cols / 4, A.off / 4, B.off / 4, hb_window_off(ctx, M) / 4};
+    uint32_t spec[6] = {(g->bm / g->tm) * (g->bn / g->tn), g->bm, g->bn, g->tm, g->tn,
+                        a_panel != 0};
+    hb_tensor tt[3] = {A, B, M};
+    hb_dispatch(cmd, label, hb_pipeline_get(ctx, "conv2d_wino_gemm_tiled", "RRS", spec, 6), tt,
+                &tp, sizeof tp, (cols + g->bn - 1) / g->bn, (rows + g->bm - 1) / g->bm, al2);
+}
+
 /* M[xi][rows][cols] = A[xi][rows][K] B[xi][K][cols] for xi < al2; rows and cols multiples of
  * the GEMM block, K of 8; A in wino_input's panels when a_panel. */
 static void wino_gemm(hb_cmd *cmd, const char *label, hb_tensor M, hb_tensor A, hb_tensor B,
                       uint32_t al2, uint32_t rows, uint32_t K, uint32_t cols, int a_panel) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
-    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    const hb_tuning *tuning = hb_ctx_tuning(ctx);
+    if (tuning->kernels == HB_KERNELS_GPU) {
+        wino_gemm_tiled(cmd, label, M, A, B, al2, rows, K, cols, a_panel);
+        return;
+    }
+    uint32_t local = tuning->local_size;
     struct {
         uint32_t total, nblocks, pblocks, pp, kp4, np4, v_off4, u_off4, m_off4;
     } gp = {al2 * (rows / WINO_GEMM_ROWS) * (cols / WINO_GEMM_COLS), cols / WINO_GEMM_COLS,

@@ -8,6 +8,25 @@ typedef struct {
     uint32_t has_bias, accumulate, rowsum, r_off;
 } linear_push;
 
+/* gemm() for the gpu kernel profile: shaders/linear_tiled.comp, shared-memory tiles */
+static void gemm_tiled(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, uint32_t a_sm,
+                       uint32_t a_sk, hb_tensor b, uint32_t b_sk, uint32_t b_sn, hb_tensor bias,
+                       hb_tensor rowsum, uint32_t M, uint32_t N, uint32_t K, int accumulate) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    const hb_gemm_tile *g = &hb_ctx_tuning(ctx)->gemm;
+    uint32_t spec[5] = {(g->bm / g->tm) * (g->bn / g->tn), g->bm, g->bn, g->tm, g->tn};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "linear_tiled", "rrrrww", spec, 5);
+    struct {
+        uint32_t M, N, K, a_off, a_sm, a_sk, b_off, b_sk, b_sn, c_off, bias_off;
+        uint32_t has_bias, accumulate, rowsum, r_off;
+    } pc = {M, N, K, a.off, a_sm, a_sk, b.off, b_sk, b_sn, c.off, bias.buf ? bias.off : 0,
+            bias.buf != NULL, (uint32_t)accumulate, rowsum.buf != NULL,
+            rowsum.buf ? rowsum.off : 0};
+    hb_tensor t[6] = {a, b, hb_or(bias, b), accumulate ? c : a, c, hb_or(rowsum, c)};
+    hb_dispatch(cmd, name, pl, t, &pc, sizeof pc, (N + g->bn - 1) / g->bn, (M + g->bm - 1) / g->bm,
+                1);
+}
+
 /* C[M][N] = sum_k A[a.off + m*a_sm + k*a_sk] * B[b.off + k*b_sk + n*b_sn] (+ bias) (+ C);
  * rowsum (unless HB_NONE) [M] = sum_k A(m, k). */
 static void gemm(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, uint32_t a_sm,
@@ -17,7 +36,12 @@ static void gemm(hb_cmd *cmd, const char *name, hb_tensor c, hb_tensor a, uint32
     /* the k loop must stay within lavapipe's loop guard (HB_LOOP_BUDGET) */
     if (K > HB_LOOP_BUDGET)
         hb_die(1, "%s: reduction over %u elements (at most %u)", name, K, HB_LOOP_BUDGET);
-    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    const hb_tuning *tuning = hb_ctx_tuning(ctx);
+    if (tuning->kernels == HB_KERNELS_GPU) {
+        gemm_tiled(cmd, name, c, a, a_sm, a_sk, b, b_sk, b_sn, bias, rowsum, M, N, K, accumulate);
+        return;
+    }
+    uint32_t local = tuning->local_size;
     hb_pipeline *pl = hb_pipeline_get(ctx, "linear", "rrrrww", &local, 1);
     uint32_t nblocks = (N + 7) / 8;
     uint64_t total = (uint64_t)(M + 7) / 8 * nblocks;

@@ -32,6 +32,18 @@ typedef struct {
  * Kernels keep their runtime-bounded loops within half of that. */
 #define HB_LOOP_BUDGET 32768u
 
+/* Which variants the hot kernels dispatch (the device's kernel profile). cpu: big register
+ * blocks read through texel fetches, no shared memory (what lavapipe runs fastest,
+ * ../shared/reference/lavapipe-notes.md); gpu: workgroup tiles staged through shared memory. */
+typedef enum { HB_KERNELS_CPU, HB_KERNELS_GPU } hb_kernel_set;
+
+/* A shared-memory GEMM's tile: a workgroup computes bm x bn outputs, each of its
+ * (bm / tm) * (bn / tn) invocations a tm x tn block; bm a multiple of 16 (the Winograd
+ * panels' height), tn of 4 (vec4 columns). */
+typedef struct {
+    uint32_t bm, bn, tm, tn;
+} hb_gemm_tile;
+
 /* Per-device choices the kernels are specialised on (see hb_ctx_tuning). */
 typedef struct {
     uint32_t local_size;               /* invocations per workgroup of 1-D kernels */
@@ -39,6 +51,9 @@ typedef struct {
     /* Loop iterations one invocation may run: HB_LOOP_BUDGET on lavapipe, 0 (no limit)
      * elsewhere. */
     uint32_t loop_budget;
+    hb_kernel_set kernels;             /* HATEBM_KERNELS=cpu|gpu overrides the device's */
+    hb_gemm_tile gemm;                 /* gpu profile's GEMMs (HATEBM_GEMM_TILE=BMxBNxTMxTN) */
+    uint32_t subgroup_size;            /* the device's default, as it reports it */
 } hb_tuning;
 
 /* ---- context ---- */
@@ -59,6 +74,10 @@ int hb_list_devices(void);
 const char *hb_ctx_device_name(const hb_ctx *ctx);
 const VkPhysicalDeviceLimits *hb_ctx_limits(const hb_ctx *ctx);
 const hb_tuning *hb_ctx_tuning(const hb_ctx *ctx);
+/* The tuning a physical device gets, with the environment's overrides (one-line error and
+ * exit 2 for a bad HATEBM_KERNELS or HATEBM_GEMM_TILE), and its one-line description. */
+hb_tuning hb_tuning_for(VkPhysicalDevice pd);
+void hb_tuning_describe(const hb_tuning *t, char *buf, size_t size);
 /* Validation messages seen so far (warnings and errors). Tests require 0. */
 uint32_t hb_validation_messages(const hb_ctx *ctx);
 /* Bytes of device memory held in blocks; constant in steady state. */

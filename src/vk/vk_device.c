@@ -244,32 +244,19 @@ int hb_list_devices(void) {
         for (uint32_t h = 0; h < m.memoryHeapCount; h++)
             if (m.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
                 local += m.memoryHeaps[h].size;
+        char profile[160]; /* first: a bad HATEBM_KERNELS fails before any output */
+        hb_tuning t = hb_tuning_for(pds[i]);
+        hb_tuning_describe(&t, profile, sizeof profile);
         printf("%u: %s (%s, Vulkan %u.%u, %.1f GiB device-local)%s%s\n", i, p.deviceName,
                type_name(p.deviceType), VK_API_VERSION_MAJOR(p.apiVersion),
                VK_API_VERSION_MINOR(p.apiVersion), local / 1073741824.0,
                usable(pds[i]) ? "" : " [unusable: lacks push descriptors or format-less storage writes]",
                pds[i] == best ? " [default]" : "");
+        printf("   %s\n", profile);
     }
     free(pds);
     vkDestroyInstance(inst, NULL);
     return 0;
-}
-
-/* Tile shapes and workgroup sizes per device: lavapipe wants big register tiles and no
- * shared memory (../shared/reference/lavapipe-notes.md); GPUs are fine with the same tile
- * until a shared-memory variant is measured to pay. */
-static hb_tuning tuning_for(const VkPhysicalDeviceProperties *p) {
-    hb_tuning t = {.local_size = 64};
-    if (p->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) t.local_size = 128;
-    /* wide reductions: fewer iterations per invocation (lavapipe's loop guard) and fewer
-     * passes; 1024 vec4 partials fit the 16 KiB of shared memory every device has */
-    t.reduce_local_size = p->limits.maxComputeWorkGroupInvocations < 1024
-                              ? p->limits.maxComputeWorkGroupInvocations
-                              : 1024;
-    if (p->limits.maxComputeWorkGroupSize[0] < t.reduce_local_size)
-        t.reduce_local_size = p->limits.maxComputeWorkGroupSize[0];
-    if (p->vendorID == 0x10005 /* Mesa (lavapipe) */) t.loop_budget = HB_LOOP_BUDGET;
-    return t;
 }
 
 hb_ctx *hb_ctx_create(const hb_ctx_opts *opts) {
@@ -283,7 +270,7 @@ hb_ctx *hb_ctx_create(const hb_ctx_opts *opts) {
     ctx->phys = select_device(ctx->instance, want);
     vkGetPhysicalDeviceProperties(ctx->phys, &ctx->props);
     ctx->queue_family = (uint32_t)compute_queue_family(ctx->phys, &ctx->timestamp_bits);
-    ctx->tuning = tuning_for(&ctx->props);
+    ctx->tuning = hb_tuning_for(ctx->phys);
 
     float prio = 1.0f;
     VkDeviceQueueCreateInfo qci = {.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
