@@ -13,7 +13,7 @@ static void usage(FILE *f) {
             "                train a Hat EBM (configs/*.ini); --resume RUN_DIR continues a run\n"
             "  sample RUN --out DIR [--n N] [--steps K] [--trajectory all|K1,K2,..]\n"
             "                Langevin samples of a trained run (EMA weights): x.npy, gz.npy, grid.png\n"
-            "  fid A B [--classifier PATH] [--max N]\n"
+            "  fid A B [--classifier PATH] [--inception [WEIGHTS]] [--save-stats FILE.npz] [--max N]\n"
             "                FID, FMNIST-classifier features, between two image sets\n"
             "  ood RUN [--in SPEC] [--ood mnist,noise,flip]\n"
             "                AUROC of out-of-distribution detection by energy\n"
