@@ -1,5 +1,5 @@
 /* The general-geometry convolution (hb_conv2d_desc kh/kw/stride/pad and a channel range of the
- * output) vs ref_conv2d_general: the Inception network's kernels (1x1, 3x3, 1x3, 3x1, 1x7, 7x1,
+ * output), with and without prepared weights, vs ref_conv2d_general: the Inception network's kernels (1x1, 3x3, 1x3, 3x1, 1x7, 7x1,
  * 5x5, stride 1 and 2, valid and padded), bias and relu, channel counts that leave partial
  * tiles; channels outside the range must keep what they held. */
 #include <stdio.h>
@@ -50,10 +50,19 @@ static void check(hb_ctx *ctx, uint64_t *rng, const gshape *s) {
                  !hb_conv2d_supports(&d, HB_CONV2D_BACKWARD_DATA) &&
                  !hb_conv2d_supports(&d, HB_CONV2D_BACKWARD_WEIGHT),
              "%s: forward only", what);
-    TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &d, Y, X, Wt, B, HB_NONE, HB_NONE));
-    float *got = tu_download(ctx, Y);
-    tu_close(what, got, want, nout, 1e-5, 1e-5);
-    free(got);
+    /* with the weights as given, then as hb_conv2d_prepare rearranges them */
+    hb_tensor prepared = HB_NONE;
+    TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, &d, HB_CONV2D_FORWARD, Wt, &prepared));
+    for (int prep = 0; prep <= 1; prep++) {
+        hb_upload(ctx, Y, old);
+        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &d, Y, X, Wt, B, prep ? prepared : HB_NONE, HB_NONE));
+        float *got = tu_download(ctx, Y);
+        char label[240];
+        snprintf(label, sizeof label, "%s%s", what, prep ? " prepared" : "");
+        tu_close(label, got, want, nout, 1e-5, 1e-5);
+        free(got);
+    }
+    hb_free(ctx, prepared);
     hb_free(ctx, X), hb_free(ctx, Wt), hb_free(ctx, Y);
     if (s->bias) hb_free(ctx, B);
     free(x), free(w), free(b), free(old), free(xd), free(wd), free(bd), free(ref), free(want);

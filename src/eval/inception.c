@@ -19,6 +19,7 @@ enum { SLOT_IN, SLOT_T0, SLOT_T1, SLOT_A, SLOT_B, NSLOTS };
 
 typedef struct {
     hb_tensor w, b; /* batch norm folded in */
+    hb_tensor prep; /* w rearranged for the general kernel's vec4 reads (hb_conv2d_prepare) */
 } inc_conv;
 
 /* An activation: slot and per-image shape */
@@ -57,8 +58,9 @@ static void use_slot(walk *k, val v) {
 static hb_tensor slot_tensor(walk *k, int slot) { return k->net->slot[slot]; }
 
 /* Loads NAME.conv.weight and NAME.bn.* and folds them: w' = w s, b' = beta - mean s with
- * s = gamma / sqrt(var + eps). */
-static int load_conv(walk *k, const char *name, int cin, int cout, int kh, int kw, inc_conv *c) {
+ * s = gamma / sqrt(var + eps); then prepares them for d's convolution. */
+static int load_conv(walk *k, const char *name, const hb_conv2d_desc *d, inc_conv *c) {
+    int cin = d->cin, cout = d->cout, kh = d->kh, kw = d->kw;
     static const char *bn[4] = {"bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"};
     char key[128];
     const hb_st_tensor *p[4];
@@ -88,6 +90,12 @@ static int load_conv(walk *k, const char *name, int cin, int cout, int kh, int k
     hb_upload(k->net->ctx, c->w, w);
     hb_upload(k->net->ctx, c->b, b);
     free(w), free(b);
+    hb_cmd *cmd = hb_cmd_create(k->net->ctx);
+    hb_cmd_begin(cmd);
+    hb_conv2d_prepare(cmd, d, HB_CONV2D_FORWARD, c->w, &c->prep);
+    hb_cmd_end(cmd);
+    hb_cmd_run(cmd);
+    hb_cmd_destroy(cmd);
     return 0;
 }
 
@@ -106,7 +114,7 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
     if (k->failed) return y;
     if (!k->cmd) {
         if (k->net->nconv == MAX_CONVS) hb_die(1, "inception: more than %d convolutions", MAX_CONVS);
-        if (load_conv(k, full, x.c, cout, kh, kw, &k->net->conv[k->net->nconv])) {
+        if (load_conv(k, full, &d, &k->net->conv[k->net->nconv])) {
             k->failed = 1;
             return y;
         }
@@ -117,7 +125,7 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
     }
     inc_conv *c = &k->net->conv[k->next_conv++];
     hb_conv2d_forward(k->cmd, &d, slot_tensor(k, out_slot), slot_tensor(k, x.slot), c->w, c->b,
-                      HB_NONE, HB_NONE);
+                      c->prep, HB_NONE);
     return y;
 }
 
@@ -281,6 +289,7 @@ void hb_inception_free(hb_inception *net) {
     for (int i = 0; i < net->nconv; i++) {
         hb_free(net->ctx, net->conv[i].w);
         hb_free(net->ctx, net->conv[i].b);
+        hb_free(net->ctx, net->conv[i].prep);
     }
     free_slots(net);
     if (net->features.buf) hb_free(net->ctx, net->features);

@@ -599,7 +599,7 @@ void hb_conv2d_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_t
     int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     require_supported(op, d, HB_CONV2D_FORWARD);
     if (hb_conv2d_is_general(d)) {
-        hb_conv2d_general_forward(cmd, d, out, in, w, b);
+        hb_conv2d_general_forward(cmd, d, out, in, w, b, prepared);
         return;
     }
     const hb_conv2d_stem *stem = d->stem.x.buf ? &d->stem : NULL;
@@ -668,7 +668,11 @@ void hb_conv2d_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_conv2d_pass pass
     int bwd = pass == HB_CONV2D_BACKWARD_DATA;
     const char *op = bwd ? "conv2d_backward_data" : "conv2d_forward";
     if (pass != HB_CONV2D_FORWARD && !bwd) hb_die(1, "hb_conv2d_prepare: forward or backward data");
-    if (hb_conv2d_is_general(d)) return; /* nothing to prepare for the direct kernel */
+    if (hb_conv2d_is_general(d)) {
+        if (bwd) hb_die(1, "hb_conv2d_prepare: a general geometry runs forward only");
+        hb_conv2d_general_prepare(cmd, d, w, prepared);
+        return;
+    }
     int cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     conv_dir dir;
     wino_plan p, s2;

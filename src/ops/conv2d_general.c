@@ -40,8 +40,33 @@ int hb_conv2d_general_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass) {
            g.pad_w < g.kw && Ho >= 1 && Wo >= 1 && d->cin >= 1 && d->cout >= 1;
 }
 
+/* Floats of the prepared weights: TC output channels per tap, whole blocks */
+static size_t prepared_floats(const hb_conv2d_desc *d) {
+    geometry g = geometry_of(d);
+    size_t coblocks = ((size_t)d->cout + GENERAL_TC - 1) / GENERAL_TC;
+    return coblocks * GENERAL_TC * d->cin * g.kh * g.kw;
+}
+
+void hb_conv2d_general_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor w,
+                               hb_tensor *prepared) {
+    const char *op = "conv2d_forward/prepare";
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    geometry g = geometry_of(d);
+    size_t n = prepared_floats(d);
+    hb_require(op, "weight", w, (uint64_t)d->cout * d->cin * g.kh * g.kw);
+    if (!prepared->buf) *prepared = hb_alloc(ctx, n);
+    hb_require(op, "prepared weights", *prepared, n);
+    uint32_t local = hb_ctx_tuning(ctx)->local_size;
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_general_weights", "rw", &local, 1);
+    struct {
+        uint32_t total, cout, cin_taps, w_off, p_off;
+    } pc = {(uint32_t)n, (uint32_t)d->cout, (uint32_t)(d->cin * g.kh * g.kw), w.off, prepared->off};
+    hb_tensor t[2] = {w, *prepared};
+    hb_dispatch_1d(cmd, op, pl, t, &pc, sizeof pc, n, local);
+}
+
 void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_tensor in,
-                               hb_tensor w, hb_tensor b) {
+                               hb_tensor w, hb_tensor b, hb_tensor prepared) {
     const char *op = "conv2d_forward";
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     geometry g = geometry_of(d);
@@ -55,9 +80,12 @@ void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor o
     if (b.buf) hb_require(op, "bias", b, (uint64_t)d->cout);
     hb_require_loop_budget(ctx, op, (uint64_t)d->cin);
     uint32_t local = hb_ctx_tuning(ctx)->local_size;
-    uint32_t spec[6] = {local, (uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)g.stride, b.buf != NULL,
-                        d->relu != 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_general", "rrrw", spec, 6);
+    /* the prepared weights are read as vec4s */
+    int prep = prepared.buf && prepared.off % 4 == 0;
+    if (prep) hb_require(op, "prepared weights", prepared, prepared_floats(d));
+    uint32_t spec[7] = {local, (uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)g.stride, b.buf != NULL,
+                        d->relu != 0, (uint32_t)prep};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_general", prep ? "rRrw" : "rrrw", spec, 7);
     uint32_t xblocks = ((uint32_t)Wo + GENERAL_TX - 1) / GENERAL_TX;
     uint32_t coblocks = ((uint32_t)d->cout + GENERAL_TC - 1) / GENERAL_TC;
     uint64_t total = (uint64_t)d->N * coblocks * Ho * xblocks;
@@ -67,7 +95,7 @@ void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor o
         uint32_t in_off, w_off, b_off, y_off, c_off, c_total;
     } pc = {(uint32_t)total, (uint32_t)d->cin, (uint32_t)d->cout, (uint32_t)d->H, (uint32_t)d->W,
             (uint32_t)Ho, (uint32_t)Wo, (uint32_t)g.pad_h, (uint32_t)g.pad_w, xblocks, coblocks,
-            in.off, w.off, b.buf ? b.off : 0, out.off, c_off, c_total};
-    hb_tensor t[4] = {in, w, hb_or(b, w), out};
+            in.off, prep ? prepared.off : w.off, b.buf ? b.off : 0, out.off, c_off, c_total};
+    hb_tensor t[4] = {in, prep ? prepared : w, hb_or(b, w), out};
     hb_dispatch_1d(cmd, op, pl, t, &pc, sizeof pc, total, local);
 }

@@ -8,7 +8,10 @@
 /* 1 when d sets a general geometry or a channel range (kh > 0 or out_c_total > 0) */
 int hb_conv2d_is_general(const hb_conv2d_desc *d);
 int hb_conv2d_general_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass);
+/* prepared: HB_NONE, or the weights hb_conv2d_general_prepare rearranged (faster) */
 void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_tensor in,
-                               hb_tensor w, hb_tensor b);
+                               hb_tensor w, hb_tensor b, hb_tensor prepared);
+void hb_conv2d_general_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor w,
+                               hb_tensor *prepared);
 
 #endif

@@ -66,7 +66,8 @@ typedef struct {
     /* General geometry, forward only (the direct kernel shaders/conv2d_general.comp; of the
      * fusions only relu): kh > 0 makes the kernel kh x kw (w [cout][cin][kh][kw]) with `stride`
      * (0: 1) and pad_h, pad_w zeros on each side, out [N][cout][Ho][Wo] (hb_conv2d_out_size).
-     * kh == 0: k x k, stride 1, padding k/2 as above. */
+     * kh == 0: k x k, stride 1, padding k/2 as above. Its prepared weights (hb_conv2d_prepare,
+     * forward) are w rearranged for vec4 reads. */
     int kh, kw, stride, pad_h, pad_w;
     /* Concatenation, forward only (the general kernel): out_c_total > 0 means out holds
      * out_c_total channels per image and the result fills channels [out_c_off, + cout). */
