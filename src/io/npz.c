@@ -10,7 +10,7 @@
 
 #include "io/files.h"
 
-#define MAX_NPZ_BYTES ((size_t)1 << 32) /* sigma of 2048 features is 32 MiB */
+#define MAX_NPZ_BYTES ((size_t)1 << 31) /* sigma of 2048 features is 32 MiB; zlib counts in 32 bits */
 #define NPY_MAGIC "\x93NUMPY"
 
 static uint64_t le(const unsigned char *p, int bytes) {

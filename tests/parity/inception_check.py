@@ -9,7 +9,8 @@ usage: /usr/bin/python3 tests/parity/inception_check.py INCEPTION_DUMP HATEBM OU
    several sizes and channel counts, ours (inception_dump) within 1e-4 relative of PyTorch's.
 2. FID of two feature sets against SciPy's (pytorch-fid's formula) to 1e-6 relative; the
    statistics we write (.npz) equal NumPy's mean and covariance; statistics NumPy writes
-   (savez and savez_compressed) read by `hatebm fid` give SciPy's FID.
+   (savez and savez_compressed) read by `hatebm fid` give SciPy's FID; `hatebm fid
+   --inception` on image sets and with --save-stats agrees with the dumped features.
 3. Bad inputs: a missing weights file, a missing or mis-shaped tensor (named), a corrupt
    .npz: exit 2 with one line.
 One line per check; the last is "N passed, N failed"; exit 1 when any failed."""
@@ -142,15 +143,36 @@ def fid_math(dump, hatebm, out):
     np.savez(os.path.join(out, 'sa.npz'), mu=mu[0], sigma=sig[0])
     np.savez_compressed(os.path.join(out, 'sb.npz'), mu=mu[1], sigma=sig[1])
     rc, so, err = run([hatebm, 'fid', os.path.join(out, 'sa.npz'), os.path.join(out, 'sb.npz')])
-    got = float(so.split(':')[1].split()[0]) if rc == 0 else float('nan')
+    got = fid_value(so) if rc == 0 else float('nan')
     check(abs(got - want) <= 1e-4 * abs(want) and rc == 0,
           'hatebm fid on savez + savez_compressed statistics: %s' % (so.strip() or err.strip()))
     rc, so, err = run([hatebm, 'fid', stats, stats])
-    check(rc == 0 and float(so.split(':')[1].split()[0]) == 0, 'round trip: FID of statistics with themselves 0')
+    check(rc == 0 and fid_value(so) == 0, 'round trip: FID of statistics with themselves 0')
 
 
-def expect_refusal(args, needle, what):
-    rc, so, err = run(args)
+def fid_value(stdout):
+    return float(stdout.split(':')[1].split()[0])
+
+
+def cli(dump, hatebm, out, weights):
+    """hatebm fid --inception end to end: the FID of two image sets (different sizes and
+    channels) equals the one of their dumped features; --save-stats then reading the .npz in
+    place of the set gives the same FID."""
+    a, b = os.path.join(out, 'img28_c1.npy'), os.path.join(out, 'img64_c1.npy')
+    rc, so, err = run([hatebm, 'fid', a, b, '--inception', weights])
+    rc2, so2, _ = run([dump, 'fid', a + '.npz', b + '.npz', os.path.join(out, 'unused.npz')])
+    ok = rc == 0 and rc2 == 0 and abs(fid_value(so) - float(so2)) < 1e-4
+    check(ok, 'hatebm fid --inception of two image sets: %s (features: %s)' % (so.strip() or err.strip(), so2.strip()))
+    stats = os.path.join(out, 'a_stats.npz')
+    rc, _, err = run([hatebm, 'fid', a, '--inception', weights, '--save-stats', stats])
+    rc2, so2, err2 = run([hatebm, 'fid', stats, b, '--inception', weights])
+    check(rc == 0 and rc2 == 0 and so2.split('(')[0] == so.split('(')[0],
+          '--save-stats, then the .npz in place of the set: %s' % (so2.strip() or err.strip() + err2.strip()))
+
+
+def expect_refusal(args, needle, what, env=None):
+    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    rc, err = p.returncode, p.stderr
     lines = err.strip().splitlines()
     check(rc == 2 and len(lines) == 1 and needle in err, '%s: exit %d, %s' % (what, rc, err.strip()))
 
@@ -160,6 +182,8 @@ def bad_inputs(hatebm, out, weights, state):
     missing = os.path.join(out, 'none.safetensors')
     expect_refusal([hatebm, 'fid', imgs, imgs, '--inception', missing], 'convert_inception.py',
                    'missing weights file')
+    expect_refusal([hatebm, 'fid', imgs, imgs, '--inception'], 'convert_inception.py',
+                   'no weights at $HATEBM_INCEPTION', dict(os.environ, HATEBM_INCEPTION=missing))
     sys.path.insert(0, os.path.join(ROOT, 'scripts'))
     from convert_inception import convert
     for name, edit in (('missing', lambda s: s.pop('Mixed_6c.branch7x7_2.conv.weight')),
@@ -190,6 +214,7 @@ def main():
     check(rc == 0, 'convert_inception.py: %s' % (so.strip() or err.strip()))
     parity(dump, out, weights, net)
     fid_math(dump, hatebm, out)
+    cli(dump, hatebm, out, weights)
     bad_inputs(hatebm, out, weights, net.state_dict())
     print('%d passed, %d failed' % tuple(RESULTS))
     sys.exit(1 if RESULTS[1] else 0)
