@@ -1,7 +1,7 @@
 /* The general-geometry convolution (hb_conv2d_desc kh/kw/stride/pad and a channel range of the
- * output), with and without prepared weights, vs ref_conv2d_general: the Inception network's kernels (1x1, 3x3, 1x3, 3x1, 1x7, 7x1,
- * 5x5, stride 1 and 2, valid and padded), bias and relu, channel counts that leave partial
- * tiles; channels outside the range must keep what they held. */
+ * output), with and without prepared weights, vs ref_conv2d_general: the Inception network's
+ * kernels (1x1, 3x3, 1x3, 3x1, 1x7, 7x1, 5x5, stride 1 and 2, valid and padded), bias and relu,
+ * channel counts that leave partial tiles; channels outside the range must keep what they held. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,7 +28,8 @@ static void check(hb_ctx *ctx, uint64_t *rng, const gshape *s) {
     tu_rand(rng, w, nw, -0.5f, 0.5f);
     tu_rand(rng, b, (size_t)s->cout, -0.5f, 0.5f);
     tu_rand(rng, old, nout, 5, 6); /* outside the range the conv could produce here */
-    double *xd = tu_to_double(x, nin), *wd = tu_to_double(w, nw), *bd = tu_to_double(b, (size_t)s->cout);
+    double *xd = tu_to_double(x, nin), *wd = tu_to_double(w, nw),
+           *bd = tu_to_double(b, (size_t)s->cout);
     double *ref = malloc(nref * 8), *want = malloc(nout * 8);
     ref_conv2d_general(ref, xd, wd, s->bias ? bd : NULL, s->N, s->cin, s->cout, s->H, s->W, s->kh,
                        s->kw, s->stride, s->pad_h, s->pad_w);
@@ -43,9 +44,10 @@ static void check(hb_ctx *ctx, uint64_t *rng, const gshape *s) {
     hb_tensor B = s->bias ? tu_upload(ctx, b, (size_t)s->cout) : HB_NONE;
     hb_tensor Y = tu_upload(ctx, old, nout);
     char what[200];
-    snprintf(what, sizeof what, "conv2d general N%d %d->%d %dx%d k%dx%d s%d p%d,%d bias%d relu%d c%d/%d",
-             s->N, s->cin, s->cout, s->H, s->W, s->kh, s->kw, s->stride, s->pad_h, s->pad_w,
-             s->bias, s->relu, s->c_off, c_total);
+    snprintf(what, sizeof what,
+             "conv2d general N%d %d->%d %dx%d k%dx%d s%d p%d,%d bias%d relu%d c%d/%d", s->N, s->cin,
+             s->cout, s->H, s->W, s->kh, s->kw, s->stride, s->pad_h, s->pad_w, s->bias, s->relu,
+             s->c_off, c_total);
     tu_check(hb_conv2d_supports(&d, HB_CONV2D_FORWARD) &&
                  !hb_conv2d_supports(&d, HB_CONV2D_BACKWARD_DATA) &&
                  !hb_conv2d_supports(&d, HB_CONV2D_BACKWARD_WEIGHT),
@@ -55,7 +57,8 @@ static void check(hb_ctx *ctx, uint64_t *rng, const gshape *s) {
     TU_RUN(ctx, cmd, hb_conv2d_prepare(cmd, &d, HB_CONV2D_FORWARD, Wt, &prepared));
     for (int prep = 0; prep <= 1; prep++) {
         hb_upload(ctx, Y, old);
-        TU_RUN(ctx, cmd, hb_conv2d_forward(cmd, &d, Y, X, Wt, B, prep ? prepared : HB_NONE, HB_NONE));
+        TU_RUN(ctx, cmd,
+               hb_conv2d_forward(cmd, &d, Y, X, Wt, B, prep ? prepared : HB_NONE, HB_NONE));
         float *got = tu_download(ctx, Y);
         char label[240];
         snprintf(label, sizeof label, "%s%s", what, prep ? " prepared" : "");
@@ -88,8 +91,8 @@ int main(void) {
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) check(ctx, &rng, &shapes[i]);
     /* geometries it refuses: backward passes, padding as wide as the kernel, a channel range
      * past the output */
-    hb_conv2d_desc bad = {.N = 1, .cin = 1, .cout = 4, .H = 4, .W = 4, .kh = 3, .kw = 3,
-                          .pad_h = 3, .pad_w = 1};
+    hb_conv2d_desc bad = {
+        .N = 1, .cin = 1, .cout = 4, .H = 4, .W = 4, .kh = 3, .kw = 3, .pad_h = 3, .pad_w = 1};
     tu_check(!hb_conv2d_supports(&bad, HB_CONV2D_FORWARD), "padding >= kernel refused");
     bad.pad_h = 1, bad.out_c_off = 2, bad.out_c_total = 5;
     tu_check(!hb_conv2d_supports(&bad, HB_CONV2D_FORWARD), "channel range past the output refused");

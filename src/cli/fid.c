@@ -64,14 +64,16 @@ static double now(void) {
 /* Like train's: a bar redrawn in place on a terminal, else a line per tenth */
 static void progress(void *user, long done, long total) {
     extractor *e = user;
-    double dt = now() - e->t0, rate = dt > 0 ? done / dt : 0, eta = rate > 0 ? (total - done) / rate : 0;
+    double dt = now() - e->t0, rate = dt > 0 ? done / dt : 0,
+           eta = rate > 0 ? (total - done) / rate : 0;
     if (isatty(2)) {
         int width = 24, bar = (int)(width * (double)done / total);
         fprintf(stderr, "\r[%.*s%.*s] %ld/%ld images  %.1f img/s  ETA %ld:%02ld   ", bar,
                 "########################", width - bar, "........................", done, total,
                 rate, (long)eta / 60, (long)eta % 60);
         if (done == total) fputc('\n', stderr);
-    } else if (done == total || done * 10 / total != (done - hb_inception_batch(e->net)) * 10 / total)
+    } else if (done == total ||
+               done * 10 / total != (done - hb_inception_batch(e->net)) * 10 / total)
         fprintf(stderr, "inception features: %ld/%ld images  %.1f img/s  ETA %ld:%02ld\n", done,
                 total, rate, (long)eta / 60, (long)eta % 60);
     fflush(stderr);
@@ -82,23 +84,31 @@ static int extractor_ready(extractor *e) {
     char err[1024];
     if (e->cls || e->net) return 0;
     if (e->inception && !hb_is_file(e->inception)) {
-        fprintf(stderr, "hatebm: error: %s: no such file; Inception FID needs pytorch-fid's "
-                        "weights: python3 scripts/convert_inception.py " INCEPTION_PTH " %s (or "
-                        "pass --inception PATH, or set HATEBM_INCEPTION)\n", e->inception, e->inception);
+        fprintf(stderr,
+                "hatebm: error: %s: no such file; Inception FID needs pytorch-fid's "
+                "weights: python3 scripts/convert_inception.py " INCEPTION_PTH " %s (or "
+                "pass --inception PATH, or set HATEBM_INCEPTION)\n",
+                e->inception, e->inception);
         return 2;
     }
     hb_ctx_opts o = {.device = e->device, .validate = -1, .quiet = 1}; /* errors stay one line */
     if (!e->ctx && !(e->ctx = hb_ctx_create(&o))) return 2;
     if (e->inception) {
-        e->net = hb_inception_load(e->ctx, e->inception, HB_INCEPTION_DEFAULT_BATCH, err, sizeof err);
-        if (!e->net) fprintf(stderr, "hatebm: error: %s (convert pytorch-fid's " INCEPTION_PTH
-                                     " with scripts/convert_inception.py)\n", err);
+        e->net =
+            hb_inception_load(e->ctx, e->inception, HB_INCEPTION_DEFAULT_BATCH, err, sizeof err);
+        if (!e->net)
+            fprintf(stderr,
+                    "hatebm: error: %s (convert pytorch-fid's " INCEPTION_PTH
+                    " with scripts/convert_inception.py)\n",
+                    err);
         return e->net ? 0 : 2;
     }
     e->cls = hb_classifier_load(e->ctx, e->classifier, 250, err, sizeof err);
     if (!e->cls)
-        fprintf(stderr, "hatebm: error: %s; train it with 'hatebm train "
-                        "configs/fashion_mnist_classifier.ini' or pass --classifier PATH\n", err);
+        fprintf(stderr,
+                "hatebm: error: %s; train it with 'hatebm train "
+                "configs/fashion_mnist_classifier.ini' or pass --classifier PATH\n",
+                err);
     return e->cls ? 0 : 2;
 }
 
@@ -141,10 +151,13 @@ static int set_stats(extractor *e, const char *arg, int max, hb_fid_stats *st, i
 }
 
 /* The distance line; 0 or 2 */
-static int report(const extractor *e, const char *const sets[2], hb_fid_stats st[2], const int n[2]) {
+static int report(const extractor *e, const char *const sets[2], hb_fid_stats st[2],
+                  const int n[2]) {
     if (st[0].dim != st[1].dim) {
-        fprintf(stderr, "hatebm: error: the statistics have %d and %d features; compare sets of "
-                        "the same features\n", st[0].dim, st[1].dim);
+        fprintf(stderr,
+                "hatebm: error: the statistics have %d and %d features; compare sets of "
+                "the same features\n",
+                st[0].dim, st[1].dim);
         return 2;
     }
     double fid = hb_fid_distance(&st[0], &st[1]);
@@ -155,8 +168,10 @@ static int report(const extractor *e, const char *const sets[2], hb_fid_stats st
     if (fid < 0) fid = 0; /* a distance; below zero only by rounding */
     char what[2][64];
     for (int i = 0; i < 2; i++)
-        if (n[i]) snprintf(what[i], sizeof what[i], "%d images", n[i]);
-        else snprintf(what[i], sizeof what[i], "statistics");
+        if (n[i])
+            snprintf(what[i], sizeof what[i], "%d images", n[i]);
+        else
+            snprintf(what[i], sizeof what[i], "statistics");
     const char *kind = e->inception || st[0].dim == HB_INCEPTION_FEATURES
                            ? "FID, Inception features (pytorch-fid)"
                        : e->cls ? "FID, FMNIST-classifier features"
@@ -169,21 +184,28 @@ static int report(const extractor *e, const char *const sets[2], hb_fid_stats st
 static int parse(int argc, char **argv, extractor *e, const char *sets[2], int *nsets,
                  const char **save, long *max, long *max_a) {
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--classifier") == 0 && i + 1 < argc) e->classifier = argv[++i];
+        if (strcmp(argv[i], "--classifier") == 0 && i + 1 < argc)
+            e->classifier = argv[++i];
         else if (strcmp(argv[i], "--inception") == 0)
-            e->inception = i + 1 < argc && ends_with(argv[i + 1], ".safetensors") ? argv[++i]
-                                                                                 : default_inception();
-        else if (strcmp(argv[i], "--save-stats") == 0 && i + 1 < argc) *save = argv[++i];
-        else if ((strcmp(argv[i], "--max") == 0 || strcmp(argv[i], "--max-a") == 0) && i + 1 < argc) {
+            e->inception = i + 1 < argc && ends_with(argv[i + 1], ".safetensors")
+                               ? argv[++i]
+                               : default_inception();
+        else if (strcmp(argv[i], "--save-stats") == 0 && i + 1 < argc)
+            *save = argv[++i];
+        else if ((strcmp(argv[i], "--max") == 0 || strcmp(argv[i], "--max-a") == 0) &&
+                 i + 1 < argc) {
             char *end;
             long *dst = argv[i][5] ? max_a : max;
             *dst = strtol(argv[++i], &end, 10);
             if (*end || *dst < 2) {
-                fprintf(stderr, "hatebm: error: %s %s: expected a number of images >= 2\n", argv[i - 1], argv[i]);
+                fprintf(stderr, "hatebm: error: %s %s: expected a number of images >= 2\n",
+                        argv[i - 1], argv[i]);
                 return 2;
             }
-        } else if (argv[i][0] != '-' && *nsets < 2) sets[(*nsets)++] = argv[i];
-        else return usage();
+        } else if (argv[i][0] != '-' && *nsets < 2)
+            sets[(*nsets)++] = argv[i];
+        else
+            return usage();
     }
     if (*save && (*nsets != 1 || !ends_with(*save, ".npz"))) {
         fprintf(stderr, "hatebm: error: --save-stats FILE.npz takes one set (its statistics are "
@@ -204,11 +226,15 @@ int cli_fid(const char *device, int argc, char **argv) {
     int n[2] = {0, 0}, rc = set_stats(&e, sets[0], (int)(max_a ? max_a : max), &st[0], &n[0]);
     if (!rc && save) {
         rc = hb_fid_stats_save_npz(save, &st[0], err, sizeof err) ? 2 : 0;
-        if (rc) fprintf(stderr, "hatebm: error: %s\n", err);
-        else printf("statistics of %s (%d features, %d images) written to %s\n", sets[0], st[0].dim, n[0], save);
+        if (rc)
+            fprintf(stderr, "hatebm: error: %s\n", err);
+        else
+            printf("statistics of %s (%d features, %d images) written to %s\n", sets[0], st[0].dim,
+                   n[0], save);
     } else if (!rc) {
         rc = set_stats(&e, sets[1], (int)max, &st[1], &n[1]);
-        if (!rc && e.ctx) fprintf(stderr, "hatebm: features computed on %s\n", hb_ctx_device_name(e.ctx));
+        if (!rc && e.ctx)
+            fprintf(stderr, "hatebm: features computed on %s\n", hb_ctx_device_name(e.ctx));
         if (!rc) rc = report(&e, sets, st, n);
     }
     hb_fid_stats_free(&st[0]), hb_fid_stats_free(&st[1]);

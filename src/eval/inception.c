@@ -12,7 +12,7 @@
 
 #include "io/safetensors.h"
 
-#define BN_EPS 1e-3 /* TensorFlow's batch norm epsilon in this graph */
+#define BN_EPS 1e-3  /* TensorFlow's batch norm epsilon in this graph */
 #define MAX_CONVS 96 /* the network has 94 */
 
 enum { SLOT_IN, SLOT_T0, SLOT_T1, SLOT_A, SLOT_B, NSLOTS };
@@ -105,15 +105,16 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
                 int stride, int ph, int pw, int out_slot, int c_off, int c_total) {
     char full[96];
     snprintf(full, sizeof full, "%s%s%s", block, *block ? "." : "", name);
-    hb_conv2d_desc d = {.N = k->N, .cin = x.c, .cout = cout, .H = x.h, .W = x.w, .kh = kh,
-                        .kw = kw, .stride = stride, .pad_h = ph, .pad_w = pw, .relu = 1,
-                        .out_c_off = c_off, .out_c_total = c_total ? c_total : cout};
+    hb_conv2d_desc d = {.N = k->N, .cin = x.c, .cout = cout, .H = x.h, .W = x.w, .kh = kh, .kw = kw,
+                        .stride = stride, .pad_h = ph, .pad_w = pw, .relu = 1, .out_c_off = c_off,
+                        .out_c_total = c_total ? c_total : cout};
     int Ho, Wo;
     hb_conv2d_out_size(&d, &Ho, &Wo);
     val y = {out_slot, c_total ? c_total : cout, Ho, Wo};
     if (k->failed) return y;
     if (!k->cmd) {
-        if (k->net->nconv == MAX_CONVS) hb_die(1, "inception: more than %d convolutions", MAX_CONVS);
+        if (k->net->nconv == MAX_CONVS)
+            hb_die(1, "inception: more than %d convolutions", MAX_CONVS);
         if (load_conv(k, full, &d, &k->net->conv[k->net->nconv])) {
             k->failed = 1;
             return y;
@@ -129,21 +130,27 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
     return y;
 }
 
-static val pool(walk *k, val x, int max, int stride, int pad, int out_slot, int c_off, int c_total) {
+static val pool(walk *k, val x, int max, int stride, int pad, int out_slot, int c_off,
+                int c_total) {
     hb_pool2d_desc d = {k->N, x.c, x.h, x.w, max, 3, stride, pad, c_off, c_total};
     int Ho, Wo;
     hb_pool2d_out_size(&d, &Ho, &Wo);
     val y = {out_slot, c_total ? c_total : x.c, Ho, Wo};
-    if (!k->cmd) use_slot(k, y);
-    else if (!k->failed) hb_pool2d(k->cmd, &d, slot_tensor(k, out_slot), slot_tensor(k, x.slot));
+    if (!k->cmd)
+        use_slot(k, y);
+    else if (!k->failed)
+        hb_pool2d(k->cmd, &d, slot_tensor(k, out_slot), slot_tensor(k, x.slot));
     return y;
 }
 
 /* Conv and pooling shorthands: square kernels with symmetric padding, 1x1, and the factorised
  * 1xn / nx1 kernels padded to keep the size */
-#define CONV(name, x, cout, kk, s, p, slot, off, tot) conv(k, b, name, x, cout, kk, kk, s, p, p, slot, off, tot)
-#define CONV_1XN(name, x, cout, n, slot, off, tot) conv(k, b, name, x, cout, 1, n, 1, 0, n / 2, slot, off, tot)
-#define CONV_NX1(name, x, cout, n, slot, off, tot) conv(k, b, name, x, cout, n, 1, 1, n / 2, 0, slot, off, tot)
+#define CONV(name, x, cout, kk, s, p, slot, off, tot)                                              \
+    conv(k, b, name, x, cout, kk, kk, s, p, p, slot, off, tot)
+#define CONV_1XN(name, x, cout, n, slot, off, tot)                                                 \
+    conv(k, b, name, x, cout, 1, n, 1, 0, n / 2, slot, off, tot)
+#define CONV_NX1(name, x, cout, n, slot, off, tot)                                                 \
+    conv(k, b, name, x, cout, n, 1, 1, n / 2, 0, slot, off, tot)
 
 /* FIDInceptionA: 64 + 64 + 96 + pool_features channels */
 static val block_a(walk *k, const char *b, val x, int out, int pool_features) {
@@ -214,10 +221,13 @@ static val block_e(walk *k, const char *b, val x, int out, int max_pool) {
 static val inception_walk(walk *k) {
     const char *b = "";
     hb_inception *net = k->net;
-    val x = {SLOT_IN, 3, net->in_h, net->in_w}, r = {SLOT_T0, 3, HB_INCEPTION_SIZE, HB_INCEPTION_SIZE};
-    if (!k->cmd) use_slot(k, r);
-    else hb_resize_bilinear(k->cmd, slot_tensor(k, SLOT_T0), slot_tensor(k, SLOT_IN), k->N, 3,
-                            x.h, x.w, r.h, r.w);
+    val x = {SLOT_IN, 3, net->in_h, net->in_w},
+        r = {SLOT_T0, 3, HB_INCEPTION_SIZE, HB_INCEPTION_SIZE};
+    if (!k->cmd)
+        use_slot(k, r);
+    else
+        hb_resize_bilinear(k->cmd, slot_tensor(k, SLOT_T0), slot_tensor(k, SLOT_IN), k->N, 3, x.h,
+                           x.w, r.h, r.w);
     x = CONV("Conv2d_1a_3x3", r, 32, 3, 2, 0, SLOT_T1, 0, 0);
     x = CONV("Conv2d_2a_3x3", x, 32, 3, 1, 0, SLOT_T0, 0, 0);
     x = CONV("Conv2d_2b_3x3", x, 64, 3, 1, 1, SLOT_T1, 0, 0);
@@ -253,8 +263,7 @@ static int alloc_slots(hb_inception *net, int h, int w) {
     size_t cap = hb_max_tensor_floats(net->ctx) / net->slot_floats[SLOT_IN];
     int batch = cap < (size_t)net->max_batch ? (int)cap : net->max_batch;
     if (batch < 1) hb_die(2, "inception: one %dx%d image exceeds a device buffer", h, w);
-    for (int s = 0; s < NSLOTS; s++)
-        net->slot[s] = hb_alloc(net->ctx, net->slot_floats[s] * batch);
+    for (int s = 0; s < NSLOTS; s++) net->slot[s] = hb_alloc(net->ctx, net->slot_floats[s] * batch);
     return batch;
 }
 

@@ -10,7 +10,8 @@
 
 #include "io/files.h"
 
-#define MAX_NPZ_BYTES ((size_t)1 << 31) /* sigma of 2048 features is 32 MiB; zlib counts in 32 bits */
+#define MAX_NPZ_BYTES                                                                              \
+    ((size_t)1 << 31) /* sigma of 2048 features is 32 MiB; zlib counts in 32 bits */
 #define NPY_MAGIC "\x93NUMPY"
 
 static uint64_t le(const unsigned char *p, int bytes) {
@@ -31,7 +32,8 @@ typedef struct {
 
 static int read_all(npz_src *s) {
     FILE *f = fopen(s->path, "rb");
-    if (!f) return hb_errorf(s->err, s->errlen, "%s: cannot open: no such file or unreadable", s->path);
+    if (!f)
+        return hb_errorf(s->err, s->errlen, "%s: cannot open: no such file or unreadable", s->path);
     size_t cap = 1 << 16, n = 0, got;
     unsigned char *b = malloc(cap);
     while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
@@ -63,13 +65,15 @@ static int find_directory(npz_src *s, uint64_t *cd_off, uint64_t *entries) {
         }
         return 0;
     }
-    return hb_errorf(s->err, s->errlen, "%s: not a zip archive (no end of central directory); an "
-                     ".npz is what numpy.savez writes", s->path);
+    return hb_errorf(s->err, s->errlen,
+                     "%s: not a zip archive (no end of central directory); an "
+                     ".npz is what numpy.savez writes",
+                     s->path);
 }
 
 /* Sizes and local header offset of a central directory entry, ZIP64 extra field applied */
-static void zip64_sizes(const unsigned char *e, size_t extra_len, uint64_t *usize,
-                        uint64_t *csize, uint64_t *off) {
+static void zip64_sizes(const unsigned char *e, size_t extra_len, uint64_t *usize, uint64_t *csize,
+                        uint64_t *off) {
     for (size_t i = 0; i + 4 <= extra_len;) {
         size_t id = le(e + i, 2), len = le(e + i + 2, 2), at = i + 4;
         if (i + 4 + len > extra_len) return;
@@ -83,20 +87,24 @@ static void zip64_sizes(const unsigned char *e, size_t extra_len, uint64_t *usiz
 }
 
 /* The entry's data, inflated when deflated, CRC-checked: malloc'ed into *data, *len */
-static int extract(npz_src *s, const unsigned char *ce, size_t extra_len, const unsigned char *extra,
-                   unsigned char **data, size_t *len) {
+static int extract(npz_src *s, const unsigned char *ce, size_t extra_len,
+                   const unsigned char *extra, unsigned char **data, size_t *len) {
     int method = (int)le(ce + 10, 2);
     uint32_t crc = (uint32_t)le(ce + 16, 4);
     uint64_t csize = le(ce + 20, 4), usize = le(ce + 24, 4), off = le(ce + 42, 4);
     zip64_sizes(extra, extra_len, &usize, &csize, &off);
     if (off > s->n || s->n - off < 30 || le(s->b + off, 4) != 0x04034b50)
-        return hb_errorf(s->err, s->errlen, "%s: entry %s: bad local header offset: corrupt", s->path, s->entry);
+        return hb_errorf(s->err, s->errlen, "%s: entry %s: bad local header offset: corrupt",
+                         s->path, s->entry);
     uint64_t start = off + 30 + le(s->b + off + 26, 2) + le(s->b + off + 28, 2);
     if (start > s->n || csize > s->n - start || usize > MAX_NPZ_BYTES)
-        return hb_errorf(s->err, s->errlen, "%s: entry %s: truncated or corrupt", s->path, s->entry);
+        return hb_errorf(s->err, s->errlen, "%s: entry %s: truncated or corrupt", s->path,
+                         s->entry);
     if (method != 0 && method != 8)
-        return hb_errorf(s->err, s->errlen, "%s: entry %s: compression method %d (stored and "
-                         "deflated are read)", s->path, s->entry, method);
+        return hb_errorf(s->err, s->errlen,
+                         "%s: entry %s: compression method %d (stored and "
+                         "deflated are read)",
+                         s->path, s->entry, method);
     unsigned char *out = malloc(usize ? usize : 1);
     if (!out) return hb_errorf(s->err, s->errlen, "%s: out of memory", s->path);
     int ok = 1;
@@ -136,7 +144,8 @@ static int find_entry(npz_src *s, unsigned char **data, size_t *len) {
             return extract(s, s->b + at, xl, s->b + at + 46 + nl, data, len);
         at += 46 + nl + xl + cl;
     }
-    return hb_errorf(s->err, s->errlen, "%s: no entry %s (an array of that name)", s->path, s->entry);
+    return hb_errorf(s->err, s->errlen, "%s: no entry %s (an array of that name)", s->path,
+                     s->entry);
 }
 
 /* Value of key 'name' in a .npy header dict, or NULL */
@@ -152,24 +161,31 @@ static const char *npy_value(const char *h, const char *name) {
 static int parse_npy(npz_src *s, const unsigned char *b, size_t n, hb_npz_array *out) {
     if (n < 10 || memcmp(b, NPY_MAGIC, 6) != 0 || b[6] < 1 || b[6] > 3)
         return hb_errorf(s->err, s->errlen, "%s: entry %s is not a .npy array", s->path, s->entry);
-    size_t hoff = b[6] == 1 ? 10 : 12, hlen = b[6] == 1 ? le(b + 8, 2) : (n >= 12 ? le(b + 8, 4) : n);
+    size_t hoff = b[6] == 1 ? 10 : 12,
+           hlen = b[6] == 1 ? le(b + 8, 2) : (n >= 12 ? le(b + 8, 4) : n);
     if (hlen > n - hoff || hlen > 4096)
-        return hb_errorf(s->err, s->errlen, "%s: entry %s: .npy header truncated", s->path, s->entry);
+        return hb_errorf(s->err, s->errlen, "%s: entry %s: .npy header truncated", s->path,
+                         s->entry);
     char h[4097];
     memcpy(h, b + hoff, hlen);
     h[hlen] = 0;
     const char *descr = npy_value(h, "descr"), *fo = npy_value(h, "fortran_order"),
                *shape = npy_value(h, "shape");
-    int f8 = descr && strncmp(descr, "'<f8'", 5) == 0, f4 = descr && strncmp(descr, "'<f4'", 5) == 0;
+    int f8 = descr && strncmp(descr, "'<f8'", 5) == 0,
+        f4 = descr && strncmp(descr, "'<f4'", 5) == 0;
     if (!(f8 || f4) || !fo || strncmp(fo, "False", 5) != 0 || !shape || *shape != '(')
-        return hb_errorf(s->err, s->errlen, "%s: entry %s: expected a C-order float64 or float32 "
-                         "array, header %.80s", s->path, s->entry, h);
+        return hb_errorf(s->err, s->errlen,
+                         "%s: entry %s: expected a C-order float64 or float32 "
+                         "array, header %.80s",
+                         s->path, s->entry, h);
     out->ndim = 0, out->n = 1;
     for (const char *p = shape + 1; *p != ')';) {
         char *end;
         long long d = strtoll(p, &end, 10);
-        if (end == p || d < 0 || out->ndim == HB_NPZ_MAX_DIMS || (d && out->n > MAX_NPZ_BYTES / (size_t)d))
-            return hb_errorf(s->err, s->errlen, "%s: entry %s: cannot read shape %.40s", s->path, s->entry, shape);
+        if (end == p || d < 0 || out->ndim == HB_NPZ_MAX_DIMS ||
+            (d && out->n > MAX_NPZ_BYTES / (size_t)d))
+            return hb_errorf(s->err, s->errlen, "%s: entry %s: cannot read shape %.40s", s->path,
+                             s->entry, shape);
         out->shape[out->ndim++] = d, out->n *= (size_t)d;
         for (p = end; *p == ',' || *p == ' ';) p++;
     }
@@ -181,7 +197,8 @@ static int parse_npy(npz_src *s, const unsigned char *b, size_t n, hb_npz_array 
         return hb_errorf(s->err, s->errlen, "%s: out of memory", s->path);
     const unsigned char *d = b + hoff + hlen;
     for (size_t i = 0; i < out->n; i++) {
-        if (f8) memcpy(&out->data[i], d + 8 * i, 8);
+        if (f8)
+            memcpy(&out->data[i], d + 8 * i, 8);
         else {
             float v;
             memcpy(&v, d + 4 * i, 4);
@@ -229,7 +246,8 @@ static unsigned char *npy_bytes(const hb_npz_array *a, size_t *len) {
     for (int i = 0; i < a->ndim; i++)
         at += (size_t)snprintf(shape + at, sizeof shape - at, "%lld%s", (long long)a->shape[i],
                                a->ndim == 1 || i < a->ndim - 1 ? ", " : "");
-    int dl = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }", shape);
+    int dl = snprintf(dict, sizeof dict,
+                      "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }", shape);
     size_t hlen = (size_t)dl + 1 + (64 - (10 + (size_t)dl + 1) % 64) % 64;
     *len = 10 + hlen + a->n * 8;
     unsigned char *b = malloc(*len);
@@ -266,23 +284,27 @@ static int write_npz(FILE *fp, void *user) {
         memcpy(c + 46, name, nl);
         cd_len += 46 + nl;
         rc = fwrite(h, 1, 30, fp) != 30 || fwrite(name, 1, nl, fp) != nl ||
-             fwrite(npy, 1, len, fp) != len ? -1 : 0;
+                     fwrite(npy, 1, len, fp) != len
+                 ? -1
+                 : 0;
         off += 30 + nl + len;
         free(npy);
     }
     unsigned char end[22] = {0};
-    put(end, 0x06054b50, 4), put(end + 8, (uint64_t)z->count, 2), put(end + 10, (uint64_t)z->count, 2);
+    put(end, 0x06054b50, 4), put(end + 8, (uint64_t)z->count, 2),
+        put(end + 10, (uint64_t)z->count, 2);
     put(end + 12, cd_len, 4), put(end + 16, off, 4);
     if (!rc) rc = fwrite(cd, 1, cd_len, fp) != cd_len || fwrite(end, 1, 22, fp) != 22 ? -1 : 0;
     free(cd);
     return rc;
 }
 
-int hb_npz_write(const char *path, int count, const char *const *names,
-                 const hb_npz_array *arrays, char *err, size_t errlen) {
+int hb_npz_write(const char *path, int count, const char *const *names, const hb_npz_array *arrays,
+                 char *err, size_t errlen) {
     size_t total = 0;
     for (int i = 0; i < count; i++) total += arrays[i].n * 8 + 256;
-    if (total >= 0xffffffffu) return hb_errorf(err, errlen, "%s: arrays too large for a .npz", path);
+    if (total >= 0xffffffffu)
+        return hb_errorf(err, errlen, "%s: arrays too large for a .npz", path);
     npz_body z = {count, names, arrays};
     return hb_atomic_write(path, write_npz, &z, err, errlen);
 }

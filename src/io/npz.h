@@ -26,7 +26,7 @@ typedef struct {
 int hb_npz_read(const char *path, const char *name, hb_npz_array *out, char *err, size_t errlen);
 void hb_npz_array_free(hb_npz_array *a);
 /* Writes count arrays under names[i] as float64. 0, or -1 + err (path untouched). */
-int hb_npz_write(const char *path, int count, const char *const *names,
-                 const hb_npz_array *arrays, char *err, size_t errlen);
+int hb_npz_write(const char *path, int count, const char *const *names, const hb_npz_array *arrays,
+                 char *err, size_t errlen);
 
 #endif

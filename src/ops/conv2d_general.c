@@ -30,10 +30,10 @@ int hb_conv2d_general_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass) {
     geometry g = geometry_of(d);
     int Ho, Wo;
     hb_conv2d_out_size(d, &Ho, &Wo);
-    int fusions = d->relu_in || d->stem.x.buf || d->shortcut_w.buf || d->pool ||
-                  d->residual.buf || d->relu_mask.buf || d->accumulate;
-    int channels = d->out_c_total <= 0 ||
-                   (d->out_c_off >= 0 && d->out_c_off + d->cout <= d->out_c_total);
+    int fusions = d->relu_in || d->stem.x.buf || d->shortcut_w.buf || d->pool || d->residual.buf ||
+                  d->relu_mask.buf || d->accumulate;
+    int channels =
+        d->out_c_total <= 0 || (d->out_c_off >= 0 && d->out_c_off + d->cout <= d->out_c_total);
     /* kernel sizes are unrolled in the shader: up to 11 a side keeps it small */
     return pass == HB_CONV2D_FORWARD && !fusions && channels && g.kh >= 1 && g.kh <= 11 &&
            g.kw >= 1 && g.kw <= 11 && g.pad_h >= 0 && g.pad_w >= 0 && g.pad_h < g.kh &&
@@ -83,8 +83,8 @@ void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor o
     /* the prepared weights are read as vec4s */
     int prep = prepared.buf && prepared.off % 4 == 0;
     if (prep) hb_require(op, "prepared weights", prepared, prepared_floats(d));
-    uint32_t spec[7] = {local, (uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)g.stride, b.buf != NULL,
-                        d->relu != 0, (uint32_t)prep};
+    uint32_t spec[7] = {local,         (uint32_t)g.kh, (uint32_t)g.kw, (uint32_t)g.stride,
+                        b.buf != NULL, d->relu != 0,   (uint32_t)prep};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_general", prep ? "rRrw" : "rrrw", spec, 7);
     uint32_t xblocks = ((uint32_t)Wo + GENERAL_TX - 1) / GENERAL_TX;
     uint32_t coblocks = ((uint32_t)d->cout + GENERAL_TC - 1) / GENERAL_TC;
@@ -93,9 +93,23 @@ void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor o
     struct {
         uint32_t total, cin, cout, H, W, Ho, Wo, pad_h, pad_w, xblocks, coblocks;
         uint32_t in_off, w_off, b_off, y_off, c_off, c_total;
-    } pc = {(uint32_t)total, (uint32_t)d->cin, (uint32_t)d->cout, (uint32_t)d->H, (uint32_t)d->W,
-            (uint32_t)Ho, (uint32_t)Wo, (uint32_t)g.pad_h, (uint32_t)g.pad_w, xblocks, coblocks,
-            in.off, prep ? prepared.off : w.off, b.buf ? b.off : 0, out.off, c_off, c_total};
+    } pc = {(uint32_t)total,
+            (uint32_t)d->cin,
+            (uint32_t)d->cout,
+            (uint32_t)d->H,
+            (uint32_t)d->W,
+            (uint32_t)Ho,
+            (uint32_t)Wo,
+            (uint32_t)g.pad_h,
+            (uint32_t)g.pad_w,
+            xblocks,
+            coblocks,
+            in.off,
+            prep ? prepared.off : w.off,
+            b.buf ? b.off : 0,
+            out.off,
+            c_off,
+            c_total};
     hb_tensor t[4] = {in, prep ? prepared : w, hb_or(b, w), out};
     hb_dispatch_1d(cmd, op, pl, t, &pc, sizeof pc, total, local);
 }

@@ -17,8 +17,8 @@ void hb_resize_bilinear(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int
     struct {
         uint32_t total, H, W, Ho, Wo, x_off, y_off;
         float scale_h, scale_w;
-    } pc = {(uint32_t)total, (uint32_t)H, (uint32_t)W, (uint32_t)Ho, (uint32_t)Wo, x.off, y.off,
-            (float)H / (float)Ho, (float)W / (float)Wo};
+    } pc = {(uint32_t)total, (uint32_t)H, (uint32_t)W,          (uint32_t)Ho,        (uint32_t)Wo,
+            x.off,           y.off,       (float)H / (float)Ho, (float)W / (float)Wo};
     hb_tensor t[2] = {x, y};
     hb_dispatch_1d(cmd, op, pl, t, &pc, sizeof pc, total, local);
 }

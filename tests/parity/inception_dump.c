@@ -67,5 +67,6 @@ static int fid(const char *a, const char *b, const char *stats_a) {
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "features") == 0) return features(argv[2], argv[3], argv[4]);
     if (argc == 5 && strcmp(argv[1], "fid") == 0) return fid(argv[2], argv[3], argv[4]);
-    return fail("usage: inception_dump features WEIGHTS IMAGES.npy OUT.npz | fid A.npz B.npz STATS_A.npz");
+    return fail(
+        "usage: inception_dump features WEIGHTS IMAGES.npy OUT.npz | fid A.npz B.npz STATS_A.npz");
 }
