@@ -65,17 +65,19 @@ static double now(void) {
 static void progress(void *user, long done, long total) {
     extractor *e = user;
     double dt = now() - e->t0, rate = dt > 0 ? done / dt : 0,
-           eta = rate > 0 ? (total - done) / rate : 0;
+           eta = rate > 0 ? (total - done) / rate : 0,
+           gflops = rate * hb_inception_flops(e->net) * 1e-9;
     if (isatty(2)) {
         int width = 24, bar = (int)(width * (double)done / total);
-        fprintf(stderr, "\r[%.*s%.*s] %ld/%ld images  %.1f img/s  ETA %ld:%02ld   ", bar,
-                "########################", width - bar, "........................", done, total,
-                rate, (long)eta / 60, (long)eta % 60);
+        fprintf(stderr, "\r[%.*s%.*s] %ld/%ld images  %.2f img/s (%.1f GFLOP/s)  ETA %ld:%02ld   ",
+                bar, "########################", width - bar, "........................", done,
+                total, rate, gflops, (long)eta / 60, (long)eta % 60);
         if (done == total) fputc('\n', stderr);
     } else if (done == total ||
                done * 10 / total != (done - hb_inception_batch(e->net)) * 10 / total)
-        fprintf(stderr, "inception features: %ld/%ld images  %.1f img/s  ETA %ld:%02ld\n", done,
-                total, rate, (long)eta / 60, (long)eta % 60);
+        fprintf(stderr,
+                "inception features: %ld/%ld images  %.2f img/s (%.1f GFLOP/s)  ETA %ld:%02ld\n",
+                done, total, rate, gflops, (long)eta / 60, (long)eta % 60);
     fflush(stderr);
 }
 
