@@ -171,6 +171,21 @@ def cli(dump, hatebm, out, weights):
     check(ok, '--save-stats: the statistics of the features: %s' % (so.strip() or err.strip()))
 
 
+def folder(hatebm, out, weights, net):
+    """A folder of grey 299x299 PNGs (RGB is tried first, then grey; no resize at 299): the
+    mean feature --save-stats writes equals PyTorch's."""
+    d = os.path.join(out, 'grey_pngs')
+    os.makedirs(d, exist_ok=True)
+    u8 = np.random.default_rng(3).integers(0, 256, size=(2, 1, 299, 299), dtype=np.uint8)
+    for i in range(2):
+        torchvision.io.write_png(torch.from_numpy(u8[i]), os.path.join(d, '%d.png' % i))
+    stats = os.path.join(out, 'folder_stats.npz')
+    rc, so, err = run([hatebm, 'fid', d, '--inception', weights, '--save-stats', stats])
+    want = torch_features(net, u8).mean(0)
+    rel = np.abs(np.load(stats)['mu'] - want).max() / np.abs(want).max() if rc == 0 else np.inf
+    check(rel <= 1e-4, 'folder of grey PNGs: mean feature rel err %.2e %s' % (rel, err.strip()[-200:] if rc else ''))
+
+
 def expect_refusal(args, needle, what, env=None):
     p = subprocess.run(args, capture_output=True, text=True, env=env)
     rc, err = p.returncode, p.stderr
@@ -216,6 +231,7 @@ def main():
     parity(dump, out, weights, net)
     fid_math(dump, hatebm, out)
     cli(dump, hatebm, out, weights)
+    folder(hatebm, out, weights, net)
     bad_inputs(hatebm, out, weights, net.state_dict())
     print('%d passed, %d failed' % tuple(RESULTS))
     sys.exit(1 if RESULTS[1] else 0)
