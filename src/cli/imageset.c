@@ -18,8 +18,8 @@ int cli_load_images(const char *arg, int size, int channels, int max, hb_dataset
     else
         snprintf(spec, sizeof spec, "%s", arg);
     if (strncmp(spec, "folder:", 7) == 0 && !size) {
-        /* a folder's images may differ in size and are resized by the loader: to the size of
-         * the network that wants them as they come, RGB unless they are grey */
+        /* a folder's images may differ in size, so its loader resizes them all (to the
+         * Inception network's input size); RGB, or grey when they are grey */
         if (hb_dataset_load(spec, CLI_FOLDER_NATIVE_SIZE, channels ? channels : 3, out, err,
                             errlen) != 0 &&
             (channels || hb_dataset_load(spec, CLI_FOLDER_NATIVE_SIZE, 1, out, err, errlen) != 0))
