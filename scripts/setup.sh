@@ -14,6 +14,7 @@ PACKAGES=(
   dataset-fashion-mnist                   # Fashion-MNIST (/usr/share/datasets/fashion-mnist), used by the tests
   libinih-dev                             # INI parser (training configs)
   python3-torch python3-numpy             # PyTorch: parity tests and the benchmark peer
+  python3-torchvision python3-scipy       # the FID Inception parity test (Inception v3, sqrtm)
   liblapacke-dev                          # LAPACK: the matrix square root in FID
   libsdl2-dev fonts-dejavu-core           # hatebm-view: window and text
   xvfb xauth                              # hatebm-view's window test (a virtual X server)

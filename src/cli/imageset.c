@@ -17,7 +17,15 @@ int cli_load_images(const char *arg, int size, int channels, int max, hb_dataset
         snprintf(spec, sizeof spec, "folder:%s", arg);
     else
         snprintf(spec, sizeof spec, "%s", arg);
-    if (hb_dataset_load(spec, size, channels, out, err, errlen) != 0) return -1;
+    if (strncmp(spec, "folder:", 7) == 0 && !size) {
+        /* a folder's images may differ in size, so its loader resizes them all (to the
+         * Inception network's input size); RGB, or grey when they are grey */
+        if (hb_dataset_load(spec, CLI_FOLDER_NATIVE_SIZE, channels ? channels : 3, out, err,
+                            errlen) != 0 &&
+            (channels || hb_dataset_load(spec, CLI_FOLDER_NATIVE_SIZE, 1, out, err, errlen) != 0))
+            return -1;
+    } else if (hb_dataset_load(spec, size, channels, out, err, errlen) != 0)
+        return -1;
     if (max > 0 && out->n > max) { /* evenly spaced: every class of a sorted set stays in */
         size_t D = (size_t)out->c * out->h * out->w;
         for (int i = 0; i < max; i++) {

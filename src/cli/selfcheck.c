@@ -123,6 +123,46 @@ static void check_pool_upsample(checker *c) {
     free(x), free(xd), free(want);
 }
 
+/* The FID Inception network's ops: a strided valid conv and a padded 1x3 one (prepared
+ * weights), its pools, the resize to 299 */
+static void check_inception_ops(checker *c) {
+    const int N = 2, C = 3, H = 9, W = 9, co = 16;
+    size_t n = (size_t)N * C * H * W, nw = (size_t)co * C * 9;
+    float *x = random_floats(c, n, -1, 1), *w = random_floats(c, nw, -0.3f, 0.3f);
+    double *xd = widen(x, n), *wd = widen(w, nw), *want = malloc((size_t)N * 299 * 299 * C * 8);
+    hb_tensor X = upload(c, x, n), Wt = upload(c, w, nw), prep = HB_NONE,
+              Y = hb_alloc(c->ctx, (size_t)N * 299 * 299 * C);
+    hb_conv2d_desc d = {.N = N, .cin = C, .cout = co, .H = H, .W = W, .kh = 3, .kw = 3,
+                        .stride = 2};
+    for (int k13 = 0; k13 <= 1; k13++) {
+        if (k13) d.kh = 1, d.kw = 3, d.stride = 1, d.pad_w = 1; /* w read as [co][C][1][3] */
+        begin(c);
+        hb_conv2d_prepare(c->cmd, &d, HB_CONV2D_FORWARD, Wt, &prep);
+        hb_conv2d_forward(c->cmd, &d, Y, X, Wt, HB_NONE, prep, HB_NONE);
+        ref_conv2d_general(want, xd, wd, NULL, N, C, co, H, W, d.kh, d.kw, d.stride, 0, d.pad_w);
+        int Ho, Wo;
+        hb_conv2d_out_size(&d, &Ho, &Wo);
+        expect(c, k13 ? "conv2d 1x3 (general)" : "conv2d 3x3 stride 2",
+               hb_slice(Y, 0, (uint32_t)(N * co * Ho * Wo)), want, 1e-5);
+        hb_free(c->ctx, prep), prep = HB_NONE;
+    }
+    for (int max = 0; max <= 1; max++) {
+        hb_pool2d_desc p = {N, C, H, W, max, 3, max ? 2 : 1, max ? 0 : 1, 0, 0};
+        int Ho, Wo;
+        hb_pool2d_out_size(&p, &Ho, &Wo);
+        begin(c);
+        hb_pool2d(c->cmd, &p, Y, X);
+        ref_pool2d(want, xd, N, C, H, W, max, 3, p.stride, p.pad);
+        expect(c, max ? "maxpool 3x3 stride 2" : "avgpool 3x3 (no padding)",
+               hb_slice(Y, 0, (uint32_t)(N * C * Ho * Wo)), want, 1e-6);
+    }
+    begin(c);
+    hb_resize_bilinear(c->cmd, Y, X, N, C, H, W, 299, 299);
+    ref_resize_bilinear(want, xd, N, C, H, W, 299, 299);
+    expect(c, "resize bilinear to 299", Y, want, 1e-5);
+    free(x), free(w), free(xd), free(wd), free(want);
+}
+
 static void check_elementwise_and_reductions(checker *c) {
     const size_t n = 1000;
     float *x = random_floats(c, n, -3, 3), *b = random_floats(c, n, -1, 1);
@@ -193,6 +233,7 @@ int cli_selfcheck(const char *device) {
     printf("selfcheck on %s: each op against its CPU reference\n", hb_ctx_device_name(c.ctx));
     check_conv(&c);
     check_pool_upsample(&c);
+    check_inception_ops(&c);
     check_elementwise_and_reductions(&c);
     check_sampling_and_adam(&c);
     hb_cmd_destroy(c.cmd);

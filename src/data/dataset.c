@@ -105,9 +105,13 @@ static int read_file(const char *path, blob *out, char *err, size_t errlen) {
 
 /* ---- conversion into the output layout ---- */
 
-/* Checks the source geometry against what the model wants; on success *pad is the border. */
-static int check_geometry(const char *path, int c, uint64_t h, uint64_t w, int size,
-                          int channels, int *pad, char *err, size_t errlen) {
+/* Checks the source geometry against what the model wants; on success *pad is the border.
+ * *size or *channels 0 asks for the source's own (square images), which they are set to. */
+static int check_geometry(const char *path, int c, uint64_t h, uint64_t w, int *size_io,
+                          int *channels_io, int *pad, char *err, size_t errlen) {
+    if (*channels_io == 0) *channels_io = c;
+    if (*size_io == 0 && h == w && h <= 4096) *size_io = (int)h;
+    int size = *size_io, channels = *channels_io;
     if (channels != 1 && channels != 3)
         return hb_errorf(err, errlen, "%s: %d channels requested; models take 1 (grey) or 3 (RGB)",
                     path, channels);
@@ -253,7 +257,7 @@ static int load_idx(const char *images, const char *labels, int size, int channe
             goto done;
         }
     }
-    if (check_geometry(images, 1, d[1], d[2], size, channels, &pad, err, errlen)) goto done;
+    if (check_geometry(images, 1, d[1], d[2], &size, &channels, &pad, err, errlen)) goto done;
     if (alloc_out(images, d[0], 1, size, labels != NULL, out, err, errlen)) goto done;
     put_u8(out, 0, fi.b + off, d[0], 1, (int)d[1], (int)d[2], 0, pad);
     if (labels)
@@ -358,7 +362,7 @@ static int load_cifar(const char *arg, int size, int channels, hb_dataset *out, 
         if (cifar_check(files[i], &b[i], err, errlen)) goto done;
         n += b[i].n / CIFAR_REC;
     }
-    if (check_geometry(files[0], 3, 32, 32, size, channels, &pad, err, errlen)) goto done;
+    if (check_geometry(files[0], 3, 32, 32, &size, &channels, &pad, err, errlen)) goto done;
     if (alloc_out(files[0], n, 3, size, 1, out, err, errlen)) goto done;
     size_t at = 0;
     for (int i = 0; i < nf; i++)
@@ -691,7 +695,7 @@ static int load_folder(const char *dir, int size, int channels, hb_dataset *out,
              dir);
         goto done;
     }
-    if (check_geometry(dir, channels, (uint64_t)size, (uint64_t)size, size, channels,
+    if (check_geometry(dir, channels, (uint64_t)size, (uint64_t)size, &size, &channels,
                        &(int){0}, err, errlen))
         goto done;
     if (alloc_out(dir, n, channels, size, 0, out, err, errlen)) goto done;
@@ -761,7 +765,7 @@ static int load_npy(const char *path, int size, int channels, hb_dataset *out, c
         goto done;
     }
     int pad;
-    if (check_geometry(path, (int)c, h, w, size, channels, &pad, err, errlen)) goto done;
+    if (check_geometry(path, (int)c, h, w, &size, &channels, &pad, err, errlen)) goto done;
     if (alloc_out(path, n, (int)c, size, 0, out, err, errlen)) goto done;
     const unsigned char *data = a.data;
     if (!f32) {
@@ -835,7 +839,7 @@ static int load_mnist_json(const char *dir, int size, int channels, hb_dataset *
         if (mnist_json_file(path, &roots[d], &vals[d], err, errlen)) goto done;
         total += json_array_size(vals[d]) / MNIST_JSON_PIXELS;
     }
-    if (check_geometry(base, 1, 28, 28, size, channels, &pad, err, errlen)) goto done;
+    if (check_geometry(base, 1, 28, 28, &size, &channels, &pad, err, errlen)) goto done;
     if (alloc_out(base, total, 1, size, 1, out, err, errlen)) goto done;
     size_t img = 0;
     for (int d = 0; d < 10; d++) {

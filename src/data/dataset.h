@@ -26,7 +26,8 @@
  * Pixels become x = 2 * v / 255 - 1. Images must be size x size, except that 28x28 images are
  * padded to 32x32 with the background value -1 (2 pixels on each side) when size is 32. The
  * source's channel count must equal `channels` (1 or 3): grey data is not silently turned into
- * RGB, nor RGB into grey.
+ * RGB, nor RGB into grey. size 0 and channels 0 take the source's own (not for folder:, which
+ * resizes to a size given).
  *
  * Every problem gives -1, *out left empty (safe to hb_dataset_free) and one line in err naming
  * the file, what is wrong and what to do. Nothing is read out of bounds; data sets of more than

@@ -7,6 +7,8 @@
 #ifndef HB_FID_H
 #define HB_FID_H
 
+#include <stddef.h>
+
 typedef struct {
     int dim;
     long n;
@@ -19,5 +21,11 @@ int hb_fid_stats_compute(const float *features, long n, int dim, hb_fid_stats *o
 void hb_fid_stats_free(hb_fid_stats *s);
 /* The distance (>= 0 up to rounding); NaN when the dimensions differ or LAPACK fails. */
 double hb_fid_distance(const hb_fid_stats *a, const hb_fid_stats *b);
+
+/* Statistics as pytorch-fid and TTUR save them (src/eval/fid_npz.c): an .npz of mu [dim] and
+ * sigma [dim][dim]. load: n is 0 (not stored); a missing, mis-shaped or non-finite array is
+ * refused naming it. 0, or -1 + one line in err. */
+int hb_fid_stats_save_npz(const char *path, const hb_fid_stats *s, char *err, size_t errlen);
+int hb_fid_stats_load_npz(const char *path, hb_fid_stats *out, char *err, size_t errlen);
 
 #endif

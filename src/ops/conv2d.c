@@ -2,6 +2,7 @@
  * conv2d_wino_*.comp (the same, Winograd, for 3x3 layers with enough channels),
  * conv2d_wgrad.comp and conv2d_wgrad_reduce.comp (weight and bias gradients); reference:
  * src/ref/ref_conv2d.c; test: tests/test_conv2d.c. */
+#include "ops/conv2d_general.h"
 #include "ops/op_common.h"
 
 #include <stdio.h>
@@ -184,6 +185,7 @@ static size_t backward_weight_workspace(int N, int cin, int cout, int H, int W, 
 
 size_t hb_conv2d_workspace(hb_ctx *ctx, const hb_conv2d_desc *d, unsigned passes) {
     (void)ctx;
+    if (hb_conv2d_is_general(d)) return 0; /* the direct kernel */
     int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     wino_plan p;
     size_t wg = passes & HB_CONV2D_BACKWARD_WEIGHT
@@ -558,6 +560,7 @@ static int stem_fuses(const hb_conv2d_desc *d) {
 }
 
 int hb_conv2d_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass) {
+    if (hb_conv2d_is_general(d)) return hb_conv2d_general_supports(d, pass);
     if (d->k != 1 && d->k != 3) return 0;
     int stem = d->stem.x.buf != NULL, residual = d->residual.buf != NULL;
     wino_plan p;
@@ -612,6 +615,10 @@ void hb_conv2d_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor out, hb_t
     const char *op = "conv2d_forward";
     int N = d->N, cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     require_supported(op, d, HB_CONV2D_FORWARD);
+    if (hb_conv2d_is_general(d)) {
+        hb_conv2d_general_forward(cmd, d, out, in, w, b, prepared);
+        return;
+    }
     const hb_conv2d_stem *stem = d->stem.x.buf ? &d->stem : NULL;
     uint64_t out_px = d->pool ? (uint64_t)(H / 2) * (W / 2) : (uint64_t)H * W;
     if (stem) require_stem(op, d);
@@ -678,6 +685,11 @@ void hb_conv2d_prepare(hb_cmd *cmd, const hb_conv2d_desc *d, hb_conv2d_pass pass
     int bwd = pass == HB_CONV2D_BACKWARD_DATA;
     const char *op = bwd ? "conv2d_backward_data" : "conv2d_forward";
     if (pass != HB_CONV2D_FORWARD && !bwd) hb_die(1, "hb_conv2d_prepare: forward or backward data");
+    if (hb_conv2d_is_general(d)) {
+        if (bwd) hb_die(1, "hb_conv2d_prepare: a general geometry runs forward only");
+        hb_conv2d_general_prepare(cmd, d, w, prepared);
+        return;
+    }
     int cin = d->cin, cout = d->cout, H = d->H, W = d->W, k = d->k;
     conv_dir dir;
     wino_plan p, s2;

@@ -83,7 +83,19 @@ typedef struct {
     hb_tensor relu_mask;  /* gin = [relu_mask > 0] * ..: the backward pass of a relu whose
                            * output this conv reads (relu_mask: its input or output) */
     int accumulate;       /* gin += .. */
+    /* General geometry, forward only (the direct kernel shaders/conv2d_general.comp; of the
+     * fusions only relu): kh > 0 makes the kernel kh x kw (w [cout][cin][kh][kw]) with `stride`
+     * (0: 1) and pad_h, pad_w zeros on each side, out [N][cout][Ho][Wo] (hb_conv2d_out_size).
+     * kh == 0: k x k, stride 1, padding k/2 as above. Its prepared weights (hb_conv2d_prepare,
+     * forward) are w rearranged for vec4 reads. */
+    int kh, kw, stride, pad_h, pad_w;
+    /* Concatenation, forward only (the general kernel): out_c_total > 0 means out holds
+     * out_c_total channels per image and the result fills channels [out_c_off, + cout). */
+    int out_c_off, out_c_total;
 } hb_conv2d_desc;
+
+/* The output's height and width for d's geometry. */
+void hb_conv2d_out_size(const hb_conv2d_desc *d, int *Ho, int *Wo);
 
 /* 1 when `pass` runs with d's fusions for d's shape (the tensors' alignment aside: a stem's
  * x and the pooled ops' tensors start on a vec4; the pooled and stem variants need the
@@ -156,6 +168,26 @@ void hb_global_avgpool_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, int N, 
 void hb_global_avgpool_relu(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int HW);
 void hb_global_avgpool_relu_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb_tensor x, int N,
                                      int C, int HW);
+
+/* ---- pooling of any window, forward only (shaders/pool2d.comp, src/ops/pool2d.c) ----
+ * k x k windows with `stride` (0: 1) and `pad` on each side (pad < k), x [N][C][H][W] -> y
+ * [N][c_total][Ho][Wo], Ho = (H + 2 pad - k) / stride + 1 (hb_pool2d_out_size). max: the
+ * largest tap inside the image; else the average of the taps inside it (PyTorch's
+ * count_include_pad=False). out_c_total > 0: y holds that many channels per image and the
+ * result fills channels [out_c_off, + C) (a concatenation's branch); 0: c_total = C. */
+typedef struct {
+    int N, C, H, W;
+    int max, k, stride, pad;
+    int out_c_off, out_c_total;
+} hb_pool2d_desc;
+void hb_pool2d_out_size(const hb_pool2d_desc *d, int *Ho, int *Wo);
+void hb_pool2d(hb_cmd *cmd, const hb_pool2d_desc *d, hb_tensor y, hb_tensor x);
+
+/* ---- bilinear resize to any size (shaders/resize.comp, src/ops/resize.c), forward only ----
+ * x [N][C][H][W] -> y [N][C][Ho][Wo] like PyTorch's F.interpolate(size=(Ho, Wo),
+ * mode='bilinear', align_corners=False). */
+void hb_resize_bilinear(hb_cmd *cmd, hb_tensor y, hb_tensor x, int N, int C, int H, int W, int Ho,
+                        int Wo);
 
 /* ---- 2x upsampling (shaders/upsample.comp, src/ops/upsample.c) ----
  * x [N][C][H][W] -> y [N][C][2H][2W]. Bilinear uses half-pixel centres, like PyTorch's

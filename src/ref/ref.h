@@ -14,6 +14,10 @@ void ref_conv2d_backward_data(double *gin, const double *gout, const double *w, 
                               int cout, int H, int W, int k);
 void ref_conv2d_backward_weight(double *gw, double *gb, const double *in, const double *gout,
                                 int N, int cin, int cout, int H, int W, int k);
+/* any kernel kh x kw, stride, zero padding pad_h, pad_w per side, out [N][cout][Ho][Wo] */
+void ref_conv2d_general(double *out, const double *in, const double *w, const double *b, int N,
+                        int cin, int cout, int H, int W, int kh, int kw, int stride, int pad_h,
+                        int pad_w);
 
 /* linear (ref_linear.c) */
 void ref_linear_forward(double *y, const double *x, const double *w, const double *b, int N,
@@ -38,12 +42,18 @@ void ref_avgpool2(double *y, const double *x, int N, int C, int H, int W);
 void ref_avgpool2_backward(double *gx, const double *gy, int N, int C, int H, int W);
 void ref_global_avgpool(double *y, const double *x, int N, int C, int HW);
 void ref_global_avgpool_backward(double *gx, const double *gy, int N, int C, int HW);
+/* k x k max or average (count_include_pad=False) pooling with stride and padding, as hb_pool2d
+ * with y [N][C][Ho][Wo] */
+void ref_pool2d(double *y, const double *x, int N, int C, int H, int W, int max, int k, int stride,
+                int pad);
 
 /* upsampling (ref_upsample.c) */
 void ref_upsample2_bilinear(double *y, const double *x, int N, int C, int H, int W);
 void ref_upsample2_bilinear_backward(double *gx, const double *gy, int N, int C, int H, int W);
 void ref_upsample2_nearest(double *y, const double *x, int N, int C, int H, int W);
 void ref_upsample2_nearest_backward(double *gx, const double *gy, int N, int C, int H, int W);
+/* bilinear resize to Ho x Wo, half-pixel centres (F.interpolate, align_corners=False) */
+void ref_resize_bilinear(double *y, const double *x, int N, int C, int H, int W, int Ho, int Wo);
 
 /* reductions (ref_reduce.c) */
 double ref_sum(const double *x, size_t n);

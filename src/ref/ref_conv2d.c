@@ -63,3 +63,24 @@ void ref_conv2d_backward_weight(double *gw, double *gb, const double *in, const 
                             }
                 }
 }
+
+void ref_conv2d_general(double *out, const double *in, const double *w, const double *b, int N,
+                        int cin, int cout, int H, int W, int kh, int kw, int stride, int pad_h,
+                        int pad_w) {
+    int Ho = (H + 2 * pad_h - kh) / stride + 1, Wo = (W + 2 * pad_w - kw) / stride + 1;
+    for (int n = 0; n < N; n++)
+        for (int co = 0; co < cout; co++)
+            for (int y = 0; y < Ho; y++)
+                for (int x = 0; x < Wo; x++) {
+                    double s = b ? b[co] : 0;
+                    for (int ci = 0; ci < cin; ci++)
+                        for (int ky = 0; ky < kh; ky++)
+                            for (int kx = 0; kx < kw; kx++) {
+                                int iy = y * stride + ky - pad_h, ix = x * stride + kx - pad_w;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                s += w[((size_t)(co * cin + ci) * kh + ky) * kw + kx] *
+                                     in[(((size_t)n * cin + ci) * H + iy) * W + ix];
+                            }
+                    out[(((size_t)n * cout + co) * Ho + y) * Wo + x] = s;
+                }
+}
