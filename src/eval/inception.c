@@ -108,8 +108,8 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
     hb_conv2d_desc d = {.N = k->N, .cin = x.c, .cout = cout, .H = x.h, .W = x.w, .kh = kh, .kw = kw,
                         .stride = stride, .pad_h = ph, .pad_w = pw, .relu = 1, .out_c_off = c_off,
                         .out_c_total = c_total ? c_total : cout};
-    int Ho, Wo;
-    hb_conv2d_out_size(&d, &Ho, &Wo);
+    int Ho = hb_window_out(d.H, d.kh, d.stride, d.pad_h),
+        Wo = hb_window_out(d.W, d.kw, d.stride, d.pad_w);
     val y = {out_slot, c_total ? c_total : cout, Ho, Wo};
     if (k->failed) return y;
     if (!k->cmd) {
@@ -133,8 +133,8 @@ static val conv(walk *k, const char *block, const char *name, val x, int cout, i
 static val pool(walk *k, val x, int max, int stride, int pad, int out_slot, int c_off,
                 int c_total) {
     hb_pool2d_desc d = {k->N, x.c, x.h, x.w, max, 3, stride, pad, c_off, c_total};
-    int Ho, Wo;
-    hb_pool2d_out_size(&d, &Ho, &Wo);
+    int Ho = hb_window_out(d.H, d.k, d.stride, d.pad),
+        Wo = hb_window_out(d.W, d.k, d.stride, d.pad);
     val y = {out_slot, c_total ? c_total : x.c, Ho, Wo};
     if (!k->cmd)
         use_slot(k, y);

@@ -18,10 +18,10 @@ static geometry geometry_of(const hb_conv2d_desc *d) {
     return (geometry){d->kh, d->kw, d->stride > 0 ? d->stride : 1, d->pad_h, d->pad_w};
 }
 
-void hb_conv2d_out_size(const hb_conv2d_desc *d, int *Ho, int *Wo) {
+static void out_size(const hb_conv2d_desc *d, int *Ho, int *Wo) {
     geometry g = geometry_of(d);
-    *Ho = (d->H + 2 * g.pad_h - g.kh) / g.stride + 1;
-    *Wo = (d->W + 2 * g.pad_w - g.kw) / g.stride + 1;
+    *Ho = hb_window_out(d->H, g.kh, g.stride, g.pad_h);
+    *Wo = hb_window_out(d->W, g.kw, g.stride, g.pad_w);
 }
 
 int hb_conv2d_is_general(const hb_conv2d_desc *d) { return d->kh > 0 || d->out_c_total > 0; }
@@ -29,7 +29,7 @@ int hb_conv2d_is_general(const hb_conv2d_desc *d) { return d->kh > 0 || d->out_c
 int hb_conv2d_general_supports(const hb_conv2d_desc *d, hb_conv2d_pass pass) {
     geometry g = geometry_of(d);
     int Ho, Wo;
-    hb_conv2d_out_size(d, &Ho, &Wo);
+    out_size(d, &Ho, &Wo);
     int fusions = d->relu_in || d->stem.x.buf || d->shortcut_w.buf || d->pool || d->residual.buf ||
                   d->relu_mask.buf || d->accumulate;
     int channels =
@@ -71,7 +71,7 @@ void hb_conv2d_general_forward(hb_cmd *cmd, const hb_conv2d_desc *d, hb_tensor o
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     geometry g = geometry_of(d);
     int Ho, Wo;
-    hb_conv2d_out_size(d, &Ho, &Wo);
+    out_size(d, &Ho, &Wo);
     uint32_t c_total = (uint32_t)(d->out_c_total > 0 ? d->out_c_total : d->cout);
     uint32_t c_off = d->out_c_total > 0 ? (uint32_t)d->out_c_off : 0;
     hb_require(op, "input", in, (uint64_t)d->N * d->cin * d->H * d->W);

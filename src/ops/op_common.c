@@ -14,6 +14,10 @@ int hb_vec4_ok(const hb_tensor *ts, int count, uint64_t n) {
     return 1;
 }
 
+int hb_window_out(int in, int k, int stride, int pad) {
+    return (in + 2 * pad - k) / (stride > 0 ? stride : 1) + 1;
+}
+
 void hb_require_loop_budget(hb_ctx *ctx, const char *op, uint64_t iterations) {
     uint32_t budget = hb_ctx_tuning(ctx)->loop_budget;
     if (budget && iterations > budget)

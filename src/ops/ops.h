@@ -38,6 +38,10 @@
 
 /* Fatal error unless t holds at least n floats. */
 void hb_require(const char *op, const char *what, hb_tensor t, uint64_t n);
+/* Outputs of a sliding window of k taps with `stride` (<= 0: 1) over `in` values padded by
+ * `pad` on each side, (in + 2 pad - k) / stride + 1: the general convolution's and pool2d's
+ * output height and width. */
+int hb_window_out(int in, int k, int stride, int pad);
 
 /* ---- convolution (shaders/conv2d*.comp, src/ops/conv2d.c) ----
  * One entry point per pass, each taking a descriptor: the shape and the fusions the pass
@@ -85,7 +89,7 @@ typedef struct {
     int accumulate;       /* gin += .. */
     /* General geometry, forward only (the direct kernel shaders/conv2d_general.comp; of the
      * fusions only relu): kh > 0 makes the kernel kh x kw (w [cout][cin][kh][kw]) with `stride`
-     * (0: 1) and pad_h, pad_w zeros on each side, out [N][cout][Ho][Wo] (hb_conv2d_out_size).
+     * (0: 1) and pad_h, pad_w zeros on each side, out [N][cout][Ho][Wo] (hb_window_out).
      * kh == 0: k x k, stride 1, padding k/2 as above. Its prepared weights (hb_conv2d_prepare,
      * forward) are w rearranged for vec4 reads. */
     int kh, kw, stride, pad_h, pad_w;
@@ -93,9 +97,6 @@ typedef struct {
      * out_c_total channels per image and the result fills channels [out_c_off, + cout). */
     int out_c_off, out_c_total;
 } hb_conv2d_desc;
-
-/* The output's height and width for d's geometry. */
-void hb_conv2d_out_size(const hb_conv2d_desc *d, int *Ho, int *Wo);
 
 /* 1 when `pass` runs with d's fusions for d's shape (the tensors' alignment aside: a stem's
  * x and the pooled ops' tensors start on a vec4; the pooled and stem variants need the
@@ -171,7 +172,7 @@ void hb_global_avgpool_relu_backward(hb_cmd *cmd, hb_tensor gx, hb_tensor gy, hb
 
 /* ---- pooling of any window, forward only (shaders/pool2d.comp, src/ops/pool2d.c) ----
  * k x k windows with `stride` (0: 1) and `pad` on each side (pad < k), x [N][C][H][W] -> y
- * [N][c_total][Ho][Wo], Ho = (H + 2 pad - k) / stride + 1 (hb_pool2d_out_size). max: the
+ * [N][c_total][Ho][Wo], Ho = (H + 2 pad - k) / stride + 1 (hb_window_out). max: the
  * largest tap inside the image; else the average of the taps inside it (PyTorch's
  * count_include_pad=False). out_c_total > 0: y holds that many channels per image and the
  * result fills channels [out_c_off, + C) (a concatenation's branch); 0: c_total = C. */
@@ -180,7 +181,6 @@ typedef struct {
     int max, k, stride, pad;
     int out_c_off, out_c_total;
 } hb_pool2d_desc;
-void hb_pool2d_out_size(const hb_pool2d_desc *d, int *Ho, int *Wo);
 void hb_pool2d(hb_cmd *cmd, const hb_pool2d_desc *d, hb_tensor y, hb_tensor x);
 
 /* ---- bilinear resize to any size (shaders/resize.comp, src/ops/resize.c), forward only ----

@@ -2,16 +2,11 @@
  * reference: src/ref/ref_pool.c (ref_pool2d); test: tests/test_pool2d.c. */
 #include "ops/op_common.h"
 
-void hb_pool2d_out_size(const hb_pool2d_desc *d, int *Ho, int *Wo) {
-    int s = d->stride > 0 ? d->stride : 1;
-    *Ho = (d->H + 2 * d->pad - d->k) / s + 1;
-    *Wo = (d->W + 2 * d->pad - d->k) / s + 1;
-}
 
 void hb_pool2d(hb_cmd *cmd, const hb_pool2d_desc *d, hb_tensor y, hb_tensor x) {
     const char *op = d->max ? "maxpool2d" : "avgpool2d";
-    int Ho, Wo;
-    hb_pool2d_out_size(d, &Ho, &Wo);
+    int Ho = hb_window_out(d->H, d->k, d->stride, d->pad),
+        Wo = hb_window_out(d->W, d->k, d->stride, d->pad);
     int c_total = d->out_c_total > 0 ? d->out_c_total : d->C;
     int c_off = d->out_c_total > 0 ? d->out_c_off : 0;
     /* a window never lies wholly in the padding, so every output has a tap in the image */
