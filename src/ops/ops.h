@@ -12,11 +12,16 @@
 
 /* File names: op NAME has its kernel in shaders/NAME.comp, its dispatch in src/ops/NAME.c, its
  * reference in src/ref/ref_NAME.c and its test in tests/test_NAME.c (adam, eltwise, linear,
- * mse, pool, reduce, rng, rows, sphere, upsample, xent). What else there is:
+ * mse, pool, reduce, rng, rows, sphere, upsample, xent; pool2d and resize but for their
+ * references). What else there is:
  *
  *   op or file               exception
  *   ------------------------ -------------------------------------------------------------
- *   conv2d                   kernels shaders/conv2d*.comp, their includes conv2d_wino*.glsl
+ *   conv2d                   kernels shaders/conv2d*.comp, their includes conv2d_wino*.glsl;
+ *                            the general geometry (any kernel, stride, padding; forward) in
+ *                            src/ops/conv2d_general.c, tested in tests/test_conv2d_general.c
+ *   pool2d, resize           references in src/ref/ref_pool.c and ref_upsample.c, beside
+ *                            their 2x cousins
  *   langevin                 two kernels: shaders/langevin_norm.comp (per-sample norm), then
  *                            langevin.comp (the update)
  *   sphere                   declared in src/ops/sphere.h and src/ref/ref_sphere.h, not here
