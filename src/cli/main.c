@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dist/dist.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -62,7 +63,10 @@ int main(int argc, char **argv) {
         return hb_list_devices();
     }
     if (strcmp(cmd, "selfcheck") == 0) return cli_selfcheck(device);
-    if (strcmp(cmd, "train") == 0) return cli_train(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "train") == 0) { /* under mpirun: one of several processes */
+        hb_dist_init();
+        return hb_dist_finalize(cli_train(device, argc - i - 1, argv + i + 1));
+    }
     if (strcmp(cmd, "sample") == 0) return cli_sample(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "fid") == 0) return cli_fid(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "ood") == 0) return cli_ood(device, argc - i - 1, argv + i + 1);
