@@ -586,6 +586,10 @@ static int train_loop(run *r) {
     else if (rc == 0)
         fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
                 c->num_training_steps - r->first, (hb_now_s() - r->start) / 60, r->dir);
+    if (rc == 0 && hb_dist_size() > 1 && c->num_training_steps > r->first)
+        fprintf(stderr, "hatebm: process 0 spent %.1f ms per iteration in collectives (gradient "
+                        "sums, sample gathers, waiting for the others)\n",
+                1e3 * hb_dist_comm_s() / (double)(c->num_training_steps - r->first));
     return rc;
 }
 
@@ -661,7 +665,8 @@ static int same_inputs(run *r) {
 static const char *process_device(const char *device, char *buf, size_t len, int *ndevices) {
     int index[64];
     *ndevices = 0;
-    if (device || getenv("HATEBM_DEVICE") || hb_dist_size() == 1) return device;
+    if (device || hb_dist_size() == 1) return device;
+    if (getenv("HATEBM_DEVICE")) return getenv("HATEBM_DEVICE");
     *ndevices = hb_best_devices(index, 64);
     if (*ndevices < 1) return NULL; /* hb_ctx_create says what is missing */
     int n = *ndevices < 64 ? *ndevices : 64;
@@ -677,7 +682,7 @@ static void announce_process(const run *r, const char *device, int ndevices) {
     int local = hb_dist_local_size();
     fprintf(stderr, "hatebm: process %d of %d (%s, %d of %d there): device %s, %s%s\n",
             hb_dist_rank(), hb_dist_size(), host, hb_dist_local_rank(), local,
-            device ? device : "(--device)", hb_ctx_device_name(r->ctx),
+            device ? device : "default", hb_ctx_device_name(r->ctx),
             ndevices && ndevices < local ? " (fewer devices than processes here: they share)"
                                          : "");
 }
