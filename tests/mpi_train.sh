@@ -2,7 +2,8 @@
 # Data-parallel training under mpirun, two processes on configs/tiny.ini (lavapipe): they
 # compute what one process computes at the same global batch (Langevin samples bit for bit,
 # weights and losses to float summation order), a killed process brings the other down and the
-# run resumes with one or two, bad input is refused, SIGTERM/SIGINT checkpoint and exit.
+# run resumes with one or two, bad input is refused, SIGTERM/SIGINT checkpoint and exit;
+# sample and ood split their batches and write what one process writes.
 # Usage: mpi_train.sh HATEBM CONFIGS_DIR WORK_DIR
 hatebm="$1" configs="$2" work="$3"
 fails=0 passes=0
@@ -58,6 +59,16 @@ strip one5/metrics.jsonl >one5.values && strip two5/metrics.jsonl >two5.values
 d=$(paste one5.values two5.values | awk '{ r = ($1 - $2) / ($1 == 0 ? 1 : $1); r = r < 0 ? -r : r; if (r > m) m = r } END { printf "%.3g", m }')
 check "metrics.jsonl has one set of lines, within $d of one process's" "[ \$(grep -c step two5/metrics.jsonl) -eq 5 ] && awk 'BEGIN { exit !($d < 1e-5) }'"
 check "one checkpoint, written by one process" "[ \$(ls two5 | grep -c checkpoint) -eq 1 ]"
+
+# --- sample and ood share their batches out; one output, bit for bit one process's ---
+"$hatebm" sample one5 --out s1 --n 10 --batch 4 --trajectory 0,2 >s1.log 2>&1 &&
+  mpi2 sample one5 --out s2 --n 10 --batch 4 --trajectory 0,2 >s2.log 2>&1
+same=1
+for f in s1/*; do cmp -s "$f" "s2/${f#s1/}" || same=0; done
+check "sample with two processes writes the same files as one, byte for byte" "[ $same -eq 1 ] && [ \$(ls s2 | wc -l) -eq 7 ]"
+"$hatebm" ood one5 --in fashion-mnist:test --ood noise,flip --max 300 >o1.txt 2>o1.log &&
+  mpi2 ood one5 --in fashion-mnist:test --ood noise,flip --max 300 >o2.txt 2>o2.log
+check "ood with two processes prints the same table as one" "cmp -s o1.txt o2.txt"
 
 # --- a killed process, then resumes with two and with one ---
 set -- "$tiny" num_training_steps=30 checkpoint_every=5 log_every=1 plot_every=1000

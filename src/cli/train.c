@@ -660,31 +660,17 @@ static int same_inputs(run *r) {
     return 0;
 }
 
-/* The device of this process: --device or HATEBM_DEVICE when given; else, under mpirun, the
- * machine's best devices taken in turn by its processes (local rank modulo their count). */
-static const char *process_device(const char *device, char *buf, size_t len, int *ndevices) {
-    int index[64];
-    *ndevices = 0;
-    if (device || hb_dist_size() == 1) return device;
-    if (getenv("HATEBM_DEVICE")) return getenv("HATEBM_DEVICE");
-    *ndevices = hb_best_devices(index, 64);
-    if (*ndevices < 1) return NULL; /* hb_ctx_create says what is missing */
-    int n = *ndevices < 64 ? *ndevices : 64;
-    snprintf(buf, len, "%d", index[hb_dist_local_rank() % n]);
-    return buf;
-}
-
-/* Under mpirun, one line per process: where it runs. */
-static void announce_process(const run *r, const char *device, int ndevices) {
+/* Under mpirun, one line per process: where it runs (cli_process_device chose the device). */
+static void announce_process(const run *r, const char *device) {
     if (hb_dist_size() == 1) return;
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    int local = hb_dist_local_size();
+    int local = hb_dist_local_size(), index[1], ndevices = hb_best_devices(index, 1);
     fprintf(stderr, "hatebm: process %d of %d (%s, %d of %d there): device %s, %s%s\n",
             hb_dist_rank(), hb_dist_size(), host, hb_dist_local_rank(), local,
             device ? device : "default", hb_ctx_device_name(r->ctx),
-            ndevices && ndevices < local ? " (fewer devices than processes here: they share)"
-                                         : "");
+            !getenv("HATEBM_DEVICE") && ndevices < local
+                ? " (fewer devices than processes here: they share)" : "");
 }
 
 /* Everything before the first iteration; under mpirun every process agrees on the outcome
@@ -703,15 +689,12 @@ static int start_run(const char *device, train_args *a, run *r) {
     if (rc != 0 || r->cfg.mode == HB_MODE_CLASSIFIER) return rc;
     rc = same_inputs(r);
     if (rc != 0) return rc;
-    char buf[16];
-    int ndevices;
-    device = process_device(device, buf, sizeof buf, &ndevices);
     hb_dist_quiet();
     rc = start_trainer(device, r);
     if (rc == 0 && r->resume) rc = resume_run(r);
     rc = hb_dist_agree_quietly(rc);
     if (rc != 0) return rc;
-    announce_process(r, device, ndevices);
+    announce_process(r, device);
     return hb_dist_agree(accept_run(r));
 }
 

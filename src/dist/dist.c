@@ -39,7 +39,10 @@ int hb_dist_finalize(int rc) {
     return rc;
 }
 
+static void release_output(int print);
+
 _Noreturn void hb_dist_abort(int rc) {
+    release_output(1);
     if (started && size > 1) MPI_Abort(MPI_COMM_WORLD, rc);
     exit(rc);
 }
@@ -62,6 +65,13 @@ void hb_dist_sum(float *x, size_t n) {
     memcpy(x, padded, n * sizeof *x);
     free(padded), free(mine);
     comm_s += hb_now_s() - t0;
+}
+
+float *hb_dist_gather_buffer(size_t n) {
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    if (!x) hb_die(1, "out of host memory (%zu floats)", n);
+    for (size_t i = 0; i < n; i++) x[i] = -0.0f;
+    return x;
 }
 
 void hb_dist_gather(const float *mine, float *all, size_t n) {
@@ -91,14 +101,17 @@ int hb_dist_first_differing(uint64_t v) {
     return first == size ? -1 : first;
 }
 
-static FILE *kept;    /* hb_dist_quiet: what this process wrote to stderr */
-static int real_stderr = -1;
+static FILE *kept;    /* hb_dist_quiet: what this process wrote to stdout and stderr */
+static int real_stdout = -1, real_stderr = -1;
 
-/* stderr back on its descriptor; what was kept is printed when `print`. */
-static void release_stderr(int print) {
+/* stdout and stderr back on their descriptors; what was kept is printed when `print`. */
+static void release_output(int print) {
     if (!kept) return;
+    fflush(stdout);
     fflush(stderr);
+    dup2(real_stdout, 1);
     dup2(real_stderr, 2);
+    close(real_stdout);
     close(real_stderr);
     char buf[4096];
     size_t n;
@@ -108,22 +121,25 @@ static void release_stderr(int print) {
     kept = NULL;
 }
 
-static void release_at_exit(void) { release_stderr(1); }
+static void release_at_exit(void) { release_output(1); }
 
 void hb_dist_quiet(void) {
     if (size == 1 || rank == 0 || kept || !(kept = tmpfile())) return;
     static int registered;
     if (!registered) atexit(release_at_exit);
     registered = 1;
+    fflush(stdout);
     fflush(stderr);
+    real_stdout = dup(1);
     real_stderr = dup(2);
+    dup2(fileno(kept), 1);
     dup2(fileno(kept), 2);
 }
 
 int hb_dist_agree_quietly(int rc) {
     int root_rc = rc;
     if (size > 1) MPI_Bcast(&root_rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    release_stderr(rc != 0 && root_rc == 0);
+    release_output(rc != 0 && root_rc == 0);
     return hb_dist_agree(rc);
 }
 

@@ -28,6 +28,10 @@ int hb_dist_local_size(void);
 /* x[0..n) summed over the processes, in place. Every process gets the same bits: each element
  * is reduced once, by one process, then shared (reduce-scatter + allgather). */
 void hb_dist_sum(float *x, size_t n);
+/* Arrays that processes fill in disjoint parts and then hb_dist_sum into the whole start as
+ * -0.0 everywhere (malloc'ed here): -0.0 + x == x for every float x, +0.0 and -0.0 included,
+ * so the sum is an exact gather. */
+float *hb_dist_gather_buffer(size_t n);
 /* all[r * n + i] = mine[i] of process r. */
 void hb_dist_gather(const float *mine, float *all, size_t n);
 /* The largest v over the processes: a decision every process takes alike (an exit code, a stop
@@ -37,9 +41,10 @@ int hb_dist_agree(int v);
 int hb_dist_first_differing(uint64_t v);
 /* Start-up checks that every process makes alike (the config, the run directory) would print
  * each refusal once per process. Between hb_dist_quiet and hb_dist_agree_quietly the
- * processes other than rank 0 keep their stderr aside; hb_dist_agree_quietly(rc) returns the
- * agreed exit code and prints what a process kept only when it failed where rank 0 did not
- * (a file missing on one machine, say), or when it exits before (hb_die). */
+ * processes other than rank 0 keep their stdout and stderr aside; hb_dist_agree_quietly(rc)
+ * returns the agreed exit code and prints what a process kept only when it failed where rank 0
+ * did not (a file missing on one machine, say), or when it exits before (hb_die,
+ * hb_dist_abort). */
 void hb_dist_quiet(void);
 int hb_dist_agree_quietly(int rc);
 /* Seconds spent in collectives since the start. */
