@@ -94,7 +94,8 @@ int main(int argc, char **argv) {
         device = process_device(device, buf, sizeof buf);
         return hb_dist_finalize(cli_train(device, argc - i - 1, argv + i + 1));
     }
-    if (strcmp(cmd, "sample") == 0) return run_split(cli_sample, device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "sample") == 0)
+        return run_split(cli_sample, device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "fid") == 0) return cli_fid(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "ood") == 0) return run_split(cli_ood, device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "plan") == 0) return cli_plan(device, argc - i - 1, argv + i + 1);

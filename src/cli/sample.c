@@ -184,7 +184,8 @@ int cli_sample(const char *device, int argc, char **argv) {
     float *bx = malloc(B * D * 4), *bg = malloc(B * D * 4), *by = malloc(B * D * 4);
     size_t tn = (size_t)nsnap * n * D;
     float *tx = nsnap ? hb_dist_gather_buffer(tn) : NULL;
-    float *tg = nsnap ? hb_dist_gather_buffer(tn) : NULL, *ty = nsnap ? hb_dist_gather_buffer(tn) : NULL;
+    float *tg = nsnap ? hb_dist_gather_buffer(tn) : NULL;
+    float *ty = nsnap ? hb_dist_gather_buffer(tn) : NULL;
     long chunks = (n + batch - 1) / batch;
     fprintf(stderr, "hatebm: sampling %ld chains of %ld %s Langevin steps (%s weights) in %ld "
                     "batch%s of %ld\n", n, steps, hb_sampler_joint(s) ? "joint (Y and Z)" : "conditional (Y)",

@@ -27,7 +27,8 @@ void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratc
     int clip = cfg->max_norm > 0;
     if (clip) hb_require("langevin_step", "scratch", scratch, (uint64_t)N);
     if (!n64) return;
-    if (cfg->first % 4) hb_die(1, "langevin_step: first element %u is not a multiple of 4", cfg->first);
+    if (cfg->first % 4)
+        hb_die(1, "langevin_step: first element %u is not a multiple of 4", cfg->first);
     if (n64 > 0xFFFFFFF0ull) hb_die(1, "langevin_step: N*D too large");
     uint32_t n = (uint32_t)n64;
     x = hb_slice(x, 0, n);

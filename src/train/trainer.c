@@ -138,7 +138,8 @@ static void record_ebm_gradients(hb_trainer *t, hb_cmd *cmd) {
 static void record_gen_gradients(hb_trainer *t, hb_cmd *cmd) {
     const hb_train_cfg *c = &t->cfg;
     int B = t->B, M = c->persistent_size;
-    hb_tensor zin = hb_g_value(t->gen, 0, B), idx = hb_slice(t->bank_idx, (uint32_t)t->row0, (uint32_t)B);
+    hb_tensor zin = hb_g_value(t->gen, 0, B);
+    hb_tensor idx = hb_slice(t->bank_idx, (uint32_t)t->row0, (uint32_t)B); /* this process's */
     hb_cmd_copy(cmd, t->z, zin); /* this iteration's Z, before the bank batch replaces it */
     hb_gather_rows(cmd, zin, t->bank_z, idx, B, HB_NZ, M);
     hb_gather_rows(cmd, t->bank_xb, t->bank_x, idx, B, t->D, M);

@@ -70,8 +70,8 @@ void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_ge
 long hb_trainer_iteration(const hb_trainer *t);
 /* Records (once) and runs only the Langevin chain, for benchmarks and sampling. */
 void hb_trainer_sample(hb_trainer *t);
-/* The last chain's X, G(Z), Y of this process's rows (each [batch_size / procs][nch][res][res]); ae: reconstruction, input, and
- * their difference. Any pointer may be NULL. */
+/* The last chain's X, G(Z), Y of this process's rows (each [batch_size / procs][nch][res][res]);
+ * ae: reconstruction, input, and their difference. Any pointer may be NULL. */
 void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
 
 /* For watching training (hatebm-view --attach): runs the Langevin chain once more with the
