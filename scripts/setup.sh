@@ -20,6 +20,7 @@ PACKAGES=(
   xvfb xauth                              # hatebm-view's window test (a virtual X server)
   clang libclang-rt-14-dev                # libFuzzer harnesses (tests/fuzz/run.sh)
   libjpeg-dev                             # JPEG images of folder: data sets (libjpeg-turbo)
+  openmpi-bin libopenmpi-dev              # data-parallel training under mpirun (docs/multi-gpu.md)
 )
 
 missing=()

@@ -25,6 +25,7 @@ layout(push_constant) uniform PC {
     uint s_off, c_off;      // in floats
     float eps, half_eps2, grad_scale, tau2, max_norm;
     uint seed_lo, seed_hi, stream;
+    uint block0;            // Philox block of element 0 of x: the draw's element offset / 4
 };
 
 // Drift multiplier of sample s: (eps^2/2) * min(1, max_norm / ||drift_s||).
@@ -41,7 +42,7 @@ void main() {
     uint b = hb_global_index();
     if (b * 4u >= n) return;
     uint iteration = uint(texelFetch(CTR, int(c_off)).x);
-    vec4 z = hb_randn4(b, uvec2(seed_lo, seed_hi), stream, iteration);
+    vec4 z = hb_randn4(block0 + b, uvec2(seed_lo, seed_hi), stream, iteration);
     uint e0 = b * 4u;
     if (VEC == 4) {
         vec4 x = texelFetch(X, int(x_off + b));

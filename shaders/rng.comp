@@ -15,13 +15,14 @@ layout(push_constant) uniform PC {
     uint y_off;   // in elements of the bound view
     uint c_off;
     uint seed_lo, seed_hi, stream;
+    uint block0;  // Philox block of element 0: the draw's element offset / 4
 };
 
 void main() {
     uint b = hb_global_index();
     if (b * 4u >= n) return;
     uint iteration = uint(texelFetch(CTR, int(c_off)).x);
-    vec4 z = hb_randn4(b, uvec2(seed_lo, seed_hi), stream, iteration);
+    vec4 z = hb_randn4(block0 + b, uvec2(seed_lo, seed_hi), stream, iteration);
     if (VEC == 4) {
         imageStore(Y, int(y_off + b), z);
     } else {

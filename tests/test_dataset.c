@@ -704,6 +704,19 @@ static void batcher(void) {
         hb_batcher_free(r);
     }
     CHECK(resume, "a batcher started at first_batch = k continues the sequence at batch k");
+    int rows_ok = 1; /* processes sharing each batch: rows 0..4, 5..15 */
+    hb_batcher *head = hb_batcher_new_rows(&d, B, 0, 5, 1234, 0);
+    hb_batcher *tail = hb_batcher_new_rows(&d, B, 5, B - 5, 1234, 0);
+    for (int k = 0; k < K; k++) {
+        rows_ok &= memcmp(hb_batcher_next(head), seq[k], 5 * IMG * sizeof(float)) == 0;
+        rows_ok &= memcmp(hb_batcher_next(tail), seq[k] + 5 * IMG,
+                          (B - 5) * IMG * sizeof(float)) == 0;
+        rows_ok &= memcmp(hb_batcher_indices(tail), seqi[k] + 5, (B - 5) * sizeof(int)) == 0;
+    }
+    hb_batcher_free(head);
+    hb_batcher_free(tail);
+    CHECK(rows_ok, "batchers of rows 0..4 and 5..15 give those rows of every batch");
+    CHECK(hb_batcher_new_rows(&d, B, 10, 7, 1234, 0) == NULL, "rows past the batch are refused");
     hb_batcher *o = hb_batcher_new(&d, B, 1235, 0);
     CHECK(memcmp(hb_batcher_next(o), seq[0], sizeof seq[0]) != 0, "another seed, other batches");
     hb_batcher_free(o);

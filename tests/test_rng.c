@@ -143,6 +143,21 @@ int main(void) {
         tu_check(fabs(c) < 5 / sqrt((double)n), "different %s: correlation %.5f", names[k], c);
     }
 
+    /* a process holding rows from element `first` on draws exactly those of the whole draw,
+     * through both paths (vec4 and scalar) */
+    set_counter(ctx, ctr, 5);
+    for (uint32_t first = 4; first <= 4096; first *= 32)
+        for (uint32_t len = 4093; len <= 4096; len += 3) {
+            hb_tensor part = hb_alloc(ctx, len);
+            TU_RUN(ctx, cmd, hb_randn_at(cmd, part, ctr, 11, 1, first));
+            float *p = tu_download(ctx, part);
+            tu_check(memcmp(p, base + first, len * sizeof *p) == 0,
+                     "randn_at first %u, %u values: the whole draw's from element %u", first, len,
+                     first);
+            free(p);
+            hb_free(ctx, part);
+        }
+
     stats("randn 1M", base, n);
     stats("randn 1M counter+1", other_counter, n);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dist/dist.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -29,6 +30,31 @@ static void usage(FILE *f) {
             "  HATEBM_PROFILE=1 (device time per op at exit), HATEBM_CACHE_DIR (pipeline cache),\n"
             "  HATEBM_CLASSIFIER (fid's classifier), HATEBM_MNIST_JSON_DIR (ood's mnist digits),\n"
             "  HATEBM_PLAN=1 (print each network's fusion plan when it is built)\n");
+}
+
+/* The device of this process: --device or HATEBM_DEVICE when given; else, under mpirun, the
+ * machine's best devices taken in turn by its processes (local rank modulo their count). */
+static const char *process_device(const char *device, char *buf, size_t len) {
+    if (device || hb_dist_size() == 1) return device;
+    if (getenv("HATEBM_DEVICE")) return getenv("HATEBM_DEVICE");
+    int index[64], n = hb_best_devices(index, 64);
+    if (n < 1) return NULL; /* hb_ctx_create says what is missing */
+    snprintf(buf, len, "%d", index[hb_dist_local_rank() % (n < 64 ? n : 64)]);
+    return buf;
+}
+
+typedef int (*command_fn)(const char *device, int argc, char **argv);
+
+/* sample and ood under mpirun: every process computes its share, process 0 writes and prints
+ * the one output; the others stay silent unless they fail, which ends them all. */
+static int run_split(command_fn command, const char *device, int argc, char **argv) {
+    char buf[16];
+    hb_dist_init();
+    device = process_device(device, buf, sizeof buf);
+    hb_dist_quiet();
+    int rc = command(device, argc, argv);
+    if (rc != 0 && hb_dist_size() > 1) hb_dist_abort(rc);
+    return hb_dist_finalize(hb_dist_agree_quietly(rc));
 }
 
 int main(int argc, char **argv) {
@@ -63,10 +89,16 @@ int main(int argc, char **argv) {
         return hb_list_devices();
     }
     if (strcmp(cmd, "selfcheck") == 0) return cli_selfcheck(device);
-    if (strcmp(cmd, "train") == 0) return cli_train(device, argc - i - 1, argv + i + 1);
-    if (strcmp(cmd, "sample") == 0) return cli_sample(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "train") == 0) { /* under mpirun: one of several processes */
+        char buf[16];
+        hb_dist_init();
+        device = process_device(device, buf, sizeof buf);
+        return hb_dist_finalize(cli_train(device, argc - i - 1, argv + i + 1));
+    }
+    if (strcmp(cmd, "sample") == 0)
+        return run_split(cli_sample, device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "fid") == 0) return cli_fid(device, argc - i - 1, argv + i + 1);
-    if (strcmp(cmd, "ood") == 0) return cli_ood(device, argc - i - 1, argv + i + 1);
+    if (strcmp(cmd, "ood") == 0) return run_split(cli_ood, device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "plan") == 0) return cli_plan(device, argc - i - 1, argv + i + 1);
     if (strcmp(cmd, "bench") == 0) return cli_bench(device, argc - i - 1, argv + i + 1);
     fprintf(stderr, "hatebm: error: unknown command '%s'; see 'hatebm --help'\n", cmd);

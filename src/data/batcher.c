@@ -9,7 +9,7 @@
 
 struct hb_batcher {
     const hb_dataset *d;
-    int batch;
+    int first, rows; /* the rows of each batch this batcher keeps */
     size_t img; /* floats per image */
     uint64_t seed, next;  /* next: index of the batch the worker fills (or filled) */
     float *buf[2];
@@ -35,11 +35,12 @@ static void fill(const hb_batcher *b, uint64_t k, float *dst, int *idx) {
     s = mix;
     (void)splitmix64(&s);
     uint64_t n = (uint64_t)b->d->n;
-    for (int j = 0; j < b->batch; j++) {
+    for (int j = 0; j < b->first + b->rows; j++) {
         uint64_t r = splitmix64(&s);
-        int i = (int)(((unsigned __int128)r * n) >> 64);
-        idx[j] = i;
-        memcpy(dst + (size_t)j * b->img, b->d->pixels + (size_t)i * b->img,
+        if (j < b->first) continue;
+        int i = (int)(((unsigned __int128)r * n) >> 64), row = j - b->first;
+        idx[row] = i;
+        memcpy(dst + (size_t)row * b->img, b->d->pixels + (size_t)i * b->img,
                b->img * sizeof(float));
     }
 }
@@ -64,19 +65,26 @@ static void *worker(void *arg) {
 }
 
 hb_batcher *hb_batcher_new(const hb_dataset *d, int batch, uint64_t seed, uint64_t first_batch) {
+    return hb_batcher_new_rows(d, batch, 0, batch, seed, first_batch);
+}
+
+hb_batcher *hb_batcher_new_rows(const hb_dataset *d, int batch, int first, int rows,
+                                uint64_t seed, uint64_t first_batch) {
     if (!d || d->n < 1 || !d->pixels || batch < 1) return NULL;
+    if (first < 0 || rows < 1 || first + rows > batch) return NULL;
     size_t img = (size_t)d->c * d->h * d->w;
-    if (img == 0 || (uint64_t)batch * img > HB_DATA_MAX_PIXELS) return NULL;
+    if (img == 0 || (uint64_t)rows * img > HB_DATA_MAX_PIXELS) return NULL;
     hb_batcher *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->d = d;
-    b->batch = batch;
+    b->first = first;
+    b->rows = rows;
     b->img = img;
     b->seed = seed;
     b->next = first_batch;
     for (int i = 0; i < 2; i++) {
-        b->buf[i] = malloc((size_t)batch * img * sizeof(float));
-        b->idx[i] = malloc((size_t)batch * sizeof(int));
+        b->buf[i] = malloc((size_t)rows * img * sizeof(float));
+        b->idx[i] = malloc((size_t)rows * sizeof(int));
     }
     if (!b->buf[0] || !b->buf[1] || !b->idx[0] || !b->idx[1]) goto fail;
     pthread_mutex_init(&b->mu, NULL);

@@ -57,10 +57,14 @@ void hb_dataset_free(hb_dataset *d);
  * (batch < 1, empty data set, batch too large) or when no thread can be started. */
 typedef struct hb_batcher hb_batcher;
 hb_batcher *hb_batcher_new(const hb_dataset *d, int batch, uint64_t seed, uint64_t first_batch);
-/* Waits for the prefetched batch (batch*c*h*w floats, NCHW), starts the one after it and
+/* Rows first..first+rows-1 of each such batch, for one of several processes sharing it:
+ * together they see exactly the batches one process sees. */
+hb_batcher *hb_batcher_new_rows(const hb_dataset *d, int batch, int first, int rows,
+                                uint64_t seed, uint64_t first_batch);
+/* Waits for the prefetched batch (rows*c*h*w floats, NCHW), starts the one after it and
  * returns it; the pointer stays valid until the next call. */
 const float *hb_batcher_next(hb_batcher *b);
-/* Data set indices of the batch last returned by hb_batcher_next (batch ints; same lifetime). */
+/* Data set indices of the batch last returned by hb_batcher_next (rows ints; same lifetime). */
 const int *hb_batcher_indices(const hb_batcher *b);
 void hb_batcher_free(hb_batcher *b);
 

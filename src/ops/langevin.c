@@ -13,7 +13,7 @@ typedef struct {
 typedef struct {
     uint32_t n, D, x_off, g_off, s_off, c_off;
     float eps, half_eps2, grad_scale, tau2, max_norm;
-    uint32_t seed_lo, seed_hi, stream;
+    uint32_t seed_lo, seed_hi, stream, block0;
 } update_push;
 
 void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratch,
@@ -27,6 +27,8 @@ void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratc
     int clip = cfg->max_norm > 0;
     if (clip) hb_require("langevin_step", "scratch", scratch, (uint64_t)N);
     if (!n64) return;
+    if (cfg->first % 4)
+        hb_die(1, "langevin_step: first element %u is not a multiple of 4", cfg->first);
     if (n64 > 0xFFFFFFF0ull) hb_die(1, "langevin_step: N*D too large");
     uint32_t n = (uint32_t)n64;
     x = hb_slice(x, 0, n);
@@ -66,6 +68,7 @@ void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratc
                       clip ? cfg->max_norm : 0.0f,
                       (uint32_t)cfg->seed,
                       (uint32_t)(cfg->seed >> 32),
-                      cfg->stream};
+                      cfg->stream,
+                      cfg->first / 4};
     hb_dispatch_1d(cmd, "langevin_update", pl, t, &pc, sizeof pc, ((uint64_t)n + 3) / 4, local);
 }

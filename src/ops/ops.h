@@ -232,6 +232,10 @@ void hb_softmax_xent(hb_cmd *cmd, hb_tensor loss, hb_tensor correct, hb_tensor g
  * non-negative integer as a float (the iteration), so replays of one recording draw new
  * noise when the host bumps it. */
 void hb_randn(hb_cmd *cmd, hb_tensor out, hb_tensor counter, uint64_t seed, uint32_t stream);
+/* Elements first..first+out.n-1 of that draw (first % 4 == 0): a process holding rows r.. of a
+ * batch draws, with first = r * row size, exactly what one process draws for those rows. */
+void hb_randn_at(hb_cmd *cmd, hb_tensor out, hb_tensor counter, uint64_t seed, uint32_t stream,
+                 uint32_t first);
 
 /* ---- Adam + weight EMA (shaders/adam.comp, src/ops/adam.c) ----
  * hyper: device tensor [4] = {lr, 1 - beta1^t, 1 - beta2^t, unused} written by the host
@@ -255,6 +259,7 @@ typedef struct {
     float eps, grad_scale, max_norm, tau;
     uint64_t seed;
     uint32_t stream;
+    uint32_t first; /* x[0]'s element index in the noise's draw, % 4 == 0 (see hb_randn_at) */
 } hb_langevin_cfg;
 void hb_langevin_step(hb_cmd *cmd, hb_tensor x, hb_tensor grad, hb_tensor scratch,
                       hb_tensor counter, int N, int D, const hb_langevin_cfg *cfg);

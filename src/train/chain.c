@@ -17,6 +17,7 @@ static hb_langevin_cfg residual_step(const hb_chain *ch) {
 void hb_chain_record_conditional(hb_cmd *cmd, const hb_chain *ch, int first, int last) {
     int B = ch->batch, D = (int)hb_g_size(ch->hat, 0);
     hb_langevin_cfg ly = residual_step(ch);
+    ly.first = (uint32_t)(ch->row0 * D);
     hb_g_freeze(ch->hat, cmd);
     for (int k = first; k < last; k++) {
         hb_chain_energy_gradient(cmd, ch, ch->gz);
@@ -32,7 +33,9 @@ void hb_chain_record_joint(hb_cmd *cmd, const hb_chain *ch, int first, int last)
     int B = ch->batch, D = (int)hb_g_size(hat, 0), nz = (int)hb_g_size(gen, 0);
     hb_tensor z = hb_g_value(gen, 0, B), gz = hb_g_value(gen, gen->output, B);
     hb_langevin_cfg ly = residual_step(ch);
-    hb_langevin_cfg lz = {.eps = ch->eps_latent, .grad_scale = 1.0f / ch->temp, .seed = ch->seed};
+    ly.first = (uint32_t)(ch->row0 * D);
+    hb_langevin_cfg lz = {.eps = ch->eps_latent, .grad_scale = 1.0f / ch->temp, .seed = ch->seed,
+                          .first = (uint32_t)(ch->row0 * nz)};
     hb_g_freeze(hat, cmd);
     hb_g_freeze(gen, cmd);
     hb_g_forward(gen, cmd, B);

@@ -24,6 +24,7 @@ enum {
 typedef struct {
     hb_graph *hat, *gen; /* Z is the generator's input (hb_g_value(gen, 0, batch)) */
     int batch;
+    int row0;            /* the first chain's row in the whole batch: keys its noise */
     hb_tensor y, gz;     /* the residual Y and G(Z), [batch][nch][res][res] */
     hb_tensor scratch;   /* [batch] floats: per-sample norms */
     hb_tensor counter;   /* one float that seeds every draw, with seed */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "dist/dist.h"
 #include "train/trainer_state.h"
 
 #define CHECKPOINT_FORMAT "hatebm-checkpoint-1"
@@ -211,4 +212,23 @@ int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size
     hb_st_writer_free(w);
     free(ema);
     return rc;
+}
+
+static uint64_t hash_flat(uint64_t h, hb_graph *g) {
+    float *flat = hb_g_download_flat(g, &g->weights);
+    h = hb_hash_bytes(h, flat, (size_t)g->nparam_floats * sizeof *flat);
+    free(flat);
+    return h;
+}
+
+uint64_t hb_trainer_checksum(hb_trainer *t) {
+    uint64_t h = HB_HASH_INIT;
+    if (t->hat) h = hash_flat(h, t->hat);
+    h = hash_flat(h, t->gen);
+    if (t->enc) h = hash_flat(h, t->enc);
+    if (!t->perm) return h;
+    float *x = download_new(t->ctx, t->bank_x);
+    h = hb_hash_bytes(h, x, (size_t)t->bank_x.n * sizeof *x);
+    free(x);
+    return hb_hash_bytes(h, &t->host_rng, sizeof t->host_rng);
 }

@@ -27,6 +27,10 @@ typedef struct {
     float init_scale_latent, init_scale_res;
     float lr_ebm, lr_gen, gen_loss_factor_coop, loss_factor, ema_decay, max_grad_norm;
     uint64_t seed;
+    /* Data parallel (src/dist/): this process runs rows rank * batch_size / procs .. of each
+     * batch; the gradients are summed over the processes between the backward passes and the
+     * updates. procs <= 1: one process. */
+    int procs, rank;
 } hb_train_cfg;
 
 typedef struct {
@@ -58,15 +62,16 @@ void hb_trainer_free(hb_trainer *t);
 /* Device memory hb_trainer_new will allocate for cfg, in bytes (within a few percent: small
  * tensors and allocation rounding aside), computed without allocating anything. */
 size_t hb_trainer_plan_bytes(hb_ctx *ctx, const hb_train_cfg *cfg);
-/* One iteration on the data batch [batch_size][nch][res][res] in [-1, 1], learning rates as
- * given (schedules are the caller's). */
+/* One iteration on this process's rows of the data batch ([batch_size / procs][nch][res][res]
+ * in [-1, 1]), learning rates as given (schedules are the caller's). Several processes call it
+ * together: the metrics are those of the whole batch on every process. */
 void hb_trainer_step(hb_trainer *t, const float *data, float lr_ebm, float lr_gen,
                      hb_train_metrics *m);
 long hb_trainer_iteration(const hb_trainer *t);
 /* Records (once) and runs only the Langevin chain, for benchmarks and sampling. */
 void hb_trainer_sample(hb_trainer *t);
-/* The last chain's X, G(Z), Y (each [batch][nch][res][res]); ae: reconstruction, input, and
- * their difference. Any pointer may be NULL. */
+/* The last chain's X, G(Z), Y of this process's rows (each [batch_size / procs][nch][res][res]);
+ * ae: reconstruction, input, and their difference. Any pointer may be NULL. */
 void hb_trainer_samples(hb_trainer *t, float *x, float *g, float *y);
 
 /* For watching training (hatebm-view --attach): runs the Langevin chain once more with the
@@ -88,6 +93,8 @@ int hb_trainer_load(hb_trainer *t, const char *path, char *err, size_t errlen);
  * "opt.hat.m (...)", "bank.x (...)"), in what. Downloads the whole state: for load, save and
  * after a failed step, not every iteration. */
 int hb_trainer_check_finite(hb_trainer *t, char *what, size_t len);
+/* A hash of the weights and the bank: the same on every process of a run, or they diverged. */
+uint64_t hb_trainer_checksum(hb_trainer *t);
 /* The generator (synth) or decoder (ae) with EMA weights (debiased: hb_ema_debias), names as
  * the PyTorch module. */
 int hb_trainer_export_generator(hb_trainer *t, const char *path, char *err, size_t errlen);

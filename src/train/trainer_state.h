@@ -22,6 +22,7 @@ struct hb_trainer {
     hb_graph *hat, *gen, *enc; /* ae: gen is the decoder and there is no hat */
     hb_optim hat_opt, gen_opt, enc_opt;
     int D;                    /* floats per image */
+    int B, row0;              /* this process's chains: rows row0..row0+B-1 of the batch */
     hb_tensor x, y, gz;       /* the chain's X = G(Z) + Y_K, residual Y, G(Z) */
     hb_tensor scratch;        /* per-sample norms */
     hb_tensor z;              /* synth: this iteration's Z (the generator's input is reused) */
@@ -30,7 +31,9 @@ struct hb_trainer {
     hb_tensor bank_z, bank_x, bank_idx, bank_xb;
     hb_tensor metrics;        /* METRIC_COUNT floats */
     hb_tensor partials;       /* partial sums of the state sum */
+    hb_tensor all_z, all_x;   /* the whole batch's Z and X (one process: z and x themselves) */
     hb_cmd *iter, *chain;
+    hb_cmd *update;           /* several processes: the iteration after the gradient sum */
     /* hb_trainer_trajectory: its recording, snapshot buffers and the plan they were made for */
     hb_cmd *traj;
     hb_tensor traj_x, traj_g, traj_y, traj_e;

@@ -71,6 +71,9 @@ void hb_ctx_destroy(hb_ctx *ctx);
 void hb_ctx_announce(const hb_ctx *ctx);
 /* Lists the Vulkan devices (hatebm devices). Returns 0, or 2 when there are none. */
 int hb_list_devices(void);
+/* The usable devices of the best type (the GPUs, or lavapipe where there is none): their
+ * indices for --device, at most max of them, in index[]; returns how many there are. */
+int hb_best_devices(int *index, int max);
 const char *hb_ctx_device_name(const hb_ctx *ctx);
 const VkPhysicalDeviceLimits *hb_ctx_limits(const hb_ctx *ctx);
 const hb_tuning *hb_ctx_tuning(const hb_ctx *ctx);

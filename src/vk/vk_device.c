@@ -259,6 +259,26 @@ int hb_list_devices(void) {
     return 0;
 }
 
+int hb_best_devices(int *index, int max) {
+    hb_ctx tmp = {0};
+    VkInstance inst = create_instance(0, &tmp);
+    uint32_t n;
+    VkPhysicalDevice *pds = enumerate(inst, &n);
+    int best = 99, count = 0;
+    for (int pass = 0; pass < 2; pass++) /* the best type, then its devices */
+        for (uint32_t i = 0; i < n; i++) {
+            VkPhysicalDeviceProperties p;
+            vkGetPhysicalDeviceProperties(pds[i], &p);
+            if (!usable(pds[i])) continue;
+            if (pass == 0 && type_rank(p.deviceType) < best) best = type_rank(p.deviceType);
+            if (pass == 1 && type_rank(p.deviceType) == best && count++ < max)
+                index[count - 1] = (int)i;
+        }
+    free(pds);
+    vkDestroyInstance(inst, NULL);
+    return count;
+}
+
 hb_ctx *hb_ctx_create(const hb_ctx_opts *opts) {
     hb_ctx_opts def = {.validate = -1};
     if (!opts) opts = &def;
