@@ -73,6 +73,19 @@ cp good.safetensors r/checkpoint.safetensors
 python3 poke.py r/checkpoint.safetensors hat.lin.weight inf
 expect_exit "Inf in a weight stops too" 3 "step 2: hat.lin.weight" "$hatebm" train --resume r num_training_steps=4
 
+# ---- energies running away (lr_ebm 1e-2: the gap grows about 1.6x per step on tiny) ----
+"$hatebm" train "$tiny" --run-dir gap1 num_training_steps=1 checkpoint_every=1 lr_ebm=1e-2 >gap1.log 2>&1
+"$hatebm" train "$tiny" --run-dir gap num_training_steps=4 checkpoint_every=1 lr_ebm=1e-2 max_energy_gap=1 >gap.log 2>&1
+check "an energy gap over max_energy_gap stops the run: exit 3" "[ $? -eq 3 ]"
+check "... one line naming the step, the gap and the key" "[ \$(grep -c 'error' gap.log) -eq 1 ] && grep -q 'step 2: the energy gap |e_pos - e_neg| = .* is over max_energy_gap 1: .*checkpoint (step 1)' gap.log"
+check "... the checkpoint of step 1 is kept, equal to a 1-step run's" "cmp -s gap1/checkpoint.safetensors gap/checkpoint.safetensors"
+check "... metrics.jsonl ends at step 1" "[ \$(grep -c '\"step\"' gap/metrics.jsonl) -eq 1 ]"
+"$hatebm" train "$tiny" --run-dir warn num_training_steps=30 log_every=2 plot_every=100 checkpoint_every=100 lr_ebm=1e-2 >warn.log 2>&1
+check "a gap over 10x its scale of the first 10 log intervals warns, the run goes on (exit 0)" "[ $? -eq 0 ] && grep -q 'warning: step 2[0-9]: the energy gap' warn.log"
+check "... at most once per log interval" "[ \$(grep -c 'the energy gap' warn.log) -le 5 ]"
+"$hatebm" train "$tiny" --run-dir calm num_training_steps=30 log_every=2 plot_every=100 checkpoint_every=100 >calm.log 2>&1
+check "... while the same run at lr_ebm 1e-4 does not warn" "[ $? -eq 0 ] && ! grep -q 'the energy gap' calm.log"
+
 # ---- a full disk and a read-only run directory while saving ----
 # a private mount namespace: a 900 KiB tmpfs holds one tiny checkpoint set but not a second
 if unshare -rm true 2>/dev/null; then ns="unshare -rm"; elif [ "$(id -u)" -eq 0 ]; then ns=""; else ns=none; fi

@@ -39,9 +39,9 @@ static int same_config(const hb_config *a, const hb_config *b, char *what, size_
     F(epsilon); F(epsilon_latent); F(mcmc_temp); F(max_langevin_norm_res); F(data_epsilon);
     F(lr_ebm); F(lr_gen); I(n_lr_schedule);
     for (int i = 0; i < a->n_lr_schedule; i++) I(lr_schedule_steps[i]);
-    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(gen_loss_factor_coop);
+    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(max_energy_gap); F(gen_loss_factor_coop);
     I(persistent_size); I(update_latents); F(tau_res); F(init_scale_latent); F(init_scale_res);
-    F(loss_factor); I(seed); I(log_every); I(plot_every); I(checkpoint_every); I(num_plot);
+    F(loss_factor); I(seed); I(init); I(log_every); I(plot_every); I(checkpoint_every); I(num_plot);
 #undef I
 #undef F
 #undef S
@@ -136,17 +136,19 @@ static void defaults_and_overrides(void) {
               c.persistent_size == 10000 && c.update_latents == 1 && c.tau_res == 0 &&
               c.init_scale_latent == 1.0f && c.init_scale_res == 0 && c.loss_factor == 1000.0f &&
               c.seed == 0 && c.log_every == 10 && c.plot_every == 100 &&
-              c.checkpoint_every == 500 && c.num_plot == 16 && c.batch_size == 16,
+              c.checkpoint_every == 500 && c.num_plot == 16 && c.batch_size == 16 &&
+              c.max_energy_gap == 0 && c.init == HB_INIT_SCHEME_GLOROT,
           "defaults: %s", rc ? err : "ok");
 
     char *ov[] = {"batch_size=8", " seed = 42 ", "mode=joint", "generator=g.safetensors",
                   "lr_schedule_steps= 2, 3", "update_latents=No", "epsilon=0.25",
-                  "batch_size=9", "generator_kind=decoder"};
-    rc = hb_config_load(p, 9, ov, &c, err, sizeof err);
+                  "batch_size=9", "generator_kind=decoder", "init=pytorch", "max_energy_gap=50"};
+    rc = hb_config_load(p, 11, ov, &c, err, sizeof err);
     CHECK(rc == 0 && c.batch_size == 9 && c.seed == 42 && c.mode == HB_MODE_JOINT &&
               !strcmp(c.generator, "g.safetensors") && c.n_lr_schedule == 2 &&
               c.lr_schedule_steps[0] == 2 && c.lr_schedule_steps[1] == 3 &&
-              c.update_latents == 0 && c.epsilon == 0.25f && c.generator_kind == HB_GEN_DECODER,
+              c.update_latents == 0 && c.epsilon == 0.25f && c.generator_kind == HB_GEN_DECODER &&
+              c.init == HB_INIT_SCHEME_PYTORCH && c.max_energy_gap == 50.0f,
           "overrides win over the file (the last of a repeated override wins): %s",
           rc ? err : "ok");
     round_trip("overridden config", &c);
@@ -210,6 +212,8 @@ static void exact_floats(void) {
     c.update_latents = 0;
     c.tau_res = 123456.789f;
     c.gen_factor = 16777217.0f;
+    c.max_energy_gap = 3.40282347e38f;
+    c.init = HB_INIT_SCHEME_PYTORCH;
     round_trip("awkward floats, long paths, extreme integers", &c);
 
     /* write refuses an invalid struct and leaves the old file alone */
@@ -313,6 +317,10 @@ static void errors(void) {
            "'train'", "synth, joint, ae");
     refuse("a bad generator kind", BASE "generator_kind = vae\n", "key 'generator_kind'",
            "sngan, decoder", NULL);
+    refuse("a bad init scheme", BASE "init = kaiming\n", "key 'init'", "not an init scheme",
+           "glorot, pytorch");
+    refuse("an init scheme in the wrong case", BASE "init = Glorot\n", "key 'init'",
+           "'Glorot'", NULL);
     refuse("an empty dataset", "mode = synth\ndataset =\nnum_training_steps = 1\n",
            "key 'dataset'", "empty", "fashion-mnist:train");
     refuse("a control character", BASE "generator = a\x01" "b\n", "key 'generator'",
@@ -342,6 +350,12 @@ static void errors(void) {
     refuse("image_size 48", BASE "image_size = 48\n", "key 'image_size'", "one of 32, 64, 128",
            NULL);
     refuse("loss_factor 0", BASE "loss_factor = 0\n", "'loss_factor'", "> 0", NULL);
+    refuse("max_energy_gap -1", BASE "max_energy_gap = -1\n", "key 'max_energy_gap'",
+           "out of range", ">= 0");
+    refuse("max_energy_gap inf", BASE "max_energy_gap = inf\n", "'max_energy_gap'", "finite",
+           NULL);
+    refuse("max_energy_gap abc", BASE "max_energy_gap = abc\n", "'max_energy_gap'",
+           "not a number", NULL);
 
     /* lr_schedule_steps */
     refuse("a decreasing schedule", BASE "lr_schedule_steps = 5,3\n", "key 'lr_schedule_steps'",

@@ -76,6 +76,42 @@ static void test_weight_files(hb_ctx *ctx) {
     hb_g_free(a), hb_g_free(b), hb_g_free(wide);
 }
 
+/* hb_g_init_params under both schemes: PyTorch's U(+-1/sqrt(fan_in)) for conv and linear
+ * weights and biases, Glorot-uniform weights and zero biases for the authors'; batch-norm
+ * gamma 1, beta 0 in both; one draw per float, so the two differ by a factor per tensor. */
+static void test_init_schemes(hb_ctx *ctx) {
+    hb_train_cfg c = {.mode = HB_MODE_SYNTH, .res = 32, .nch = 1, .ngf_gen = 8, .gen_factor = 2.0f};
+    hb_graph *glorot = hb_train_build_generator(ctx, &c);
+    c.init = HB_INIT_SCHEME_PYTORCH;
+    hb_graph *torch = hb_train_build_generator(ctx, &c);
+    hb_g_finalize(glorot, 1), hb_g_finalize(torch, 1);
+    hb_g_init_params(glorot, 3), hb_g_init_params(torch, 3);
+    float *wg = hb_g_download_flat(glorot, &glorot->weights);
+    float *wt = hb_g_download_flat(torch, &torch->weights);
+    int bad = 0, biases = 0;
+    for (int i = 0; i < torch->nparams && !bad; i++) {
+        const hb_g_param_info *p = &torch->params[i];
+        int drawn = p->init == HB_INIT_WEIGHT || p->init == HB_INIT_BIAS;
+        float bt = drawn ? 1.0f / sqrtf(p->fan_in) : 0;
+        float bg = p->init == HB_INIT_WEIGHT ? sqrtf(6.0f / (p->fan_in + p->fan_out)) : 0;
+        double top = 0;
+        biases += p->init == HB_INIT_BIAS;
+        for (uint32_t j = 0; j < p->n && !bad; j++) {
+            float t = wt[p->off + j], g = wg[p->off + j];
+            top = fmax(top, fabsf(t));
+            if (!drawn) bad = t != g || t != (p->init == HB_INIT_ONE ? 1.0f : 0.0f);
+            else bad = fabsf(t) > bt || (p->init == HB_INIT_BIAS ? g != 0
+                                                                 : fabsf(t * bg - g * bt) > 1e-6f);
+        }
+        if (drawn && p->n >= 64 && top < 0.9 * bt) bad = 1;
+        if (bad) tu_check(0, "init of %s (max |w| %.4g, bound %.4g)", p->name, top, bt);
+    }
+    tu_check(!bad && biases > 0, "init schemes: PyTorch's bounds, Glorot's draws scaled, %d "
+             "biases random, batch norm 1 and 0", biases);
+    free(wg), free(wt);
+    hb_g_free(glorot), hb_g_free(torch);
+}
+
 static hb_train_cfg tiny_cfg(void) {
     return (hb_train_cfg){.mode = HB_MODE_SYNTH, .res = 32, .nch = 1, .ngf_hat = 8, .ngf_gen = 8, .gen_factor = 2.0f,
                           .batch_size = 4, .mcmc_steps = 3, .persistent_size = 16,
@@ -380,6 +416,7 @@ static void test_trajectory(hb_ctx *ctx) {
 int main(void) {
     hb_ctx *ctx = tu_ctx();
     test_weight_files(ctx);
+    test_init_schemes(ctx);
     test_synth_iteration(ctx);
     test_joint_chain(ctx);
     test_frozen(ctx, 1);

@@ -133,6 +133,8 @@ typedef struct {
     int tty;
     double start, last_log;
     long first, last_good; /* the step the run started at; that of the last checkpoint */
+    double gap_scale; /* watch_energy_gap: the largest |e_pos - e_neg| of the warm-up */
+    long gap_warned;  /* the step of its last warning, or 0 */
 } run;
 
 /* The checkpoint, then the generator; *last_good becomes step once the checkpoint is in. */
@@ -428,11 +430,48 @@ static const char *nonfinite_metric(const run *r, const hb_train_metrics *m) {
            : !isfinite(m->state_sum) ? "a weight or a sample" : NULL;
 }
 
-/* A step whose outcome is not finite stops the run, naming the first tensor at fault. */
+/* The energy gap |e_pos - e_neg| running away: the hat net separates data from samples faster
+ * than the chains follow (docs/stability.md). Above max_energy_gap the run stops (exit 3, the
+ * last checkpoint kept). Otherwise one warning per log interval at most when the gap exceeds
+ * GAP_FACTOR times its scale: the largest gap of this invocation's first GAP_WARMUP log
+ * intervals, at least 1 (healthy runs at mcmc_temp 1e-8 stay within a few units). */
+#define GAP_FACTOR 10.0
+#define GAP_WARMUP 10
+static int watch_energy_gap(run *r, long step, const hb_train_metrics *m) {
+    const hb_config *c = &r->cfg;
+    if (c->mode == HB_MODE_AE) return 0;
+    double gap = fabs((double)m->e_pos - m->e_neg);
+    if (c->max_energy_gap > 0 && gap > c->max_energy_gap) {
+        if (r->lead) /* every process has the same metrics, and stops alike */
+            fprintf(stderr, "%shatebm: error: step %ld: the energy gap |e_pos - e_neg| = %.4g "
+                            "(e_pos %.4g, e_neg %.4g) is over max_energy_gap %g: the energies "
+                            "ran away; stopped. The last good checkpoint (step %ld) is in %s; "
+                            "see docs/stability.md\n", r->tty ? "\n" : "", step, gap, m->e_pos,
+                    m->e_neg, c->max_energy_gap, r->last_good, r->dir);
+        return 3;
+    }
+    if (step - r->first <= (long)GAP_WARMUP * c->log_every) {
+        r->gap_scale = fmax(r->gap_scale, gap);
+        return 0;
+    }
+    double limit = GAP_FACTOR * fmax(1.0, r->gap_scale);
+    if (r->lead && gap > limit && (!r->gap_warned || step - r->gap_warned >= c->log_every)) {
+        fprintf(stderr, "%shatebm: warning: step %ld: the energy gap |e_pos - e_neg| = %.4g is "
+                        "over %g, %g times its early scale: the energies may be running away "
+                        "(max_energy_gap stops a run; see docs/stability.md)\n",
+                r->tty ? "\n" : "", step, gap, limit, GAP_FACTOR);
+        r->gap_warned = step;
+    }
+    return 0;
+}
+
+/* A step whose outcome is not finite stops the run, naming the first tensor at fault; so does
+ * an energy gap over max_energy_gap. */
 static int check_step(run *r, long step, const hb_train_metrics *m) {
     char what[200];
     const char *bad = nonfinite_metric(r, m);
-    if (!bad || !r->lead) return bad ? 3 : 0; /* every process has the same metrics */
+    if (!bad) return watch_energy_gap(r, step, m);
+    if (!r->lead) return 3; /* every process has the same metrics */
     int bad_state = hb_trainer_check_finite(r->t, what, sizeof what) != 0;
     fprintf(stderr, "%shatebm: error: step %ld: %s is not finite (NaN or Inf)%s%s%s; "
                     "stopped. The last good checkpoint (step %ld) is in %s; lower the "

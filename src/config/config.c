@@ -25,7 +25,7 @@
 
 /* ---- the key table ---------------------------------------------------------------------- */
 
-enum kind { K_MODE, K_GENKIND, K_STR, K_INT, K_LONG, K_U64, K_FLOAT, K_BOOL, K_SCHED, K_SET };
+enum kind { K_MODE, K_GENKIND, K_INIT, K_STR, K_INT, K_LONG, K_U64, K_FLOAT, K_BOOL, K_SCHED, K_SET };
 
 /* float ranges: lo < x (open) or lo <= x; x < hi (open) or x <= hi; hi = INFINITY: none */
 typedef struct {
@@ -75,6 +75,7 @@ static const key_t_ keys[] = {
     FLT(lr_schedule_factor, 0, 1, 1, 0),
     FLT(ema_decay, 0, 0, 1, 1),
     NONNEG(max_grad_norm),
+    NONNEG(max_energy_gap),
     NONNEG(gen_loss_factor_coop),
     INT(persistent_size, 1, 100000000),
     {"update_latents", K_BOOL, OFF(update_latents), 0, 0, 0, 0, 0, 0, 0, NULL, 0},
@@ -83,6 +84,7 @@ static const key_t_ keys[] = {
     NONNEG(init_scale_res),
     POS(loss_factor),
     {"seed", K_U64, OFF(seed), 0, 0, SEED_MAX, 0, 0, 0, 0, NULL, 0},
+    {"init", K_INIT, OFF(init), 0, 0, 0, 0, 0, 0, 0, NULL, 0},
     INT(log_every, 1, INT_MAX),
     INT(plot_every, 1, INT_MAX),
     INT(checkpoint_every, 1, INT_MAX),
@@ -92,12 +94,16 @@ static const key_t_ keys[] = {
 
 static const char *mode_names[] = {"synth", "joint", "ae", "classifier"};
 static const char *kind_names[] = {"sngan", "decoder"};
+static const char *init_names[] = {"glorot", "pytorch"};
 
 const char *hb_mode_name(hb_mode m) {
     return (unsigned)m < 4 ? mode_names[m] : "?";
 }
 const char *hb_gen_kind_name(hb_gen_kind k) {
     return (unsigned)k < 2 ? kind_names[k] : "?";
+}
+const char *hb_init_scheme_name(hb_init_scheme s) {
+    return (unsigned)s < 2 ? init_names[s] : "?";
 }
 
 void hb_config_defaults(hb_config *c) {
@@ -121,6 +127,7 @@ void hb_config_defaults(hb_config *c) {
     c->lr_schedule_factor = 0.1f;
     c->ema_decay = 0.9999f;
     c->max_grad_norm = 0.0f;
+    c->max_energy_gap = 0.0f;
     c->gen_loss_factor_coop = 1000.0f;
     c->persistent_size = 10000;
     c->update_latents = 1;
@@ -129,6 +136,7 @@ void hb_config_defaults(hb_config *c) {
     c->init_scale_res = 0.0f;
     c->loss_factor = 1000.0f;
     c->seed = 0;
+    c->init = HB_INIT_SCHEME_GLOROT;
     c->log_every = 10;
     c->plot_every = 100;
     c->checkpoint_every = 500;
@@ -223,23 +231,28 @@ static int parse_ll(const char *v, long long *out) {
 }
 
 /* ok: 0; else -1 with "REASON (expected ...)" in r */
-/* The value of a mode or generator-kind key */
+/* The value of a mode, generator-kind or init key */
 static int parse_enum(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
                        size_t rlen) {
-    const char **names = k->kind == K_MODE ? mode_names : kind_names;
+    const char **names = k->kind == K_MODE ? mode_names : k->kind == K_GENKIND ? kind_names
+                                                                               : init_names;
     int n = k->kind == K_MODE ? 4 : 2;
     for (int i = 0; i < n; i++)
         if (strcmp(v, names[i]) == 0) {
             if (k->kind == K_MODE)
                 *(hb_mode *)dst = (hb_mode)i;
-            else
+            else if (k->kind == K_GENKIND)
                 *(hb_gen_kind *)dst = (hb_gen_kind)i;
+            else
+                *(hb_init_scheme *)dst = (hb_init_scheme)i;
             return 0;
         }
     if (k->kind == K_MODE)
         snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae, classifier)", sv);
-    else
+    else if (k->kind == K_GENKIND)
         snprintf(r, rlen, "%s is not a generator kind (expected one of sngan, decoder)", sv);
+    else
+        snprintf(r, rlen, "%s is not an init scheme (expected one of glorot, pytorch)", sv);
     return -1;
 }
 
@@ -430,7 +443,8 @@ static int parse_value(hb_config *c, const key_t_ *k, const char *v, char *r, si
     shown(v, sv, sizeof sv);
     switch (k->kind) {
     case K_MODE:
-    case K_GENKIND: return parse_enum(k, dst, v, sv, r, rlen);
+    case K_GENKIND:
+    case K_INIT: return parse_enum(k, dst, v, sv, r, rlen);
     case K_STR: return parse_str(k, dst, v, sv, r, rlen);
     case K_INT:
     case K_LONG:
@@ -495,6 +509,7 @@ static void format_value(const hb_config *c, const key_t_ *k, char *buf, size_t 
     switch (k->kind) {
     case K_MODE: snprintf(buf, n, "%s", hb_mode_name(*(const hb_mode *)src)); break;
     case K_GENKIND: snprintf(buf, n, "%s", hb_gen_kind_name(*(const hb_gen_kind *)src)); break;
+    case K_INIT: snprintf(buf, n, "%s", hb_init_scheme_name(*(const hb_init_scheme *)src)); break;
     case K_STR:
         if (memchr(src, 0, HB_CONFIG_STR))
             snprintf(buf, n, "%s", src);

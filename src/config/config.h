@@ -25,6 +25,8 @@
 
 typedef enum { HB_MODE_SYNTH = 0, HB_MODE_JOINT = 1, HB_MODE_AE = 2, HB_MODE_CLASSIFIER = 3 } hb_mode;
 typedef enum { HB_GEN_SNGAN = 0, HB_GEN_DECODER = 1 } hb_gen_kind;
+/* the authors' Keras init (Glorot-uniform weights, zero biases) or PyTorch's default */
+typedef enum { HB_INIT_SCHEME_GLOROT = 0, HB_INIT_SCHEME_PYTORCH = 1 } hb_init_scheme;
 
 typedef struct {
     hb_mode mode;                  /* required: synth | joint | ae | classifier */
@@ -52,6 +54,7 @@ typedef struct {
     float lr_schedule_factor;                    /* (0, 1] */
     float ema_decay;                             /* [0, 1) */
     float max_grad_norm;                         /* >= 0; 0 = no clipping */
+    float max_energy_gap;                        /* stop when |e_pos - e_neg| > it; 0 = off */
     float gen_loss_factor_coop;                  /* generator MSE scale, >= 0 */
     int persistent_size;                         /* historical bank size, >= 1 */
     int update_latents;                          /* bool: joint sampling also moves Z */
@@ -60,6 +63,7 @@ typedef struct {
     float init_scale_res;                        /* >= 0 */
     float loss_factor;                           /* ae MSE scale, > 0 */
     uint64_t seed;                               /* 0 .. 2^63-1 */
+    hb_init_scheme init;                         /* glorot | pytorch */
     int log_every;                               /* >= 1 */
     int plot_every;                              /* >= 1 */
     int checkpoint_every;                        /* >= 1 */
@@ -90,5 +94,6 @@ float hb_config_lr(const hb_config *c, float base, long step);
 
 const char *hb_mode_name(hb_mode m);
 const char *hb_gen_kind_name(hb_gen_kind k);
+const char *hb_init_scheme_name(hb_init_scheme s);
 
 #endif

@@ -94,9 +94,9 @@ int hb_g_conv(hb_graph *g, int x, const char *name, int cout, int k, int bias) {
     int v = add_node(g, HB_G_CONV, x, -1, (hb_shape){cout, s.h, s.w});
     int64_t ws[4] = {cout, s.c, k, k}, bs[1] = {cout};
     g->nodes[v].k = k;
-    g->nodes[v].weight = add_param(g, name, "weight", 4, ws, HB_INIT_GLOROT, (float)s.c * k * k,
-                                   (float)cout * k * k);
-    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_ZERO, 0, 0);
+    float fan_in = (float)s.c * k * k, fan_out = (float)cout * k * k;
+    g->nodes[v].weight = add_param(g, name, "weight", 4, ws, HB_INIT_WEIGHT, fan_in, fan_out);
+    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_BIAS, fan_in, fan_out);
     return v;
 }
 
@@ -104,8 +104,8 @@ int hb_g_linear(hb_graph *g, int x, const char *name, int out, int bias) {
     int in = (int)hb_g_size(g, x);
     int v = add_node(g, HB_G_LINEAR, x, -1, (hb_shape){out, 1, 1});
     int64_t ws[2] = {out, in}, bs[1] = {out};
-    g->nodes[v].weight = add_param(g, name, "weight", 2, ws, HB_INIT_GLOROT, (float)in, (float)out);
-    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_ZERO, 0, 0);
+    g->nodes[v].weight = add_param(g, name, "weight", 2, ws, HB_INIT_WEIGHT, (float)in, (float)out);
+    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_BIAS, (float)in, (float)out);
     return v;
 }
 
@@ -325,17 +325,22 @@ static uint64_t splitmix(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
+/* The half-width of p's uniform init under scheme s; 0: a constant (1 for gamma, else 0). */
+static float init_limit(const hb_g_param_info *p, hb_g_init_scheme s) {
+    if (s == HB_G_INIT_TORCH && (p->init == HB_INIT_WEIGHT || p->init == HB_INIT_BIAS))
+        return 1.0f / sqrtf(p->fan_in); /* kaiming_uniform(a=sqrt(5)): sqrt(1/3) sqrt(3/fan_in) */
+    return p->init == HB_INIT_WEIGHT ? sqrtf(6.0f / (p->fan_in + p->fan_out)) : 0;
+}
+
 void hb_g_init_params(hb_graph *g, uint64_t seed) {
     float *flat = calloc(g->nparam_floats ? g->nparam_floats : 1, sizeof *flat);
     uint64_t state = seed;
     for (int i = 0; i < g->nparams; i++) {
         hb_g_param_info *p = &g->params[i];
-        float limit = p->init == HB_INIT_GLOROT ? sqrtf(6.0f / (p->fan_in + p->fan_out)) : 0;
+        float limit = init_limit(p, g->init), constant = p->init == HB_INIT_ONE ? 1.0f : 0.0f;
         for (uint32_t j = 0; j < p->n; j++) {
             float u = (float)((splitmix(&state) >> 40) * 0x1p-24); /* [0, 1) */
-            flat[p->off + j] = p->init == HB_INIT_GLOROT ? (2 * u - 1) * limit
-                               : p->init == HB_INIT_ONE  ? 1.0f
-                                                         : 0.0f;
+            flat[p->off + j] = limit > 0 ? (2 * u - 1) * limit : constant;
         }
     }
     hb_g_upload_flat(g, &g->weights, flat);

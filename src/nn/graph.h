@@ -61,10 +61,14 @@ typedef struct {
     uint32_t off, n; /* in the host flat layout */
     int chunk;       /* device chunk holding it, at off - chunk_base[chunk] */
     int init;        /* HB_INIT_* */
-    float fan_in, fan_out;
+    float fan_in, fan_out; /* weights and biases: of their layer */
 } hb_g_param_info;
 
-enum { HB_INIT_GLOROT, HB_INIT_ZERO, HB_INIT_ONE };
+enum { HB_INIT_WEIGHT, HB_INIT_ZERO, HB_INIT_ONE, HB_INIT_BIAS };
+/* How hb_g_init_params draws weights and biases: the authors' Keras init (Glorot-uniform
+ * weights, zero biases) or PyTorch's default for Conv2d and Linear (kaiming_uniform(a=sqrt(5))
+ * weights and biases, both U(+-1/sqrt(fan_in))). */
+typedef enum { HB_G_INIT_GLOROT = 0, HB_G_INIT_TORCH = 1 } hb_g_init_scheme;
 
 typedef struct hb_graph {
     hb_ctx *ctx;
@@ -81,6 +85,7 @@ typedef struct hb_graph {
     hb_tensor temp;               /* for accumulating ops without an accumulate mode */
     int output;
     int frozen; /* hb_g_freeze: passes recorded now use the prepared conv weights */
+    hb_g_init_scheme init; /* what hb_g_init_params draws (default: glorot) */
     hb_fusion_role *plan[HB_PLAN_KINDS]; /* hb_g_finalize: what runs in each kind of pass */
 } hb_graph;
 
@@ -106,8 +111,9 @@ int hb_g_sphere(hb_graph *g, int x); /* z = sqrt(D) x / (||x|| + 1e-6) per sampl
 void hb_g_finalize(hb_graph *g, int max_batch);
 /* Device floats hb_g_finalize(g, max_batch) will allocate (before it is called). */
 size_t hb_g_plan_floats(hb_graph *g, int max_batch);
-/* Initialises parameters like the authors' Keras code: Glorot-uniform kernels, zero biases,
- * batch-norm gamma 1 and beta 0; reproducible from the seed. */
+/* Initialises parameters by g->init: like the authors' Keras code (Glorot-uniform kernels, zero
+ * biases) or PyTorch's default; batch-norm gamma 1 and beta 0 in both; reproducible from the
+ * seed (one draw per float in either scheme). */
 void hb_g_init_params(hb_graph *g, uint64_t seed);
 
 size_t hb_g_size(const hb_graph *g, int value); /* floats per sample */

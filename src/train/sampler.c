@@ -126,7 +126,7 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     s->D = c.channels * c.image_size * c.image_size;
     s->joint = c.mode == HB_MODE_JOINT && c.update_latents;
     hb_train_cfg tc = hb_train_cfg_from_config(&c);
-    s->chain = (hb_chain){.hat = hb_build_hat(ctx, c.image_size, c.channels, c.ngf_hat),
+    s->chain = (hb_chain){.hat = hb_train_build_hat(ctx, &tc),
                           .gen = hb_train_build_generator(ctx, &tc), .batch = batch,
                           .eps_res = c.epsilon, .eps_latent = c.epsilon_latent,
                           .temp = c.mcmc_temp, .max_norm_res = c.max_langevin_norm_res,

@@ -23,7 +23,8 @@ hb_train_cfg hb_train_cfg_from_config(const hb_config *c) {
         .data_epsilon = c->data_epsilon, .init_scale_latent = c->init_scale_latent,
         .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
         .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
-        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed};
+        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed,
+        .init = c->init};
 }
 
 static int processes(const hb_train_cfg *c) { return c->procs > 1 ? c->procs : 1; }
@@ -35,9 +36,24 @@ static int uses_decoder(const hb_train_cfg *c) {
     return c->mode == HB_MODE_AE || (c->mode == HB_MODE_JOINT && c->generator_is_decoder);
 }
 
+/* g, set to draw its initial weights (and those hb_ema_debias takes out) by c->init */
+static hb_graph *with_init(hb_graph *g, const hb_train_cfg *c) {
+    g->init = c->init == HB_INIT_SCHEME_PYTORCH ? HB_G_INIT_TORCH : HB_G_INIT_GLOROT;
+    return g;
+}
+
 hb_graph *hb_train_build_generator(hb_ctx *ctx, const hb_train_cfg *c) {
-    return uses_decoder(c) ? hb_build_decoder(ctx, c->nch, c->ngf_gen, c->gen_factor)
-                           : hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
+    return with_init(uses_decoder(c) ? hb_build_decoder(ctx, c->nch, c->ngf_gen, c->gen_factor)
+                                     : hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor),
+                     c);
+}
+
+hb_graph *hb_train_build_hat(hb_ctx *ctx, const hb_train_cfg *c) {
+    return with_init(hb_build_hat(ctx, c->res, c->nch, c->ngf_hat), c);
+}
+
+hb_graph *hb_train_build_encoder(hb_ctx *ctx, const hb_train_cfg *c) {
+    return with_init(hb_build_encoder(ctx, c->nch, c->ngf_gen), c);
 }
 
 /* ---- the steps of an iteration ---- */
@@ -284,8 +300,8 @@ size_t hb_trainer_plan_bytes(hb_ctx *ctx, const hb_train_cfg *c) {
     size_t B = (size_t)local_batch(c), D = (size_t)c->nch * c->res * c->res;
     size_t M = c->mode == HB_MODE_SYNTH ? (size_t)c->persistent_size : 0;
     hb_graph *gen = hb_train_build_generator(ctx, c);
-    hb_graph *other = c->mode == HB_MODE_AE ? hb_build_encoder(ctx, c->nch, c->ngf_gen)
-                                            : hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+    hb_graph *other = c->mode == HB_MODE_AE ? hb_train_build_encoder(ctx, c)
+                                            : hb_train_build_hat(ctx, c);
     /* the networks; Adam's m, v and the EMA of each trained one */
     size_t floats = hb_g_plan_floats(gen, (int)B) +
                     hb_g_plan_floats(other, c->mode == HB_MODE_AE ? (int)B : 2 * (int)B) +
@@ -383,12 +399,12 @@ hb_trainer *hb_trainer_new(hb_ctx *ctx, const hb_train_cfg *cfg, const char *gen
         return NULL;
     }
     if (c->mode == HB_MODE_AE) {
-        t->enc = hb_build_encoder(ctx, c->nch, c->ngf_gen);
+        t->enc = hb_train_build_encoder(ctx, c);
         hb_g_finalize(t->enc, B);
         hb_g_init_params(t->enc, c->seed + 2);
         hb_optim_init(ctx, &t->enc_opt, t->enc, c->ema_decay, 0);
     } else {
-        t->hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+        t->hat = hb_train_build_hat(ctx, c);
         hb_g_finalize(t->hat, 2 * B);
         hb_g_init_params(t->hat, c->seed);
         hb_optim_init(ctx, &t->hat_opt, t->hat, c->ema_decay, c->max_grad_norm);

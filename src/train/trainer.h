@@ -31,6 +31,7 @@ typedef struct {
      * batch; the gradients are summed over the processes between the backward passes and the
      * updates. procs <= 1: one process. */
     int procs, rank;
+    hb_init_scheme init;
 } hb_train_cfg;
 
 typedef struct {
@@ -47,9 +48,12 @@ typedef struct {
 
 /* The trainer's settings from a run's config. */
 hb_train_cfg hb_train_cfg_from_config(const hb_config *c);
-/* The run's generator (built, not finalized): the retrofit decoder for ae and for joint on a
- * decoder, else the SN-GAN generator. */
+/* The run's networks (built, not finalized), drawing their initial weights by c->init: the
+ * generator is the retrofit decoder for ae and for joint on a decoder, else the SN-GAN
+ * generator; then the hat network and the ae's encoder. */
 hb_graph *hb_train_build_generator(hb_ctx *ctx, const hb_train_cfg *c);
+hb_graph *hb_train_build_hat(hb_ctx *ctx, const hb_train_cfg *c);
+hb_graph *hb_train_build_encoder(hb_ctx *ctx, const hb_train_cfg *c);
 
 typedef struct hb_trainer hb_trainer;
 
