@@ -1,7 +1,10 @@
 #!/bin/sh
 # hatebm sample, fid and ood end to end on a tiny run and small image sets: outputs and their
 # shapes, refusal to overwrite samples, FID ~0 for a set against itself and growing with noise,
-# AUROC printed per OOD set, one-line errors (exit 2) for mismatched image sizes.
+# AUROC printed per OOD set, one-line errors (exit 2) for mismatched image sizes; ood's scores
+# (--score) against direct computations from their --dump: the complexity term against
+# Python's zlib, the gradient norm against central differences of the energy, the combinations
+# against their formulas.
 . "$(dirname "$0")/lib.sh"
 hatebm="$1" configs="$2" work="$3"
 py=/usr/bin/python3
@@ -66,5 +69,49 @@ check "ood prints an AUROC in [0, 1] for mnist, noise and flip" \
 expect "ood refuses an OOD set of another image size" "64x64" "$hatebm" ood run --in a.npy --ood big.npy
 expect "ood refuses in-distribution images of another size" "64x64" "$hatebm" ood run --in big.npy
 expect "ood of a directory that is not a run" "no checkpoint" "$hatebm" ood "$work" --max 10
+for score in gradnorm complexity typicality dose; do
+  "$hatebm" ood run --in a.npy --ood noise,invert --max 60 --score $score >ood_$score.log 2>&1
+  check "ood --score $score prints an AUROC for noise and invert" \
+    "[ \$(grep -cE '^(noise|invert) +60 +[-0-9.e]+ +(0\.[0-9]+|1\.0000)$' ood_$score.log) -eq 2 ]"
+done
+expect "ood --score of an unknown score" "expected energy, gradnorm, complexity, typicality or dose" \
+  "$hatebm" ood run --in a.npy --score likelihood
+expect "ood --score without a value" "usage" "$hatebm" ood run --in a.npy --score
+expect "ood --ref of another image size" "--ref big.npy: .*64x64" "$hatebm" ood run --in a.npy --ref big.npy --score dose
+"$hatebm" ood run --in a.npy --ood noise --max 20 --score complexity --ref a.npy --dump dump >dump.log 2>&1
+check "--dump: L is 8 x the zlib size of the 8-bit image (-1 padding) per dimension, and the \
+complexity score is z(H) - z(L) on the reference (here the --in set itself)" "$py -c \"
+import zlib, numpy as np
+d = np.load('dump/in.npy').astype(np.float64); a = np.load('a.npy')[np.arange(20) * 400 // 20]
+assert d.shape == (20, 4) and np.load('dump/ood1.npy').shape == (20, 4)
+L = [8 * len(zlib.compress(np.pad(x, 2).tobytes(), 9)) / 1024 for x in a]
+assert np.allclose(d[:, 2], L, rtol=1e-6), (d[:, 2], L)
+z = lambda v: (v - v.mean()) / v.std(ddof=1)
+assert np.allclose(d[:, 3], z(d[:, 0]) - z(d[:, 2]), atol=1e-5), d
+\""
+# central differences of H along every pixel of 2 images: 2 x (1 + 2 x 1024) energies
+$py -c "
+import numpy as np
+a = np.load('a.npy')[:2].astype(np.float32) / 255 - 0.5   # inside [-1, 1] after +-h
+x = np.pad(a, ((0, 0), (2, 2), (2, 2)), constant_values=-0.5)
+h, rows = np.float32(0.02), []
+for img in x:
+    rows.append(img)
+    for k in range(1024):
+        for s in (h, -h):
+            p = img.copy(); p.flat[k] += s; rows.append(p)
+np.save('fd.npy', np.array(rows, np.float32))
+"
+"$hatebm" ood run --in fd.npy --ood noise --max 0 --dump fd >fd.log 2>&1
+check "--dump: ||dH/dx|| matches central differences of H over all 1024 pixels (1%)" "$py -c \"
+import numpy as np
+d = np.load('fd/in.npy').astype(np.float64); h = 0.02
+for i in range(2):
+    b = d[i * 2049:(i + 1) * 2049, 0]
+    fd = (b[1::2] - b[2::2]) / (2 * h)
+    got = d[i * 2049, 1]
+    print('  image %d: ||dH/dx|| %.6g, central differences %.6g' % (i, got, np.linalg.norm(fd)))
+    assert abs(got - np.linalg.norm(fd)) < 0.01 * got
+\""
 check "no validation messages" "! grep -l 'hatebm: validation' *.log *.err"
 finish

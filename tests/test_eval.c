@@ -1,11 +1,13 @@
-/* FID statistics and distance (src/eval/fid.c) against closed forms, and AUROC
- * (src/eval/auroc.c) against the direct count over all pairs. Host only. */
+/* FID statistics and distance (src/eval/fid.c) against closed forms, AUROC (src/eval/auroc.c)
+ * against the direct count over all pairs, and the OOD scores (src/eval/ood_score.c) against
+ * Python's zlib and their formulas computed here. Host only. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "eval/auroc.h"
 #include "eval/fid.h"
+#include "eval/ood_score.h"
 #include "testutil.h"
 
 static double gauss(uint64_t *rng) {
@@ -119,7 +121,108 @@ static void auroc(void) {
     free(a), free(b);
 }
 
+/* Code lengths of 32x32 8-bit images, from Python: len(zlib.compress(bytes(image), 9)). */
+static void complexity(void) {
+    enum { D = 1024 };
+    const int python_zlib_bytes[4] = {17, 286, 1035, 26};
+    const char *what[4] = {"black", "ramp (7 i mod 256)", "LCG noise", "checkerboard"};
+    uint32_t lcg = 12345;
+    float img[4][D];
+    for (int i = 0; i < D; i++) {
+        lcg = (lcg * 1103515245u + 12345u) & 0x7fffffffu;
+        int bytes[4] = {0, i * 7 % 256, (int)(lcg >> 16) & 255, (i / 32 + i % 32) % 2 ? 255 : 0};
+        for (int k = 0; k < 4; k++) /* off by less than half a level: the same bytes */
+            img[k][i] = (float)(bytes[k] / 127.5 - 1 + (i % 3 - 1) * 1e-3);
+    }
+    for (int k = 0; k < 4; k++) {
+        double got = hb_complexity_bits_per_dim(img[k], D), want = 8.0 * python_zlib_bytes[k] / D;
+        tu_check(got == want, "complexity of %s: %.5f bits/dim, Python's zlib %.5f", what[k], got,
+                 want);
+    }
+}
+
+/* Mahalanobis distance by solving cov u = d (Gaussian elimination, not the cofactors). */
+static double mahalanobis_direct(const double *v, const double *mean, const double *cov) {
+    double a[3][4];
+    for (int r = 0; r < 3; r++) {
+        for (int c = 0; c < 3; c++) a[r][c] = cov[r * 3 + c];
+        a[r][3] = v[r] - mean[r];
+    }
+    for (int p = 0; p < 3; p++)
+        for (int r = p + 1; r < 3; r++)
+            for (int c = 3; c >= p; c--) a[r][c] -= a[r][p] / a[p][p] * a[p][c];
+    double u[3], m = 0;
+    for (int r = 2; r >= 0; r--) {
+        u[r] = a[r][3];
+        for (int c = r + 1; c < 3; c++) u[r] -= a[r][c] * u[c];
+        u[r] /= a[r][r];
+    }
+    for (int r = 0; r < 3; r++) m += (v[r] - mean[r]) * u[r];
+    return sqrt(m);
+}
+
+static void scores(void) {
+    enum { N = 50 };
+    hb_ood_stats ref[N];
+    uint64_t rng = 5;
+    for (int i = 0; i < N; i++) {
+        double g = gauss(&rng), h = gauss(&rng);
+        ref[i] = (hb_ood_stats){.energy = 2 + 0.5 * g, .gradnorm = exp(-1 + 0.3 * h + 0.1 * g),
+                                .complexity = 3 + 0.4 * gauss(&rng) - 0.2 * g};
+    }
+    /* the moments and covariance of (H, log ||dH/dx||, L), unbiased, directly */
+    double v[N][3], mean[3] = {0}, cov[9] = {0};
+    for (int i = 0; i < N; i++) {
+        v[i][0] = ref[i].energy, v[i][1] = log(ref[i].gradnorm), v[i][2] = ref[i].complexity;
+        for (int a = 0; a < 3; a++) mean[a] += v[i][a] / N;
+    }
+    for (int i = 0; i < N; i++)
+        for (int a = 0; a < 9; a++)
+            cov[a] += (v[i][a / 3] - mean[a / 3]) * (v[i][a % 3] - mean[a % 3]) / (N - 1);
+    hb_ood_reference fit;
+    tu_check(hb_ood_reference_fit(HB_OOD_DOSE, ref, N, &fit) == 0, "a reference of 50 images fits");
+    const hb_ood_stats probe[3] = {{2.5, 0.3, 2.0}, {1.0, 1.5, 3.5}, {2.0, exp(-1), 3.0}};
+    double worst = 0;
+    for (int k = 0; k < 3; k++) {
+        const hb_ood_stats *p = &probe[k];
+        double zh = (p->energy - mean[0]) / sqrt(cov[0]);
+        double zl = (p->complexity - mean[2]) / sqrt(cov[8]);
+        double pv[3] = {p->energy, log(p->gradnorm), p->complexity};
+        double got[5], want[5] = {p->energy, p->gradnorm, zh - zl, fabs(zh),
+                                  mahalanobis_direct(pv, mean, cov)};
+        for (int s = 0; s < 5; s++) {
+            got[s] = hb_ood_score((hb_ood_score_kind)s, p, &fit);
+            double e = fabs(got[s] - want[s]) / (1 + fabs(want[s]));
+            worst = e > worst ? e : worst;
+        }
+        printf("  probe %d: complexity %.6f (formula %.6f), dose %.6f (direct %.6f)\n", k, got[2],
+               want[2], got[4], want[4]);
+    }
+    tu_check(worst < 1e-12, "energy, gradnorm, complexity, typicality and dose against their "
+             "formulas on 3 probes (worst relative error %.2g)", worst);
+    hb_ood_score_kind kind;
+    tu_check(hb_ood_score_parse("dose", &kind) == 0 && kind == HB_OOD_DOSE &&
+                 hb_ood_score_parse("Energy", &kind) == -1 && hb_ood_score_parse("", &kind) == -1,
+             "score names: exact, lower case");
+    /* nothing to standardise with: constant energies, too few images, collinear statistics */
+    hb_ood_stats flat[N];
+    for (int i = 0; i < N; i++) flat[i] = (hb_ood_stats){1.0, ref[i].gradnorm, ref[i].complexity};
+    tu_check(hb_ood_reference_fit(HB_OOD_TYPICALITY, flat, N, &fit) == -1 &&
+                 hb_ood_reference_fit(HB_OOD_COMPLEXITY, ref, 3, &fit) == -1,
+             "constant energies or 3 images are refused");
+    for (int i = 0; i < N; i++) flat[i] = (hb_ood_stats){ref[i].energy, 0, 0};
+    tu_check(hb_ood_reference_fit(HB_OOD_TYPICALITY, flat, N, &fit) == 0 &&
+                 hb_ood_reference_fit(HB_OOD_COMPLEXITY, flat, N, &fit) == -1,
+             "typicality reads only H; complexity needs a spread of L");
+    for (int i = 0; i < N; i++)
+        flat[i].gradnorm = exp(ref[i].energy), flat[i].complexity = 1 - ref[i].energy;
+    tu_check(hb_ood_reference_fit(HB_OOD_DOSE, flat, N, &fit) == -1,
+             "collinear statistics are refused by dose");
+}
+
 int main(void) {
+    complexity();
+    scores();
     stats_exact();
     closed_forms();
     fid_self_and_noise();

@@ -1,6 +1,7 @@
 /* Step-by-step Langevin sampling from a trained run's weights. */
 #include "train/sampler.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@ struct hb_sampler {
     int D, joint;
     long steps;
     hb_tensor one, energy;
-    hb_cmd *restart, *step, *observe, *score;
+    hb_tensor probe, zeros, sqnorm; /* images whose dH/dx is asked for, G(Z) = 0 for them */
+    hb_cmd *restart, *step, *observe, *score, *gradient;
 };
 
 int hb_run_locate(const char *run, char *config_path, char *checkpoint_path, size_t size,
@@ -104,6 +106,21 @@ static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err,
     return rc;
 }
 
+/* ||dH/dx||^2 of the images in s->probe: the chain's own energy-gradient pass, with the
+ * images as G(Z) and a zero residual, on the frozen graph as in the chain. */
+static void record_gradient_norms(hb_sampler *s) {
+    hb_chain probe = s->chain;
+    int B = probe.batch;
+    probe.y = s->zeros;
+    s->gradient = hb_cmd_create(s->ctx);
+    hb_cmd_begin(s->gradient);
+    hb_g_freeze(probe.hat, s->gradient);
+    hb_chain_energy_gradient(s->gradient, &probe, s->probe);
+    hb_sqnorm_rows(s->gradient, s->sqnorm, hb_g_grad(probe.hat, 0, B), B, s->D);
+    hb_g_thaw(probe.hat);
+    hb_cmd_end(s->gradient);
+}
+
 hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema, hb_config *cfg,
                            char *err, size_t errlen) {
     char config_path[1100], ckpt[1100];
@@ -146,7 +163,11 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     s->chain.counter = hb_alloc(ctx, 1);
     s->one = hb_alloc(ctx, 1);
     s->energy = hb_alloc(ctx, (size_t)batch);
+    s->probe = hb_alloc(ctx, BD);
+    s->zeros = hb_alloc(ctx, BD);
+    s->sqnorm = hb_alloc(ctx, (size_t)batch);
     hb_fill_host(ctx, s->one, 1.0f);
+    hb_fill_host(ctx, s->zeros, 0.0f);
 
     /* H(G(Z) + Y) for reading the chains; H(x) of given images for scoring */
     s->observe = hb_cmd_create(ctx);
@@ -160,6 +181,7 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     hb_g_forward(s->chain.hat, s->score, batch);
     hb_cmd_copy(s->score, s->energy, hb_g_value(s->chain.hat, s->chain.hat->output, batch));
     hb_cmd_end(s->score);
+    record_gradient_norms(s);
 
     hb_sampler_restart(s, c.seed);
     if (cfg) *cfg = c;
@@ -172,8 +194,9 @@ void hb_sampler_free(hb_sampler *s) {
     hb_cmd_destroy(s->step);
     hb_cmd_destroy(s->observe);
     hb_cmd_destroy(s->score);
-    hb_tensor ts[] = {s->chain.y,       s->chain.gz, s->chain.scratch,
-                      s->chain.counter, s->one,      s->energy};
+    hb_cmd_destroy(s->gradient);
+    hb_tensor ts[] = {s->chain.y,   s->chain.gz, s->chain.scratch, s->chain.counter, s->one,
+                      s->energy,    s->probe,    s->zeros,         s->sqnorm};
     for (size_t i = 0; i < sizeof ts / sizeof *ts; i++) hb_free(s->ctx, ts[i]);
     hb_g_free(s->chain.hat);
     hb_g_free(s->chain.gen);
@@ -230,4 +253,20 @@ void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy)
     }
     free(pad);
     free(e);
+}
+
+void hb_sampler_gradient_norm(hb_sampler *s, const float *images, int n, float *gradnorm) {
+    int B = s->chain.batch;
+    size_t D = (size_t)s->D;
+    float *pad = calloc((size_t)B * D, sizeof *pad), *sq = malloc((size_t)B * sizeof *sq);
+    for (int at = 0; at < n; at += B) {
+        int m = n - at < B ? n - at : B; /* samples are independent: zeros pad a last batch */
+        memcpy(pad, images + (size_t)at * D, (size_t)m * D * sizeof *pad);
+        hb_upload(s->ctx, s->probe, pad);
+        hb_cmd_run(s->gradient);
+        hb_download(s->ctx, s->sqnorm, sq);
+        for (int i = 0; i < m; i++) gradnorm[at + i] = sqrtf(sq[i]);
+    }
+    free(pad);
+    free(sq);
 }

@@ -44,5 +44,7 @@ void hb_sampler_read(hb_sampler *s, float *x, float *g, float *y, float *energy)
 /* Energies H(x) of n images [n][nch][res][res] (any n; run in batches) with the sampler's hat
  * weights: what hatebm ood scores. */
 void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy);
+/* ||dH/dx||_2 of each of n images, through the chain's energy-gradient pass (frozen graph). */
+void hb_sampler_gradient_norm(hb_sampler *s, const float *images, int n, float *gradnorm);
 
 #endif
