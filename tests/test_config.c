@@ -39,7 +39,8 @@ static int same_config(const hb_config *a, const hb_config *b, char *what, size_
     F(epsilon); F(epsilon_latent); F(mcmc_temp); F(max_langevin_norm_res); F(data_epsilon);
     F(lr_ebm); F(lr_gen); I(n_lr_schedule);
     for (int i = 0; i < a->n_lr_schedule; i++) I(lr_schedule_steps[i]);
-    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(max_energy_gap); F(gen_loss_factor_coop);
+    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(max_energy_gap);
+    F(gen_loss_factor_coop);
     I(persistent_size); I(update_latents); F(tau_res); F(init_scale_latent); F(init_scale_res);
     F(loss_factor); I(seed); I(init); I(log_every); I(plot_every); I(checkpoint_every); I(num_plot);
 #undef I
@@ -106,6 +107,7 @@ static void configs_dir(void) {
     CHECK(rc == 0 && c.channels == 1 && c.ngf_hat == 32 && c.ngf_gen == 32 && c.batch_size == 16 &&
               c.mcmc_steps == 15 && c.persistent_size == 1024 && c.ema_decay == 0.999f &&
               c.num_training_steps == 1000 && c.plot_every == 50 && c.checkpoint_every == 100 &&
+              c.max_energy_gap == 100.0f && c.init == HB_INIT_SCHEME_GLOROT &&
               !strcmp(c.dataset, "fashion-mnist:train"),
           "fashion_mnist_synth values");
     rc = hb_config_load(HB_CONFIGS_DIR "/fashion_mnist_refine.ini", 0, NULL, &c, err, sizeof err);

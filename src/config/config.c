@@ -25,7 +25,9 @@
 
 /* ---- the key table ---------------------------------------------------------------------- */
 
-enum kind { K_MODE, K_GENKIND, K_INIT, K_STR, K_INT, K_LONG, K_U64, K_FLOAT, K_BOOL, K_SCHED, K_SET };
+enum kind {
+    K_MODE, K_GENKIND, K_INIT, K_STR, K_INT, K_LONG, K_U64, K_FLOAT, K_BOOL, K_SCHED, K_SET
+};
 
 /* float ranges: lo < x (open) or lo <= x; x < hi (open) or x <= hi; hi = INFINITY: none */
 typedef struct {

@@ -104,8 +104,9 @@ int hb_g_linear(hb_graph *g, int x, const char *name, int out, int bias) {
     int in = (int)hb_g_size(g, x);
     int v = add_node(g, HB_G_LINEAR, x, -1, (hb_shape){out, 1, 1});
     int64_t ws[2] = {out, in}, bs[1] = {out};
-    g->nodes[v].weight = add_param(g, name, "weight", 2, ws, HB_INIT_WEIGHT, (float)in, (float)out);
-    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_BIAS, (float)in, (float)out);
+    float fan_in = (float)in, fan_out = (float)out;
+    g->nodes[v].weight = add_param(g, name, "weight", 2, ws, HB_INIT_WEIGHT, fan_in, fan_out);
+    if (bias) g->nodes[v].bias = add_param(g, name, "bias", 1, bs, HB_INIT_BIAS, fan_in, fan_out);
     return v;
 }
 
