@@ -17,7 +17,9 @@ struct hb_sampler {
     int D, joint;
     long steps;
     hb_tensor one, energy;
-    hb_tensor probe, zeros, sqnorm; /* images whose dH/dx is asked for, G(Z) = 0 for them */
+    /* for hb_sampler_gradient_norm, made at its first call (sample and the viewer never ask):
+       images whose dH/dx is asked for, a zero residual, the squared norms */
+    hb_tensor probe, zeros, sqnorm;
     hb_cmd *restart, *step, *observe, *score, *gradient;
 };
 
@@ -111,6 +113,11 @@ static int load_weights(hb_sampler *s, const char *path, int use_ema, char *err,
 static void record_gradient_norms(hb_sampler *s) {
     hb_chain probe = s->chain;
     int B = probe.batch;
+    size_t BD = (size_t)B * s->D;
+    s->probe = hb_alloc(s->ctx, BD);
+    s->zeros = hb_alloc(s->ctx, BD);
+    s->sqnorm = hb_alloc(s->ctx, (size_t)B);
+    hb_fill_host(s->ctx, s->zeros, 0.0f);
     probe.y = s->zeros;
     s->gradient = hb_cmd_create(s->ctx);
     hb_cmd_begin(s->gradient);
@@ -163,11 +170,7 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     s->chain.counter = hb_alloc(ctx, 1);
     s->one = hb_alloc(ctx, 1);
     s->energy = hb_alloc(ctx, (size_t)batch);
-    s->probe = hb_alloc(ctx, BD);
-    s->zeros = hb_alloc(ctx, BD);
-    s->sqnorm = hb_alloc(ctx, (size_t)batch);
     hb_fill_host(ctx, s->one, 1.0f);
-    hb_fill_host(ctx, s->zeros, 0.0f);
 
     /* H(G(Z) + Y) for reading the chains; H(x) of given images for scoring */
     s->observe = hb_cmd_create(ctx);
@@ -181,7 +184,6 @@ hb_sampler *hb_sampler_new(hb_ctx *ctx, const char *run, int batch, int use_ema,
     hb_g_forward(s->chain.hat, s->score, batch);
     hb_cmd_copy(s->score, s->energy, hb_g_value(s->chain.hat, s->chain.hat->output, batch));
     hb_cmd_end(s->score);
-    record_gradient_norms(s);
 
     hb_sampler_restart(s, c.seed);
     if (cfg) *cfg = c;
@@ -258,6 +260,7 @@ void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy)
 void hb_sampler_gradient_norm(hb_sampler *s, const float *images, int n, float *gradnorm) {
     int B = s->chain.batch;
     size_t D = (size_t)s->D;
+    if (!s->gradient) record_gradient_norms(s);
     float *pad = calloc((size_t)B * D, sizeof *pad), *sq = malloc((size_t)B * sizeof *sq);
     for (int at = 0; at < n; at += B) {
         int m = n - at < B ? n - at : B; /* samples are independent: zeros pad a last batch */
