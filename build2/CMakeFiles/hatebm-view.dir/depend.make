@@ -1,0 +1,2 @@
+# Empty dependencies file for hatebm-view.
+# This may be replaced when dependencies are built.

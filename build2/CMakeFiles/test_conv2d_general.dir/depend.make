@@ -1,0 +1,2 @@
+# Empty dependencies file for test_conv2d_general.
+# This may be replaced when dependencies are built.

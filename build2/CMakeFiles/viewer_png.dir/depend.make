@@ -1,0 +1,2 @@
+# Empty dependencies file for viewer_png.
+# This may be replaced when dependencies are built.

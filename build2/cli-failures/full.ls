@@ -1,0 +1,5 @@
+checkpoint.safetensors
+config.ini
+gen.safetensors
+metrics.jsonl
+samples
