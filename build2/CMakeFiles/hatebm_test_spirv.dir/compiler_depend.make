@@ -1,2 +1,0 @@
-# Empty compiler generated dependencies file for hatebm_test_spirv.
-# This may be replaced when dependencies are built.

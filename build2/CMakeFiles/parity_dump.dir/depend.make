@@ -1,2 +1,0 @@
-# Empty dependencies file for parity_dump.
-# This may be replaced when dependencies are built.

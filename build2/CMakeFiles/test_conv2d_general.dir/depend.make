@@ -1,2 +1,0 @@
-# Empty dependencies file for test_conv2d_general.
-# This may be replaced when dependencies are built.

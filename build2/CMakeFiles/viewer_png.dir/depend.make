@@ -1,2 +1,0 @@
-# Empty dependencies file for viewer_png.
-# This may be replaced when dependencies are built.

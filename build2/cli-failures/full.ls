@@ -1,5 +1,0 @@
-checkpoint.safetensors
-config.ini
-gen.safetensors
-metrics.jsonl
-samples
