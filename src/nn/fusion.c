@@ -20,14 +20,6 @@ static int root(const rules *r, int v) {
     return v;
 }
 
-/* A conv node's descriptor without fusions (conv i reads in0) */
-static hb_conv2d_desc conv_desc(const rules *r, int i) {
-    const hb_g_node *n = node(r, i);
-    hb_shape in = node(r, n->in0)->shape;
-    return (hb_conv2d_desc){.N = 1, .cin = in.c, .cout = n->shape.c, .H = in.h, .W = in.w,
-                            .k = n->k};
-}
-
 /* 1 when node i is a relu reading a conv that nothing else reads: the conv's forward pass
  * writes the relu's output itself (max(., 0) in its epilogue) and the conv's own value is
  * never computed; the relu's backward passes use the relu's output as their mask. */
@@ -44,7 +36,7 @@ static int relu_of_conv(const rules *r, int i) {
 static int pool_of_conv(const rules *r, int i) {
     const hb_g_node *n = node(r, i), *c = node(r, n->in0);
     if (n->kind != HB_G_AVGPOOL || c->kind != HB_G_CONV || c->consumers != 1) return 0;
-    hb_conv2d_desc d = conv_desc(r, n->in0);
+    hb_conv2d_desc d = hb_g_conv_desc(r->g, n->in0, 1);
     d.pool = 1;
     return hb_conv2d_supports(&d, HB_CONV2D_FORWARD) &&
            hb_conv2d_supports(&d, HB_CONV2D_BACKWARD_DATA);
@@ -67,7 +59,7 @@ static int stem_into_conv(const rules *r, int i) {
     const hb_g_node *relu = node(r, n->in0);
     if (!relu_of_conv(r, n->in0) || relu->consumers != 1) return 0;
     const hb_g_node *st = node(r, relu->in0);
-    hb_conv2d_desc d = conv_desc(r, i);
+    hb_conv2d_desc d = hb_g_conv_desc(r->g, i, 1);
     d.pool = conv_pooled(r, i);
     /* stand-in stem tensors: the question is about shapes */
     d.stem = (hb_conv2d_stem){.x = {.buf = (void *)1}, .cin = node(r, st->in0)->shape.c};
@@ -91,7 +83,7 @@ static int relu_into_conv(const rules *r, int i) {
     if (cn->kind != HB_G_CONV || cn->in0 != i || cn->consumers != 1) return 0;
     const hb_g_node *next = node(r, cn->consumer);
     if (next->kind == HB_G_AVGPOOL || next->kind == HB_G_ADD) return 0;
-    hb_conv2d_desc d = conv_desc(r, c);
+    hb_conv2d_desc d = hb_g_conv_desc(r->g, c, 1);
     d.relu_in = 1;
     return hb_conv2d_supports(&d, HB_CONV2D_FORWARD);
 }

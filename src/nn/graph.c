@@ -224,6 +224,13 @@ void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host) 
 
 /* The largest conv (Winograd, weight-gradient) / sphere workspace and accumulation temporary that
  * batches up to max_batch need. */
+hb_conv2d_desc hb_g_conv_desc(const hb_graph *g, int c, int N) {
+    const hb_g_node *n = &g->nodes[c];
+    hb_shape in = g->nodes[n->in0].shape;
+    return (hb_conv2d_desc){.N = N, .cin = in.c, .cout = n->shape.c, .H = in.h, .W = in.w,
+                            .k = n->k};
+}
+
 static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *temp) {
     *ws = *temp = 0;
     int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);
@@ -231,13 +238,10 @@ static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *
         const hb_g_node *n = &g->nodes[i];
         if (n->in0 >= 0) consumers[root(g, n->in0)]++;
         if (n->in1 >= 0) consumers[root(g, n->in1)]++;
-        hb_shape in = n->in0 >= 0 ? g->nodes[n->in0].shape : n->shape;
         size_t need = 0;
         if (n->kind == HB_G_CONV) {
-            hb_conv2d_desc d = {.N = max_batch, .cin = in.c, .cout = n->shape.c, .H = in.h,
-                                .W = in.w, .k = n->k};
-            need = hb_conv2d_workspace(g->ctx, &d,
-                                       HB_CONV2D_ALL_PASSES);
+            hb_conv2d_desc d = hb_g_conv_desc(g, i, max_batch);
+            need = hb_conv2d_workspace(g->ctx, &d, HB_CONV2D_ALL_PASSES);
         }
         if (n->kind == HB_G_SPHERE) need = 2 * (size_t)max_batch;
         if (need > *ws) *ws = need;
@@ -394,14 +398,6 @@ static const hb_fusion_role *plan_now(const hb_graph *g) {
     return g->plan[g->frozen ? HB_PLAN_FROZEN : HB_PLAN_TRAIN];
 }
 
-/* The conv descriptor of node c over N samples, without fusions */
-static hb_conv2d_desc conv_desc(const hb_graph *g, int c, int N) {
-    const hb_g_node *n = &g->nodes[c];
-    hb_shape in = g->nodes[n->in0].shape;
-    return (hb_conv2d_desc){.N = N, .cin = in.c, .cout = n->shape.c, .H = in.h, .W = in.w,
-                            .k = n->k};
-}
-
 /* The relu'd stem conv `st` that a conv computes in its prologue (or recomputes as a mask) */
 static hb_conv2d_stem stem_of(const hb_graph *g, int st, int N) {
     const hb_g_node *s = &g->nodes[st];
@@ -412,7 +408,7 @@ static hb_conv2d_stem stem_of(const hb_graph *g, int st, int N) {
 /* The conv op of role p (at node i's turn) over N samples, with its fusions */
 static void conv_forward(hb_graph *g, hb_cmd *cmd, const hb_fusion_role *p, int N) {
     const hb_g_node *n = &g->nodes[p->op];
-    hb_conv2d_desc d = conv_desc(g, p->op, N);
+    hb_conv2d_desc d = hb_g_conv_desc(g, p->op, N);
     d.relu = p->relu;
     d.pool = p->pool;
     hb_tensor in = hb_g_value(g, n->in0, N);
@@ -437,7 +433,7 @@ void hb_g_freeze(hb_graph *g, hb_cmd *cmd) {
     for (int i = 1; i < g->nnodes; i++) {
         hb_g_node *n = &g->nodes[i];
         if (n->kind != HB_G_CONV) continue;
-        hb_conv2d_desc d = conv_desc(g, i, 1);
+        hb_conv2d_desc d = hb_g_conv_desc(g, i, 1);
         d.pool = plan[i].grad_from != i; /* frozen passes run its pooling in it, both ways */
         hb_tensor w = hb_g_param(g, n->weight);
         hb_conv2d_prepare(cmd, &d, HB_CONV2D_FORWARD, w, &n->prep_fwd);
@@ -500,7 +496,7 @@ void hb_g_forward(hb_graph *g, hb_cmd *cmd, int N) {
  * the relu it reads (masked), its pooling's gradient, a stem's mask, an add's gradient */
 static void conv_backward_data(hb_graph *g, hb_cmd *cmd, int i, const hb_fusion_role *p,
                                hb_tensor gin, int acc, hb_tensor residual, int N) {
-    hb_conv2d_desc d = conv_desc(g, i, N);
+    hb_conv2d_desc d = hb_g_conv_desc(g, i, N);
     d.accumulate = acc;
     d.pool = p->grad_from != i;
     d.residual = residual;
@@ -561,7 +557,7 @@ static void backward_params(hb_graph *g, hb_cmd *cmd, int i, int N) {
     hb_tensor gy = hb_g_grad(g, i, N), x = hb_g_value(g, n->in0, N);
     switch (n->kind) {
     case HB_G_CONV: {
-        hb_conv2d_desc d = conv_desc(g, i, N);
+        hb_conv2d_desc d = hb_g_conv_desc(g, i, N);
         hb_conv2d_backward_weight(cmd, &d, hb_g_param_grad(g, n->weight),
                                   grad_or_none(g, n->bias), x, gy, g->workspace);
         break;

@@ -120,6 +120,8 @@ size_t hb_g_size(const hb_graph *g, int value); /* floats per sample */
 hb_tensor hb_g_value(const hb_graph *g, int value, int batch); /* first batch samples */
 hb_tensor hb_g_grad(const hb_graph *g, int value, int batch);
 hb_tensor hb_g_param(const hb_graph *g, int index);
+/* The descriptor of conv node c over N samples, without fusions (works before finalising). */
+hb_conv2d_desc hb_g_conv_desc(const hb_graph *g, int c, int N);
 hb_tensor hb_g_param_grad(const hb_graph *g, int index);
 int hb_g_find_param(const hb_graph *g, const char *name);
 
