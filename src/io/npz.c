@@ -105,13 +105,18 @@ static int extract(npz_src *s, const unsigned char *ce, size_t extra_len,
                          "%s: entry %s: compression method %d (stored and "
                          "deflated are read)",
                          s->path, s->entry, method);
+    /* Sizes the data cannot have are refused before allocating: stored data is its own size,
+     * and deflate expands at most 1032:1 (258 bytes from each 2-bit code, RFC 1951). */
+    if ((method == 0 && csize != usize) || (method == 8 && usize > csize * 1032 + 1032))
+        return hb_errorf(s->err, s->errlen,
+                         "%s: entry %s: sizes in the zip directory disagree: corrupt", s->path,
+                         s->entry);
     unsigned char *out = malloc(usize ? usize : 1);
     if (!out) return hb_errorf(s->err, s->errlen, "%s: out of memory", s->path);
     int ok = 1;
-    if (method == 0) {
-        ok = csize == usize;
-        if (ok) memcpy(out, s->b + start, usize);
-    } else {
+    if (method == 0)
+        memcpy(out, s->b + start, usize);
+    else {
         z_stream z = {0};
         ok = inflateInit2(&z, -MAX_WBITS) == Z_OK;
         z.next_in = s->b + start, z.avail_in = (uInt)csize;
@@ -123,7 +128,7 @@ static int extract(npz_src *s, const unsigned char *ce, size_t extra_len,
     if (!ok) {
         free(out);
         return hb_errorf(s->err, s->errlen, "%s: entry %s: data corrupt (%s)", s->path, s->entry,
-                         method ? "inflate or CRC-32 failed" : "size or CRC-32 mismatch");
+                         method ? "inflate or CRC-32 failed" : "CRC-32 mismatch");
     }
     *data = out, *len = usize;
     return 0;
