@@ -104,10 +104,10 @@ static void configs_dir(void) {
               !strcmp(c.dataset, "cifar10:data/cifar-10-batches-bin") && c.update_latents == 0,
           "cifar10_synth values");
     rc = hb_config_load(HB_CONFIGS_DIR "/fashion_mnist_synth.ini", 0, NULL, &c, err, sizeof err);
-    CHECK(rc == 0 && c.channels == 1 && c.ngf_hat == 32 && c.ngf_gen == 32 && c.batch_size == 16 &&
-              c.mcmc_steps == 15 && c.persistent_size == 1024 && c.ema_decay == 0.999f &&
-              c.num_training_steps == 1000 && c.plot_every == 50 && c.checkpoint_every == 100 &&
-              c.max_energy_gap == 100.0f && c.init == HB_INIT_SCHEME_GLOROT &&
+    CHECK(rc == 0 && c.channels == 1 && c.ngf_hat == 32 && c.ngf_gen == 32 && c.batch_size == 32 &&
+              c.mcmc_steps == 30 && c.persistent_size == 1024 && c.ema_decay == 0.999f &&
+              c.num_training_steps == 1500 && c.plot_every == 50 && c.checkpoint_every == 100 &&
+              c.max_energy_gap == 100.0f && c.init == HB_INIT_SCHEME_PYTORCH &&
               !strcmp(c.dataset, "fashion-mnist:train"),
           "fashion_mnist_synth values");
     rc = hb_config_load(HB_CONFIGS_DIR "/fashion_mnist_refine.ini", 0, NULL, &c, err, sizeof err);
