@@ -26,6 +26,32 @@ typedef struct {
 
 enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/conv2d.comp */
 
+/* conv() of a 1x1 layer for the gpu kernel profile: shaders/conv2d_1x1_tiled.comp, a
+ * shared-memory GEMM over the pixels of all images with the direct kernel's epilogue (bias,
+ * relu, mask, old value) and summation order. Writes go through a storage texel buffer, so
+ * no storage window splits the images. */
+static void conv1x1_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in,
+                          hb_tensor w, hb_tensor b, hb_tensor mask, int relu, int N, int cin,
+                          int cout, int H, int W, uint32_t s_o, uint32_t s_i, int32_t tap_base,
+                          hb_tensor old) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    const hb_gemm_tile *g = &hb_ctx_tuning(ctx)->gemm;
+    uint64_t cols = (uint64_t)N * H * W;
+    if (cols > UINT32_MAX / 2) hb_die(1, "%s: shape too large", name);
+    uint32_t spec[9] = {(g->bm / g->tm) * (g->bn / g->tn), g->bm, g->bn, g->tm, g->tn,
+                        b.buf != NULL, old.buf != NULL, mask.buf != NULL, relu != 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_1x1_tiled", "rrrrwr", spec, 9);
+    struct {
+        uint32_t M, K, HW, cols, in_off, w_off, s_o, s_i, b_off, old_off, out_off, mask_off;
+    } pc = {(uint32_t)cout, (uint32_t)cin, (uint32_t)(H * W), (uint32_t)cols, in.off,
+            (uint32_t)((int32_t)w.off + tap_base), s_o, s_i, b.buf ? b.off : 0,
+            old.buf ? old.off : 0, out.off, mask.buf ? mask.off : 0};
+    /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+    hb_tensor t[6] = {in, w, hb_or(b, w), hb_or(old, in), out, hb_or(mask, in)};
+    hb_dispatch(cmd, name, pl, t, &pc, sizeof pc, (uint32_t)((cols + g->bn - 1) / g->bn),
+                ((uint32_t)cout + g->bm - 1) / g->bm, 1);
+}
+
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
  * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
@@ -37,6 +63,11 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
                  uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
                  int accumulate, hb_tensor residual) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
+    if (hb_ctx_tuning(ctx)->kernels == HB_KERNELS_GPU && k == 1) {
+        conv1x1_tiled(cmd, name, out, in, w, b, mask, relu, N, cin, cout, H, W, s_o, s_i,
+                      tap_base, residual.buf ? residual : accumulate ? out : HB_NONE);
+        return;
+    }
     hb_tensor big[4] = {in, out, mask, residual};
     uint32_t vec = hb_vec4_ok(big, 4, (uint64_t)W) ? 4 : 1;
     int old = accumulate || residual.buf; /* the kernel adds an old value */
