@@ -3,6 +3,27 @@
 shared vec4 hb_part[HB_LOCAL_SIZE];
 
 // Sum of v over the workgroup, valid in invocation 0. Every invocation must call it.
+#ifdef HB_SUBGROUP_SUM
+// Each subgroup sums its lanes (subgroupAdd) and the subgroups' sums are summed again by
+// subgroups until one is left: log base subgroup size of the workgroup size barriers rather
+// than log2 (10 for 1024 invocations). The order is the device's, fixed for a given device.
+// Subgroup s holds invocations s * gl_SubgroupSize onwards (a 1-D workgroup).
+vec4 hb_workgroup_sum(vec4 v) {
+    uint t = gl_LocalInvocationIndex;
+    barrier(); // an earlier call may still be reading hb_part
+    v = subgroupAdd(v);
+    if (gl_SubgroupInvocationID == 0u) hb_part[gl_SubgroupID] = v;
+    for (uint live = gl_NumSubgroups; live > 1u;) {
+        barrier();
+        v = subgroupAdd(t < live ? hb_part[t] : vec4(0));
+        barrier();
+        if (t < live && gl_SubgroupInvocationID == 0u) hb_part[gl_SubgroupID] = v;
+        live = (live + gl_SubgroupSize - 1u) / gl_SubgroupSize;
+    }
+    barrier();
+    return hb_part[0];
+}
+#else
 vec4 hb_workgroup_sum(vec4 v) {
     uint t = gl_LocalInvocationIndex;
     barrier(); // an earlier call may still be reading hb_part
@@ -16,6 +37,7 @@ vec4 hb_workgroup_sum(vec4 v) {
     }
     return hb_part[0];
 }
+#endif
 
 // A running sum in two levels: terms go into a block of 256, blocks into the total, so the
 // rounding error grows with 256 + terms/256 rather than with the number of terms.
