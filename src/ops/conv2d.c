@@ -56,9 +56,10 @@ static void conv1x1_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tenso
 /* conv() of a 3x3 layer for the gpu kernel profile: shaders/conv2d_3x3_tiled.comp, 8x8-pixel
  * tiles of up to 32 output channels (as few as cover cout: the image an input gradient goes
  * to has 1..4) from input tiles and weights staged in shared memory, 4 channels x 4 pixels
- * per invocation; 8 input channels per step where the device's shared memory holds both
- * buffers, else 4 (16 KiB is all Vulkan promises). Same epilogue and summation order as the
- * direct kernel. */
+ * per invocation; 8 input channels per step, or 4 where the device's shared memory does not
+ * hold both buffers of 8 (16 KiB is all Vulkan promises) or the layer has fewer (a stem's
+ * 1..4: less staging of zero channels). Same epilogue and summation order as the direct
+ * kernel. */
 static void conv3x3_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in,
                           hb_tensor w, hb_tensor b, hb_tensor mask, int relu, int N, int cin,
                           int cout, int H, int W, uint32_t s_o, uint32_t s_i, int32_t tap_base,
@@ -68,7 +69,7 @@ static void conv3x3_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tenso
     uint32_t bc = 4;
     while (bc < 32 && bc < (uint32_t)cout) bc *= 2;
     uint32_t ck = 8, shared = hb_ctx_limits(ctx)->maxComputeSharedMemorySize;
-    if (2 * ck * ((th + 2) * (tw + 2) + 9 * bc) * 4 > shared) ck = 4;
+    if (cin < 8 || 2 * ck * ((th + 2) * (tw + 2) + 9 * bc) * 4 > shared) ck = 4;
     uint32_t spec[11] = {(bc / tc) * (th * tw / tx), th, tw, bc, tc, tx, ck, b.buf != NULL,
                          old.buf != NULL, mask.buf != NULL, relu != 0};
     hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_3x3_tiled", "rrrrwr", spec, 11);
