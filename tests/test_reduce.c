@@ -134,6 +134,17 @@ static void check_channels(hb_ctx *ctx, uint64_t *rng, int N, int C, int HW, uin
 int main(void) {
     hb_ctx *ctx = tu_ctx();
     uint64_t rng = 3;
+    /* the gpu profile's subgroup sums run at the device's default subgroup size; another size
+     * could be required only where VK_EXT_subgroup_size_control offers a range */
+    const hb_tuning *tn = hb_ctx_tuning(ctx);
+    printf("reductions by %s; subgroup size %u, ",
+           tn->subgroup_reduce ? "subgroupAdd" : "shared memory", tn->subgroup_size);
+    if (!tn->subgroup_max) printf("no VK_EXT_subgroup_size_control: no other size to test\n");
+    else if (tn->subgroup_min == tn->subgroup_max)
+        printf("the only size the device allows: no other size to test\n");
+    else
+        printf("the device allows %u..%u: other sizes untested (no pipeline requires one)\n",
+               tn->subgroup_min, tn->subgroup_max);
     const size_t sizes[] = {1, 3, 4, 5, 64, 1000, 4097, 65536, 3u << 20, (3u << 20) + 3};
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
         for (uint32_t shift = 0; shift <= 1; shift++) {

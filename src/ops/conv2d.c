@@ -1,4 +1,5 @@
-/* Stride-1 convolution: shaders/conv2d.comp (forward, backward data, direct),
+/* Stride-1 convolution: shaders/conv2d.comp (forward, backward data, direct; in the gpu
+ * kernel profile conv2d_1x1_tiled.comp and conv2d_3x3_tiled.comp instead),
  * conv2d_wino_*.comp (the same, Winograd, for 3x3 layers with enough channels),
  * conv2d_wgrad.comp and conv2d_wgrad_reduce.comp (weight and bias gradients); reference:
  * src/ref/ref_conv2d.c; test: tests/test_conv2d.c. */
@@ -26,6 +27,66 @@ typedef struct {
 
 enum { WSCALAR, WFORWARD, WBACKWARD, WCONST }; /* weight read modes of shaders/conv2d.comp */
 
+/* conv() of a 1x1 layer for the gpu kernel profile: shaders/conv2d_1x1_tiled.comp, a
+ * shared-memory GEMM over the pixels of all images with the direct kernel's epilogue (bias,
+ * relu, mask, old value) and summation order. Writes go through a storage texel buffer, so
+ * no storage window splits the images. */
+static void conv1x1_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in,
+                          hb_tensor w, hb_tensor b, hb_tensor mask, int relu, int N, int cin,
+                          int cout, int H, int W, uint32_t s_o, uint32_t s_i, int32_t tap_base,
+                          hb_tensor old) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    const hb_gemm_tile *g = &hb_ctx_tuning(ctx)->gemm;
+    uint64_t cols = (uint64_t)N * H * W;
+    if (cols > UINT32_MAX / 2) hb_die(1, "%s: shape too large", name);
+    uint32_t spec[9] = {(g->bm / g->tm) * (g->bn / g->tn), g->bm, g->bn, g->tm, g->tn,
+                        b.buf != NULL, old.buf != NULL, mask.buf != NULL, relu != 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_1x1_tiled", "rrrrwr", spec, 9);
+    struct {
+        uint32_t M, K, HW, cols, in_off, w_off, s_o, s_i, b_off, old_off, out_off, mask_off;
+    } pc = {(uint32_t)cout, (uint32_t)cin, (uint32_t)(H * W), (uint32_t)cols, in.off,
+            (uint32_t)((int32_t)w.off + tap_base), s_o, s_i, b.buf ? b.off : 0,
+            old.buf ? old.off : 0, out.off, mask.buf ? mask.off : 0};
+    /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+    hb_tensor t[6] = {in, w, hb_or(b, w), hb_or(old, in), out, hb_or(mask, in)};
+    hb_dispatch(cmd, name, pl, t, &pc, sizeof pc, (uint32_t)((cols + g->bn - 1) / g->bn),
+                ((uint32_t)cout + g->bm - 1) / g->bm, 1);
+}
+
+/* conv() of a 3x3 layer for the gpu kernel profile: shaders/conv2d_3x3_tiled.comp, 8x8-pixel
+ * tiles of up to 32 output channels (as few as cover cout: the image an input gradient goes
+ * to has 1..4) from input tiles and weights staged in shared memory, 4 channels x 4 pixels
+ * per invocation; 8 input channels per step, or 4 where the device's shared memory does not
+ * hold both buffers of 8 (16 KiB is all Vulkan promises) or the layer has fewer (a stem's
+ * 1..4: less staging of zero channels). Same epilogue and summation order as the direct
+ * kernel. */
+static void conv3x3_tiled(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in,
+                          hb_tensor w, hb_tensor b, hb_tensor mask, int relu, int N, int cin,
+                          int cout, int H, int W, uint32_t s_o, uint32_t s_i, int32_t tap_base,
+                          int32_t tap_step, hb_tensor old) {
+    hb_ctx *ctx = hb_cmd_ctx(cmd);
+    const uint32_t th = 8, tw = 8, tc = 4, tx = 4;
+    uint32_t bc = 4;
+    while (bc < 32 && bc < (uint32_t)cout) bc *= 2;
+    uint32_t ck = 8, shared = hb_ctx_limits(ctx)->maxComputeSharedMemorySize;
+    if (cin < 8 || 2 * ck * ((th + 2) * (tw + 2) + 9 * bc) * 4 > shared) ck = 4;
+    uint32_t spec[11] = {(bc / tc) * (th * tw / tx), th, tw, bc, tc, tx, ck, b.buf != NULL,
+                         old.buf != NULL, mask.buf != NULL, relu != 0};
+    hb_pipeline *pl = hb_pipeline_get(ctx, "conv2d_3x3_tiled", "rrrrwr", spec, 11);
+    uint32_t xtiles = ((uint32_t)W + tw - 1) / tw, ytiles = ((uint32_t)H + th - 1) / th;
+    struct {
+        uint32_t cin, cout, H, W, xtiles, in_off, w_off, s_o, s_i;
+        int32_t tap_base, tap_step;
+        uint32_t b_off, old_off, out_off, mask_off;
+    } pc = {(uint32_t)cin, (uint32_t)cout, (uint32_t)H, (uint32_t)W, xtiles, in.off, w.off, s_o,
+            s_i, tap_base, tap_step, b.buf ? b.off : 0, old.buf ? old.off : 0, out.off,
+            mask.buf ? mask.off : 0};
+    /* absent bias, old value and mask: stand-in bindings the kernel does not read */
+    hb_tensor t[6] = {in, w, hb_or(b, w), hb_or(old, in), out, hb_or(mask, in)};
+    hb_dispatch(cmd, name, pl, t, &pc, sizeof pc, xtiles * ytiles, ((uint32_t)cout + bc - 1) / bc,
+                (uint32_t)N);
+}
+
 /* The forward kernel computing out (cout channels) from in (cin channels), weight element
  * (out channel o, in channel i, tap t) at w.off + o*s_o + i*s_i + tap_base + t*tap_step.
  * wmode: WFORWARD or WBACKWARD when the weights suit that vec4 path, else WSCALAR (WCONST is
@@ -37,6 +98,16 @@ static void conv(hb_cmd *cmd, const char *name, hb_tensor out, hb_tensor in, hb_
                  uint32_t s_o, uint32_t s_i, int32_t tap_base, int32_t tap_step, uint32_t wmode,
                  int accumulate, hb_tensor residual) {
     hb_ctx *ctx = hb_cmd_ctx(cmd);
+    if (hb_ctx_tuning(ctx)->kernels == HB_KERNELS_GPU) {
+        hb_tensor old = residual.buf ? residual : accumulate ? out : HB_NONE;
+        if (k == 1)
+            conv1x1_tiled(cmd, name, out, in, w, b, mask, relu, N, cin, cout, H, W, s_o, s_i,
+                          tap_base, old);
+        else
+            conv3x3_tiled(cmd, name, out, in, w, b, mask, relu, N, cin, cout, H, W, s_o, s_i,
+                          tap_base, tap_step, old);
+        return;
+    }
     hb_tensor big[4] = {in, out, mask, residual};
     uint32_t vec = hb_vec4_ok(big, 4, (uint64_t)W) ? 4 : 1;
     int old = accumulate || residual.buf; /* the kernel adds an old value */

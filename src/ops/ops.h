@@ -31,6 +31,8 @@
  *   shaders/common.glsl      included by every kernel: bindings, 1-D indexing, wide stores
  *   shaders/philox.glsl      the Philox RNG of rng.comp and langevin.comp (C twin: ref_rng.c)
  *   shaders/reduce.glsl      the workgroup sum of reduce.comp and mse.comp
+ *   reduce_subgroup.comp     reduce.comp (whose body is shaders/reduce_main.glsl) with that
+ *                            sum by subgroupAdd: the gpu profile's, where the device has it
  *   src/ops/op_common.[ch]   helpers of every dispatcher
  *   tests/shaders/           kernels of the tests alone (iota: tests/test_runtime.c), linked
  *                            into the test executables only */

@@ -1,4 +1,5 @@
-/* Deterministic reductions: shaders/reduce.comp; reference: src/ref/ref_reduce.c;
+/* Deterministic reductions: shaders/reduce.comp (reduce_subgroup.comp where
+ * hb_tuning.subgroup_reduce); reference: src/ref/ref_reduce.c;
  * test: tests/test_reduce.c. Also hb_affine_backward_params, a channel sum with two outputs. */
 #include "ops/op_common.h"
 
@@ -22,11 +23,13 @@ static void reduce(hb_cmd *cmd, const char *name, uint32_t op, hb_tensor out, hb
     hb_ctx *ctx = hb_cmd_ctx(cmd);
     hb_tensor in[2] = {x, y};
     uint32_t vec = hb_vec4_ok(in, 2, HW) ? 4 : 1;
-    uint32_t local = hb_ctx_tuning(ctx)->reduce_local_size;
+    const hb_tuning *tuning = hb_ctx_tuning(ctx);
+    uint32_t local = tuning->reduce_local_size;
     hb_require_loop_budget(ctx, name, ((uint64_t)N * HW / vec + local - 1) / local);
     uint32_t spec[3] = {local, op, vec};
     char sig[5] = {vec == 4 ? 'R' : 'r', vec == 4 ? 'R' : 'r', 'w', 'w', 0};
-    hb_pipeline *pl = hb_pipeline_get(ctx, "reduce", sig, spec, 3);
+    hb_pipeline *pl = hb_pipeline_get(ctx, tuning->subgroup_reduce ? "reduce_subgroup" : "reduce",
+                                      sig, spec, 3);
     hb_tensor y_ = hb_or(y, x), out2_ = hb_or(out2, out);
     hb_tensor t[4] = {x, y_, out, out2_};
     reduce_push pc = {N, C, HW / vec, x.off / vec, y_.off / vec, out.off, out2_.off, scale};

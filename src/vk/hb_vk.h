@@ -54,6 +54,11 @@ typedef struct {
     hb_kernel_set kernels;             /* HATEBM_KERNELS=cpu|gpu overrides the device's */
     hb_gemm_tile gemm;                 /* gpu profile's GEMMs (HATEBM_GEMM_TILE=BMxBNxTMxTN) */
     uint32_t subgroup_size;            /* the device's default, as it reports it */
+    /* the sizes a pipeline may require (VK_EXT_subgroup_size_control; 0 where unknown) */
+    uint32_t subgroup_min, subgroup_max;
+    /* gpu profile, compute shaders with subgroupAdd, HATEBM_SUBGROUPS not 0: the per-channel
+     * reductions (shaders/reduce_subgroup.comp) sum across subgroups first */
+    uint32_t subgroup_reduce;
 } hb_tuning;
 
 /* ---- context ---- */
@@ -78,7 +83,8 @@ const char *hb_ctx_device_name(const hb_ctx *ctx);
 const VkPhysicalDeviceLimits *hb_ctx_limits(const hb_ctx *ctx);
 const hb_tuning *hb_ctx_tuning(const hb_ctx *ctx);
 /* The tuning a physical device gets, with the environment's overrides (one-line error and
- * exit 2 for a bad HATEBM_KERNELS or HATEBM_GEMM_TILE), and its one-line description. */
+ * exit 2 for a bad HATEBM_KERNELS, HATEBM_GEMM_TILE or HATEBM_SUBGROUPS), and its one-line
+ * description. */
 hb_tuning hb_tuning_for(VkPhysicalDevice pd);
 void hb_tuning_describe(const hb_tuning *t, char *buf, size_t size);
 /* Validation messages seen so far (warnings and errors). Tests require 0. */

@@ -64,14 +64,42 @@ static hb_gemm_tile gemm_tile_for(const VkPhysicalDeviceProperties *p) {
     return t;
 }
 
+static int has_extension(VkPhysicalDevice pd, const char *name) {
+    uint32_t n = 0;
+    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
+    VkExtensionProperties *e = malloc((n ? n : 1) * sizeof *e);
+    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e);
+    int found = 0;
+    for (uint32_t i = 0; i < n && !found; i++) found = strcmp(e[i].extensionName, name) == 0;
+    free(e);
+    return found;
+}
+
+/* Reductions by subgroup operations: the gpu profile, where compute shaders have subgroupAdd,
+ * unless HATEBM_SUBGROUPS=0 */
+static uint32_t subgroup_reduce(const VkPhysicalDeviceSubgroupProperties *sg, hb_kernel_set k) {
+    const char *env = getenv("HATEBM_SUBGROUPS");
+    if (env && *env && strcmp(env, "0") != 0 && strcmp(env, "1") != 0)
+        hb_die(2, "HATEBM_SUBGROUPS must be 0 or 1, not '%s'", env);
+    VkSubgroupFeatureFlags ops = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_ARITHMETIC_BIT;
+    return k == HB_KERNELS_GPU && !(env && strcmp(env, "0") == 0) &&
+           (sg->supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+           (sg->supportedOperations & ops) == ops;
+}
+
 hb_tuning hb_tuning_for(VkPhysicalDevice pd) {
+    /* the range of subgroup sizes a pipeline may ask for, where the device says */
+    VkPhysicalDeviceSubgroupSizeControlPropertiesEXT sc = {
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
     VkPhysicalDeviceSubgroupProperties sg = {
-        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+        .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+        .pNext = has_extension(pd, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME) ? &sc : NULL};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                       .pNext = &sg};
     vkGetPhysicalDeviceProperties2(pd, &p2);
     const VkPhysicalDeviceProperties *p = &p2.properties;
-    hb_tuning t = {.local_size = 64, .subgroup_size = sg.subgroupSize};
+    hb_tuning t = {.local_size = 64, .subgroup_size = sg.subgroupSize,
+                   .subgroup_min = sc.minSubgroupSize, .subgroup_max = sc.maxSubgroupSize};
     if (p->deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU) t.local_size = 128;
     /* wide reductions: fewer iterations per invocation (lavapipe's loop guard) and fewer
      * passes; 1024 vec4 partials fit the 16 KiB of shared memory every device has */
@@ -83,6 +111,7 @@ hb_tuning hb_tuning_for(VkPhysicalDevice pd) {
     if (p->vendorID == 0x10005 /* Mesa (lavapipe) */) t.loop_budget = HB_LOOP_BUDGET;
     t.kernels = kernels_for(p);
     t.gemm = gemm_tile_for(p);
+    t.subgroup_reduce = subgroup_reduce(&sg, t.kernels);
     return t;
 }
 
@@ -94,7 +123,7 @@ void hb_tuning_describe(const hb_tuning *t, char *buf, size_t size) {
     else
         snprintf(buf, size,
                  "kernels gpu, GEMM tile %ux%u (%ux%u per invocation, %u invocations), "
-                 "subgroup %u",
+                 "subgroup %u, reductions by %s",
                  g->bm, g->bn, g->tm, g->tn, (g->bm / g->tm) * (g->bn / g->tn),
-                 t->subgroup_size);
+                 t->subgroup_size, t->subgroup_reduce ? "subgroupAdd" : "shared memory");
 }
