@@ -124,7 +124,7 @@ static const char *type_name(VkPhysicalDeviceType t) {
     return (unsigned)t < 5 ? names[t] : "other";
 }
 
-static int has_extension(VkPhysicalDevice pd, const char *name) {
+int hb_device_has_extension(VkPhysicalDevice pd, const char *name) {
     uint32_t n = 0;
     vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
     VkExtensionProperties *e = calloc(n ? n : 1, sizeof *e);
@@ -160,7 +160,7 @@ static int usable(VkPhysicalDevice pd) {
     VkPhysicalDeviceFeatures f;
     vkGetPhysicalDeviceFeatures(pd, &f);
     return compute_queue_family(pd, &tb) >= 0 && f.shaderStorageImageWriteWithoutFormat &&
-           has_extension(pd, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
+           hb_device_has_extension(pd, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 }
 
 static int ci_contains(const char *hay, const char *needle) {

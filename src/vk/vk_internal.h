@@ -80,6 +80,9 @@ struct hb_ctx {
     uint32_t nprofile, profile_cap;
 };
 
+/* Whether the physical device offers the device extension `name`. */
+int hb_device_has_extension(VkPhysicalDevice pd, const char *name);
+
 /* One-shot command buffer for transfers done outside a recording. */
 VkCommandBuffer hb_oneshot_begin(hb_ctx *ctx);
 void hb_oneshot_end(hb_ctx *ctx, VkCommandBuffer cb);

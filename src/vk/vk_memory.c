@@ -126,14 +126,7 @@ size_t hb_device_budget(const hb_ctx *ctx, const char **source) {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT};
     VkPhysicalDeviceMemoryProperties2 mp = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2};
-    uint32_t n = 0;
-    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, NULL);
-    VkExtensionProperties *ext = calloc(n ? n : 1, sizeof *ext);
-    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, ext);
-    int has_budget = 0;
-    for (uint32_t i = 0; i < n; i++)
-        has_budget |= strcmp(ext[i].extensionName, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME) == 0;
-    free(ext);
+    int has_budget = hb_device_has_extension(ctx->phys, VK_EXT_MEMORY_BUDGET_EXTENSION_NAME);
     if (has_budget) mp.pNext = &budget;
     vkGetPhysicalDeviceMemoryProperties2(ctx->phys, &mp);
     uint32_t heap = mp.memoryProperties.memoryTypes[ctx->mem_type].heapIndex;

@@ -64,17 +64,6 @@ static hb_gemm_tile gemm_tile_for(const VkPhysicalDeviceProperties *p) {
     return t;
 }
 
-static int has_extension(VkPhysicalDevice pd, const char *name) {
-    uint32_t n = 0;
-    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, NULL);
-    VkExtensionProperties *e = malloc((n ? n : 1) * sizeof *e);
-    vkEnumerateDeviceExtensionProperties(pd, NULL, &n, e);
-    int found = 0;
-    for (uint32_t i = 0; i < n && !found; i++) found = strcmp(e[i].extensionName, name) == 0;
-    free(e);
-    return found;
-}
-
 /* Reductions by subgroup operations: the gpu profile, where compute shaders have subgroupAdd,
  * unless HATEBM_SUBGROUPS=0 */
 static uint32_t subgroup_reduce(const VkPhysicalDeviceSubgroupProperties *sg, hb_kernel_set k) {
@@ -91,9 +80,10 @@ hb_tuning hb_tuning_for(VkPhysicalDevice pd) {
     /* the range of subgroup sizes a pipeline may ask for, where the device says */
     VkPhysicalDeviceSubgroupSizeControlPropertiesEXT sc = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
+    int size_control = hb_device_has_extension(pd, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
     VkPhysicalDeviceSubgroupProperties sg = {
         .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
-        .pNext = has_extension(pd, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME) ? &sc : NULL};
+        .pNext = size_control ? &sc : NULL};
     VkPhysicalDeviceProperties2 p2 = {.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                       .pNext = &sg};
     vkGetPhysicalDeviceProperties2(pd, &p2);
