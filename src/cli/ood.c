@@ -175,17 +175,17 @@ static hb_ood_stats *image_stats(const ood_scorer *sc, const hb_dataset *d) {
 static int set_scores(const ood_scorer *sc, const hb_dataset *d, const char *dump_dir,
                       const char *file, double *scores, double *mean) {
     hb_ood_stats *st = image_stats(sc, d);
-    float *rows = malloc((size_t)d->n * 4 * sizeof *rows);
     double sum = 0;
-    for (int i = 0; i < d->n; i++) {
-        sum += scores[i] = hb_ood_score(sc->kind, &st[i], &sc->ref);
-        float row[4] = {(float)st[i].energy, (float)st[i].gradnorm, (float)st[i].complexity,
-                        (float)scores[i]};
-        memcpy(rows + (size_t)i * 4, row, sizeof row);
-    }
+    for (int i = 0; i < d->n; i++) sum += scores[i] = hb_ood_score(sc->kind, &st[i], &sc->ref);
     *mean = sum / d->n;
     int rc = 0;
     if (dump_dir) {
+        float *rows = malloc((size_t)d->n * 4 * sizeof *rows);
+        for (int i = 0; i < d->n; i++) {
+            float row[4] = {(float)st[i].energy, (float)st[i].gradnorm, (float)st[i].complexity,
+                            (float)scores[i]};
+            memcpy(rows + (size_t)i * 4, row, sizeof row);
+        }
         char path[4200], err[1024];
         int64_t shape[2] = {d->n, 4};
         snprintf(path, sizeof path, "%s/%s", dump_dir, file);
@@ -193,8 +193,8 @@ static int set_scores(const ood_scorer *sc, const hb_dataset *d, const char *dum
             fprintf(stderr, "hatebm: error: --dump: %s\n", err);
             rc = 2;
         }
+        free(rows);
     }
-    free(rows);
     free(st);
     return rc;
 }

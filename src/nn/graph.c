@@ -222,8 +222,6 @@ void hb_g_upload_flat(const hb_graph *g, const hb_g_flat *f, const float *host) 
                       host + g->chunk_base[c]);
 }
 
-/* The largest conv (Winograd, weight-gradient) / sphere workspace and accumulation temporary that
- * batches up to max_batch need. */
 hb_conv2d_desc hb_g_conv_desc(const hb_graph *g, int c, int N) {
     const hb_g_node *n = &g->nodes[c];
     hb_shape in = g->nodes[n->in0].shape;
@@ -231,6 +229,8 @@ hb_conv2d_desc hb_g_conv_desc(const hb_graph *g, int c, int N) {
                             .k = n->k};
 }
 
+/* The largest conv (Winograd, weight-gradient) / sphere workspace and accumulation temporary that
+ * batches up to max_batch need. */
 static void scratch_sizes(const hb_graph *g, int max_batch, size_t *ws, size_t *temp) {
     *ws = *temp = 0;
     int *consumers = calloc((size_t)g->nnodes, sizeof *consumers);

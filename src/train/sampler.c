@@ -241,35 +241,33 @@ void hb_sampler_read(hb_sampler *s, float *x, float *g, float *y, float *energy)
     if (energy) hb_download(s->ctx, s->energy, energy);
 }
 
-void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy) {
+/* One value per image of n images [n][D]: each batch uploaded to `in`, `cmd` run, B values
+ * downloaded from `out`; a last partial batch is padded with zeros (the images are
+ * independent). */
+static void per_image(hb_sampler *s, hb_tensor in, hb_cmd *cmd, hb_tensor out,
+                      const float *images, int n, float *values) {
     int B = s->chain.batch;
     size_t D = (size_t)s->D;
-    float *pad = calloc((size_t)B * D, sizeof *pad), *e = malloc((size_t)B * sizeof *e);
+    float *pad = calloc((size_t)B * D, sizeof *pad), *v = malloc((size_t)B * sizeof *v);
     for (int at = 0; at < n; at += B) {
-        int m = n - at < B ? n - at : B; /* a last partial batch is padded with zeros */
+        int m = n - at < B ? n - at : B;
         memcpy(pad, images + (size_t)at * D, (size_t)m * D * sizeof *pad);
-        hb_upload(s->ctx, hb_g_value(s->chain.hat, 0, B), pad);
-        hb_cmd_run(s->score);
-        hb_download(s->ctx, s->energy, e);
-        memcpy(energy + at, e, (size_t)m * sizeof *e);
+        hb_upload(s->ctx, in, pad);
+        hb_cmd_run(cmd);
+        hb_download(s->ctx, out, v);
+        memcpy(values + at, v, (size_t)m * sizeof *v);
     }
     free(pad);
-    free(e);
+    free(v);
+}
+
+void hb_sampler_energy(hb_sampler *s, const float *images, int n, float *energy) {
+    per_image(s, hb_g_value(s->chain.hat, 0, s->chain.batch), s->score, s->energy, images, n,
+              energy);
 }
 
 void hb_sampler_gradient_norm(hb_sampler *s, const float *images, int n, float *gradnorm) {
-    int B = s->chain.batch;
-    size_t D = (size_t)s->D;
     if (!s->gradient) record_gradient_norms(s);
-    float *pad = calloc((size_t)B * D, sizeof *pad), *sq = malloc((size_t)B * sizeof *sq);
-    for (int at = 0; at < n; at += B) {
-        int m = n - at < B ? n - at : B; /* samples are independent: zeros pad a last batch */
-        memcpy(pad, images + (size_t)at * D, (size_t)m * D * sizeof *pad);
-        hb_upload(s->ctx, s->probe, pad);
-        hb_cmd_run(s->gradient);
-        hb_download(s->ctx, s->sqnorm, sq);
-        for (int i = 0; i < m; i++) gradnorm[at + i] = sqrtf(sq[i]);
-    }
-    free(pad);
-    free(sq);
+    per_image(s, s->probe, s->gradient, s->sqnorm, images, n, gradnorm);
+    for (int i = 0; i < n; i++) gradnorm[i] = sqrtf(gradnorm[i]);
 }
