@@ -39,7 +39,7 @@ static int same_config(const hb_config *a, const hb_config *b, char *what, size_
     F(epsilon); F(epsilon_latent); F(mcmc_temp); F(max_langevin_norm_res); F(data_epsilon);
     F(lr_ebm); F(lr_gen); I(n_lr_schedule);
     for (int i = 0; i < a->n_lr_schedule; i++) I(lr_schedule_steps[i]);
-    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(max_energy_gap);
+    F(lr_schedule_factor); F(ema_decay); F(max_grad_norm); F(energy_l2); F(max_energy_gap);
     F(gen_loss_factor_coop);
     I(persistent_size); I(update_latents); F(tau_res); F(init_scale_latent); F(init_scale_res);
     F(loss_factor); I(seed); I(init); I(log_every); I(plot_every); I(checkpoint_every); I(num_plot);
@@ -139,7 +139,7 @@ static void defaults_and_overrides(void) {
               c.init_scale_latent == 1.0f && c.init_scale_res == 0 && c.loss_factor == 1000.0f &&
               c.seed == 0 && c.log_every == 10 && c.plot_every == 100 &&
               c.checkpoint_every == 500 && c.num_plot == 16 && c.batch_size == 16 &&
-              c.max_energy_gap == 0 && c.init == HB_INIT_SCHEME_GLOROT,
+              c.max_energy_gap == 0 && c.energy_l2 == 0 && c.init == HB_INIT_SCHEME_GLOROT,
           "defaults: %s", rc ? err : "ok");
 
     char *ov[] = {"batch_size=8", " seed = 42 ", "mode=joint", "generator=g.safetensors",
@@ -215,6 +215,7 @@ static void exact_floats(void) {
     c.tau_res = 123456.789f;
     c.gen_factor = 16777217.0f;
     c.max_energy_gap = 3.40282347e38f;
+    c.energy_l2 = 0.1f;
     c.init = HB_INIT_SCHEME_PYTORCH;
     round_trip("awkward floats, long paths, extreme integers", &c);
 
@@ -354,6 +355,7 @@ static void errors(void) {
     refuse("loss_factor 0", BASE "loss_factor = 0\n", "'loss_factor'", "> 0", NULL);
     refuse("max_energy_gap -1", BASE "max_energy_gap = -1\n", "key 'max_energy_gap'",
            "out of range", ">= 0");
+    refuse("energy_l2 -1", BASE "energy_l2 = -1\n", "key 'energy_l2'", "out of range", ">= 0");
     refuse("max_energy_gap inf", BASE "max_energy_gap = inf\n", "'max_energy_gap'", "finite",
            NULL);
     refuse("max_energy_gap abc", BASE "max_energy_gap = abc\n", "'max_energy_gap'",

@@ -77,6 +77,7 @@ static const key_t_ keys[] = {
     FLT(lr_schedule_factor, 0, 1, 1, 0),
     FLT(ema_decay, 0, 0, 1, 1),
     NONNEG(max_grad_norm),
+    NONNEG(energy_l2),
     NONNEG(max_energy_gap),
     NONNEG(gen_loss_factor_coop),
     INT(persistent_size, 1, 100000000),
@@ -129,6 +130,7 @@ void hb_config_defaults(hb_config *c) {
     c->lr_schedule_factor = 0.1f;
     c->ema_decay = 0.9999f;
     c->max_grad_norm = 0.0f;
+    c->energy_l2 = 0.0f;
     c->max_energy_gap = 0.0f;
     c->gen_loss_factor_coop = 1000.0f;
     c->persistent_size = 10000;

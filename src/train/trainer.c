@@ -23,7 +23,8 @@ hb_train_cfg hb_train_cfg_from_config(const hb_config *c) {
         .data_epsilon = c->data_epsilon, .init_scale_latent = c->init_scale_latent,
         .init_scale_res = c->init_scale_res, .lr_ebm = c->lr_ebm, .lr_gen = c->lr_gen,
         .gen_loss_factor_coop = c->gen_loss_factor_coop, .loss_factor = c->loss_factor,
-        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm, .seed = c->seed,
+        .ema_decay = c->ema_decay, .max_grad_norm = c->max_grad_norm,
+        .energy_l2 = c->energy_l2, .seed = c->seed,
         .init = c->init};
 }
 
@@ -123,7 +124,9 @@ static void record_chain_metrics(hb_trainer *t, hb_cmd *cmd) {
 }
 
 /* EBM gradients on [data + data_epsilon noise ; X]: loss (mean H(x+) - mean H(x-)) / T, eq. 8,
- * the means over the whole batch (Bg): summed over the processes, their gradients are one
+ * plus energy_l2 * (mean H(x+)^2 + mean H(x-)^2) / T when set (Du and Mordatch 2019: at T = 1e-8
+ * the chains see only the direction of dH/dx, so H's scale is free and this pins it); the
+ * means over the whole batch (Bg): summed over the processes, their gradients are one
  * process's. */
 static void record_ebm_gradients(hb_trainer *t, hb_cmd *cmd) {
     const hb_train_cfg *c = &t->cfg;
@@ -145,6 +148,7 @@ static void record_ebm_gradients(hb_trainer *t, hb_cmd *cmd) {
     float w = 1.0f / ((float)Bg * c->mcmc_temp);
     hb_fill(cmd, hb_slice(ge, 0, (uint32_t)B), w);
     hb_fill(cmd, hb_slice(ge, (uint32_t)B, (uint32_t)B), -w);
+    if (c->energy_l2 > 0) hb_axpby(cmd, ge, e, 2.0f * c->energy_l2 * w, 1.0f); /* d(a H^2)/dH */
     hb_g_backward(t->hat, cmd, 2 * B, 1, 0);
 }
 

@@ -26,6 +26,7 @@ typedef struct {
     float epsilon, epsilon_latent, mcmc_temp, max_langevin_norm_res, tau_res, data_epsilon;
     float init_scale_latent, init_scale_res;
     float lr_ebm, lr_gen, gen_loss_factor_coop, loss_factor, ema_decay, max_grad_norm;
+    float energy_l2; /* alpha of the energy-magnitude penalty (0: none, Algorithm 1) */
     uint64_t seed;
     /* Data parallel (src/dist/): this process runs rows rank * batch_size / procs .. of each
      * batch; the gradients are summed over the processes between the backward passes and the
