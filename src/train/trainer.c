@@ -124,10 +124,9 @@ static void record_chain_metrics(hb_trainer *t, hb_cmd *cmd) {
 }
 
 /* EBM gradients on [data + data_epsilon noise ; X]: loss (mean H(x+) - mean H(x-)) / T, eq. 8,
- * plus energy_l2 * (mean H(x+)^2 + mean H(x-)^2) / T when set (Du and Mordatch 2019: at T = 1e-8
- * the chains see only the direction of dH/dx, so H's scale is free and this pins it); the
- * means over the whole batch (Bg): summed over the processes, their gradients are one
- * process's. */
+ * plus energy_l2 * (mean of H(x+)^2 + mean of H(x-)^2) / T when set (Du and Mordatch 2019:
+ * nothing else in the loss bounds H's scale, whose growth is the runaway); the means over the
+ * whole batch (Bg): summed over the processes, their gradients are one process's. */
 static void record_ebm_gradients(hb_trainer *t, hb_cmd *cmd) {
     const hb_train_cfg *c = &t->cfg;
     int B = t->B, Bg = c->batch_size;
