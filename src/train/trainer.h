@@ -37,7 +37,7 @@ typedef struct {
 
 typedef struct {
     float e_pos, e_neg; /* mean energies of data and of samples X (not ae) */
-    float ebm_loss;     /* (e_pos - e_neg) / mcmc_temp (not ae) */
+    float ebm_loss;     /* (e_pos - e_neg) / mcmc_temp, without energy_l2's term (not ae) */
     float gen_loss;     /* synth: gen_loss_factor_coop * MSE on the bank batch; ae: the loss */
     float res_norm;     /* RMS over samples of the L2 norm of the residual Y_K */
     float grad_norm;    /* RMS over samples of the L2 norm of dH/dx / T at the last step */
