@@ -22,20 +22,20 @@ static hb_train_cfg cfg_with(float alpha) {
                           .energy_l2 = alpha, .init = HB_INIT_SCHEME_PYTORCH};
 }
 
-/* The hat net's parameter gradients for inputs [data; x] with dL/dH_i = (s_i + 2 alpha H_i) w,
- * s = +1 for data, -1 for samples, w = 1 / (B T). Also returns the energies (2B). */
-static float *reference_grads(hb_ctx *ctx, hb_graph *hat, const float *data, const float *x,
-                              float alpha, float temp, float *energy) {
+/* The hat net's energies (2B) for inputs [data; x]: its forward pass, left in its buffers. */
+static float *hat_energies(hb_ctx *ctx, hb_graph *hat, const float *data, const float *x) {
     hb_upload(ctx, hb_slice(hb_g_value(hat, 0, 2 * B), 0, B * D), data);
     hb_upload(ctx, hb_slice(hb_g_value(hat, 0, 2 * B), B * D, B * D), x);
     TU_RUN(ctx, cmd, hb_g_forward(hat, cmd, 2 * B));
-    float *e = tu_download(ctx, hb_g_value(hat, hat->output, 2 * B));
+    return tu_download(ctx, hb_g_value(hat, hat->output, 2 * B));
+}
+
+/* The hat net's parameter gradients after hat_energies, backward from dL/dH_i = (s_i + 2 alpha
+ * H_i) w, s = +1 for data, -1 for samples, w = 1 / (B T). */
+static float *reference_grads(hb_ctx *ctx, hb_graph *hat, const float *e, float alpha,
+                              float temp) {
     float seed[2 * B], w = 1.0f / (B * temp);
-    for (int i = 0; i < 2 * B; i++) {
-        energy[i] = e[i];
-        seed[i] = ((i < B ? 1.0f : -1.0f) + 2.0f * alpha * e[i]) * w;
-    }
-    free(e);
+    for (int i = 0; i < 2 * B; i++) seed[i] = ((i < B ? 1.0f : -1.0f) + 2.0f * alpha * e[i]) * w;
     hb_upload(ctx, hb_g_grad(hat, hat->output, 2 * B), seed);
     TU_RUN(ctx, cmd, hb_g_backward(hat, cmd, 2 * B, 1, 0));
     return hb_g_download_flat(hat, &hat->grads);
@@ -68,9 +68,9 @@ static void gradient_of_the_loss(hb_ctx *ctx, float alpha) {
     float *got = hb_g_download_flat(hat, &hat->grads);
     hb_trainer_samples(t, x, NULL, NULL);
 
-    float e[2 * B];
-    float *want = reference_grads(ctx, hat, data, x, alpha, cfg.mcmc_temp, e);
-    float *without = reference_grads(ctx, hat, data, x, 0.0f, cfg.mcmc_temp, e);
+    float *e = hat_energies(ctx, hat, data, x);
+    float *want = reference_grads(ctx, hat, e, alpha, cfg.mcmc_temp);
+    float *without = reference_grads(ctx, hat, e, 0.0f, cfg.mcmc_temp);
     double e_pos = 0, e_neg = 0, scale;
     for (int i = 0; i < B; i++) e_pos += e[i] / B, e_neg += e[B + i] / B;
     tu_check(fabs(e_pos - m.e_pos) <= 1e-5 * (1 + fabs(e_pos)) &&
@@ -86,7 +86,7 @@ static void gradient_of_the_loss(hb_ctx *ctx, float alpha) {
                  "alpha %g: the penalty changes the gradient measurably (by %.3g of %.3g)",
                  alpha, pen, scale);
     }
-    free(got), free(want), free(without);
+    free(got), free(want), free(without), free(e);
     hb_trainer_free(t);
 }
 

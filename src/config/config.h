@@ -54,7 +54,7 @@ typedef struct {
     float lr_schedule_factor;                    /* (0, 1] */
     float ema_decay;                             /* [0, 1) */
     float max_grad_norm;                         /* >= 0; 0 = no clipping */
-    float energy_l2; /* >= 0; hat loss + alpha (mean of H(x+)^2 + mean of H(x-)^2); 0 = Alg. 1 */
+    float energy_l2;                             /* >= 0; hat loss + alpha mean H^2; 0 = off */
     float max_energy_gap;                        /* stop when |e_pos - e_neg| > it; 0 = off */
     float gen_loss_factor_coop;                  /* generator MSE scale, >= 0 */
     int persistent_size;                         /* historical bank size, >= 1 */
