@@ -234,29 +234,29 @@ static int parse_ll(const char *v, long long *out) {
     return errno == ERANGE ? 2 : 0;
 }
 
-/* ok: 0; else -1 with "REASON (expected ...)" in r */
-/* The value of a mode, generator-kind or init key */
+/* The value of a mode, generator-kind or init key; ok: 0, else -1 with "REASON (expected ...)"
+ * in r. The three enums are stored as their own types, each named by its table. */
 static int parse_enum(const key_t_ *k, char *dst, const char *v, const char *sv, char *r,
-                       size_t rlen) {
-    const char **names = k->kind == K_MODE ? mode_names : k->kind == K_GENKIND ? kind_names
-                                                                               : init_names;
-    int n = k->kind == K_MODE ? 4 : 2;
-    for (int i = 0; i < n; i++)
-        if (strcmp(v, names[i]) == 0) {
-            if (k->kind == K_MODE)
-                *(hb_mode *)dst = (hb_mode)i;
-            else if (k->kind == K_GENKIND)
-                *(hb_gen_kind *)dst = (hb_gen_kind)i;
-            else
-                *(hb_init_scheme *)dst = (hb_init_scheme)i;
-            return 0;
-        }
-    if (k->kind == K_MODE)
-        snprintf(r, rlen, "%s is not a mode (expected one of synth, joint, ae, classifier)", sv);
-    else if (k->kind == K_GENKIND)
-        snprintf(r, rlen, "%s is not a generator kind (expected one of sngan, decoder)", sv);
-    else
-        snprintf(r, rlen, "%s is not an init scheme (expected one of glorot, pytorch)", sv);
+                      size_t rlen) {
+    typedef struct {
+        const char **names;
+        int n;
+        const char *what, *expected;
+    } enum_kind;
+    static const enum_kind kinds[] = {
+        [K_MODE] = {mode_names, 4, "a mode", "synth, joint, ae, classifier"},
+        [K_GENKIND] = {kind_names, 2, "a generator kind", "sngan, decoder"},
+        [K_INIT] = {init_names, 2, "an init scheme", "glorot, pytorch"},
+    };
+    const enum_kind *e = &kinds[k->kind];
+    for (int i = 0; i < e->n; i++) {
+        if (strcmp(v, e->names[i])) continue;
+        if (k->kind == K_MODE) *(hb_mode *)dst = (hb_mode)i;
+        if (k->kind == K_GENKIND) *(hb_gen_kind *)dst = (hb_gen_kind)i;
+        if (k->kind == K_INIT) *(hb_init_scheme *)dst = (hb_init_scheme)i;
+        return 0;
+    }
+    snprintf(r, rlen, "%s is not %s (expected one of %s)", sv, e->what, e->expected);
     return -1;
 }
 
