@@ -1,6 +1,7 @@
 #!/bin/sh
 # hatebm sample, fid and ood end to end on a tiny run and small image sets: outputs and their
 # shapes, refusal to overwrite samples, FID ~0 for a set against itself and growing with noise,
+# each set's predicted classes,
 # AUROC printed per OOD set, one-line errors (exit 2) for mismatched image sizes; ood's scores
 # (--score) against direct computations from their --dump: the complexity term against
 # Python's zlib, the gradient norm against central differences of the energy, the combinations
@@ -50,6 +51,7 @@ rng = np.random.default_rng(0)
 for s in (15, 60):
     np.save('noisy%d.npy' % s, np.clip(a + rng.normal(0, s, a.shape), 0, 255).astype(np.uint8))
 np.save('big.npy', np.zeros((10, 64, 64), np.uint8))
+np.save('same.npy', np.repeat(a[:1], 50, axis=0))
 "
 fid() { "$hatebm" fid "$@" 2>/dev/null | sed -n 's/^FID, FMNIST-classifier features: \([0-9.]*\) .*/\1/p'; }
 self=$(fid a.npy a.npy) f15=$(fid a.npy noisy15.npy) f60=$(fid a.npy noisy60.npy)
@@ -59,6 +61,16 @@ check "FID grows with added noise" "[ -n '$f15' ] && [ -n '$f60' ] && $py -c 'as
 "$hatebm" fid a.npy fashion-mnist:test --max 300 >fidspec.log 2>&1
 check "fid reads data set specs and names the metric plainly" \
   "grep -q '^FID, FMNIST-classifier features: .*fashion-mnist:test: 300 images' fidspec.log"
+check "fid prints each set's classes: 300 test images about a tenth each, summing to 100%" \
+  "$py -c \"
+import re
+line = [l for l in open('fidspec.log') if l.startswith('classes of fashion-mnist:test ')][0]
+p = [float(v) for v in re.findall(r' ([0-9.]+)%', line)]
+assert len(p) == 10 and abs(sum(p) - 100) < 0.5 and min(p) > 5 and max(p) < 15, line
+\""
+"$hatebm" fid same.npy a.npy >fidsame.log 2>&1
+check "fid: 50 copies of one image are all one class" \
+  "grep -q '^classes of same.npy (FMNIST classifier):.* 100.0%' fidsame.log"
 expect "fid refuses 64x64 images" "64x64" "$hatebm" fid a.npy big.npy
 expect "fid without its classifier" "fashion_mnist_classifier.ini" "$hatebm" fid a.npy a.npy --classifier none.safetensors
 expect "fid of one set" "usage" "$hatebm" fid a.npy

@@ -6,7 +6,9 @@
  * pytorch-fid and TTUR save them). Features: by default the project's Fashion-MNIST classifier
  * ("FID, FMNIST-classifier features", 32x32 images; not comparable with Inception FID); with
  * --inception pytorch-fid's FID Inception network (src/eval/inception.h), on images of any
- * size and 1 or 3 channels: Inception FID comparable with pytorch-fid. --save-stats writes the
+ * size and 1 or 3 channels: Inception FID comparable with pytorch-fid. With the classifier each
+ * set's predicted classes are printed too (the share of each Fashion-MNIST class: which kinds
+ * of item a sampler covers, what FID sums into one number). --save-stats writes the
  * statistics of one set instead of a distance. --max N keeps N images of each set, --max-a N
  * of A only (evenly spaced over the set). */
 #include <stdio.h>
@@ -114,9 +116,24 @@ static int extractor_ready(extractor *e) {
     return e->cls ? 0 : 2;
 }
 
+static const char *const fmnist_classes[HB_CLASSIFIER_CLASSES] = {
+    "T-shirt/top", "trouser", "pullover", "dress", "coat",
+    "sandal",      "shirt",   "sneaker",  "bag",   "ankle boot"};
+
+/* "classes of SET: T-shirt/top 10.1%, ..." from the predicted classes of n images */
+static void class_line(char *buf, size_t len, const char *set, const int *pred, int n) {
+    int count[HB_CLASSIFIER_CLASSES] = {0};
+    for (int i = 0; i < n; i++) count[pred[i]]++;
+    size_t at = (size_t)snprintf(buf, len, "classes of %s (FMNIST classifier):", set);
+    for (int k = 0; k < HB_CLASSIFIER_CLASSES && at < len; k++)
+        at += (size_t)snprintf(buf + at, len - at, "%s %s %.1f%%", k ? "," : "",
+                               fmnist_classes[k], 100.0 * count[k] / n);
+}
+
 /* Feature statistics of one set (or its .npz statistics); 0 or 2 (message printed). *n: the
- * images, 0 for statistics read. */
-static int set_stats(extractor *e, const char *arg, int max, hb_fid_stats *st, int *n) {
+ * images, 0 for statistics read. With the classifier, the set's class line in classes. */
+static int set_stats(extractor *e, const char *arg, int max, hb_fid_stats *st, int *n,
+                     char *classes, size_t classes_len) {
     char err[1024];
     *n = 0;
     if (ends_with(arg, ".npz")) {
@@ -139,22 +156,25 @@ static int set_stats(extractor *e, const char *arg, int max, hb_fid_stats *st, i
     }
     int dim = e->net ? HB_INCEPTION_FEATURES : HB_CLASSIFIER_FEATURES;
     float *f = malloc((size_t)d.n * dim * sizeof *f);
+    int *pred = e->net ? NULL : malloc((size_t)d.n * sizeof *pred);
     if (e->net) {
         e->t0 = now();
         hb_inception_features(e->net, d.pixels, d.n, d.c, d.h, d.w, f, progress, e);
-    } else
-        hb_classifier_run(e->cls, d.pixels, d.n, NULL, f);
-    int rc = f && hb_fid_stats_compute(f, d.n, dim, st) == 0 ? 0 : 2;
+    } else if (f && pred) {
+        hb_classifier_run(e->cls, d.pixels, d.n, pred, f);
+        class_line(classes, classes_len, arg, pred, d.n);
+    }
+    int rc = f && (e->net || pred) && hb_fid_stats_compute(f, d.n, dim, st) == 0 ? 0 : 2;
     if (rc) fprintf(stderr, "hatebm: error: out of memory for the statistics of %s\n", arg);
     *n = d.n;
-    free(f);
+    free(f), free(pred);
     hb_dataset_free(&d);
     return rc;
 }
 
-/* The distance line; 0 or 2 */
+/* The distance line, then the sets' class lines; 0 or 2 */
 static int report(const extractor *e, const char *const sets[2], hb_fid_stats st[2],
-                  const int n[2]) {
+                  const int n[2], char classes[2][512]) {
     if (st[0].dim != st[1].dim) {
         fprintf(stderr,
                 "hatebm: error: the statistics have %d and %d features; compare sets of "
@@ -179,6 +199,8 @@ static int report(const extractor *e, const char *const sets[2], hb_fid_stats st
                        : e->cls ? "FID, FMNIST-classifier features"
                                 : "FID"; /* two sets of statistics of unknown features */
     printf("%s: %.4f  (%s: %s; %s: %s)\n", kind, fid, sets[0], what[0], sets[1], what[1]);
+    for (int i = 0; i < 2; i++)
+        if (classes[i][0]) printf("%s\n", classes[i]);
     return 0;
 }
 
@@ -225,7 +247,9 @@ int cli_fid(const char *device, int argc, char **argv) {
     if (parse(argc, argv, &e, sets, &nsets, &save, &max, &max_a)) return 2;
     char err[1024];
     hb_fid_stats st[2] = {{0}, {0}};
-    int n[2] = {0, 0}, rc = set_stats(&e, sets[0], (int)(max_a ? max_a : max), &st[0], &n[0]);
+    char classes[2][512] = {"", ""};
+    int n[2] = {0, 0}, rc = set_stats(&e, sets[0], (int)(max_a ? max_a : max), &st[0], &n[0],
+                                      classes[0], sizeof classes[0]);
     if (!rc && save) {
         rc = hb_fid_stats_save_npz(save, &st[0], err, sizeof err) ? 2 : 0;
         if (rc)
@@ -234,10 +258,10 @@ int cli_fid(const char *device, int argc, char **argv) {
             printf("statistics of %s (%d features, %d images) written to %s\n", sets[0], st[0].dim,
                    n[0], save);
     } else if (!rc) {
-        rc = set_stats(&e, sets[1], (int)max, &st[1], &n[1]);
+        rc = set_stats(&e, sets[1], (int)max, &st[1], &n[1], classes[1], sizeof classes[1]);
         if (!rc && e.ctx)
             fprintf(stderr, "hatebm: features computed on %s\n", hb_ctx_device_name(e.ctx));
-        if (!rc) rc = report(&e, sets, st, n);
+        if (!rc) rc = report(&e, sets, st, n, classes);
     }
     hb_fid_stats_free(&st[0]), hb_fid_stats_free(&st[1]);
     if (e.cls) hb_classifier_free(e.cls);
