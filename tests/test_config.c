@@ -108,7 +108,8 @@ static void configs_dir(void) {
               c.mcmc_steps == 30 && c.persistent_size == 1024 && c.ema_decay == 0.999f &&
               c.num_training_steps == 1500 && c.plot_every == 50 && c.checkpoint_every == 100 &&
               c.max_energy_gap == 100.0f && c.init == HB_INIT_SCHEME_PYTORCH &&
-              c.energy_l2 == 0 && c.n_lr_schedule == 1 && c.lr_schedule_steps[0] == 1200 &&
+              c.energy_l2 == 0 && c.n_lr_schedule == 2 && c.lr_schedule_steps[0] == 1200 &&
+              c.lr_schedule_steps[1] == 2500 &&
               c.lr_schedule_factor == 0.1f && !strcmp(c.dataset, "fashion-mnist:train"),
           "fashion_mnist_synth values");
     rc = hb_config_load(HB_CONFIGS_DIR "/fashion_mnist_refine.ini", 0, NULL, &c, err, sizeof err);
