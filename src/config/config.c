@@ -98,15 +98,16 @@ static const key_t_ keys[] = {
 static const char *mode_names[] = {"synth", "joint", "ae", "classifier"};
 static const char *kind_names[] = {"sngan", "decoder"};
 static const char *init_names[] = {"glorot", "pytorch"};
+#define COUNT(a) ((int)(sizeof a / sizeof a[0]))
 
 const char *hb_mode_name(hb_mode m) {
-    return (unsigned)m < 4 ? mode_names[m] : "?";
+    return (unsigned)m < COUNT(mode_names) ? mode_names[m] : "?";
 }
 const char *hb_gen_kind_name(hb_gen_kind k) {
-    return (unsigned)k < 2 ? kind_names[k] : "?";
+    return (unsigned)k < COUNT(kind_names) ? kind_names[k] : "?";
 }
 const char *hb_init_scheme_name(hb_init_scheme s) {
-    return (unsigned)s < 2 ? init_names[s] : "?";
+    return (unsigned)s < COUNT(init_names) ? init_names[s] : "?";
 }
 
 void hb_config_defaults(hb_config *c) {
@@ -241,12 +242,12 @@ static int parse_enum(const key_t_ *k, char *dst, const char *v, const char *sv,
     typedef struct {
         const char **names;
         int n;
-        const char *what, *expected;
+        const char *what;
     } enum_kind;
     static const enum_kind kinds[] = {
-        [K_MODE] = {mode_names, 4, "a mode", "synth, joint, ae, classifier"},
-        [K_GENKIND] = {kind_names, 2, "a generator kind", "sngan, decoder"},
-        [K_INIT] = {init_names, 2, "an init scheme", "glorot, pytorch"},
+        [K_MODE] = {mode_names, COUNT(mode_names), "a mode"},
+        [K_GENKIND] = {kind_names, COUNT(kind_names), "a generator kind"},
+        [K_INIT] = {init_names, COUNT(init_names), "an init scheme"},
     };
     const enum_kind *e = &kinds[k->kind];
     for (int i = 0; i < e->n; i++) {
@@ -256,7 +257,10 @@ static int parse_enum(const key_t_ *k, char *dst, const char *v, const char *sv,
         if (k->kind == K_INIT) *(hb_init_scheme *)dst = (hb_init_scheme)i;
         return 0;
     }
-    snprintf(r, rlen, "%s is not %s (expected one of %s)", sv, e->what, e->expected);
+    size_t at = (size_t)snprintf(r, rlen, "%s is not %s (expected one of", sv, e->what);
+    for (int i = 0; i < e->n && at < rlen; i++)
+        at += (size_t)snprintf(r + at, rlen - at, "%s %s", i ? "," : "", e->names[i]);
+    if (at < rlen) snprintf(r + at, rlen - at, ")");
     return -1;
 }
 
