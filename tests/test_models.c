@@ -413,6 +413,24 @@ static void test_trajectory(hb_ctx *ctx) {
     free(x), free(gz), free(y), free(xs), free(data);
 }
 
+/* The FLOP count `bench` rates the engines by: the hat net at 32x32, 1 channel, ngf 32, per
+ * image, summed by hand layer by layer (2 * H * W * cin * cout * k^2; pooled shortcuts at the
+ * pooled size, the linear layer 2 * 32). */
+static void test_flops(hb_ctx *ctx) {
+    hb_graph *hat = hb_build_hat(ctx, 32, 1, 32);
+    const double conv3 = 2.0 * 9 * 32 * 32; /* 32 -> 32 3x3 per pixel */
+    double want = 2.0 * 9 * 32 * 1024          /* b.0.c1 1 -> 32 at 32x32 */
+                  + conv3 * 1024               /* b.0.c2 at 32x32 */
+                  + 2.0 * 32 * 256             /* b.0.sc 1 -> 32 1x1 at 16x16 */
+                  + 2 * conv3 * 256            /* b.1.c1, c2 at 16x16 */
+                  + 2.0 * 32 * 32 * 64         /* b.1.sc 1x1 at 8x8 */
+                  + 4 * conv3 * 64             /* b.2, b.3 at 8x8 */
+                  + 2.0 * 32;                  /* lin */
+    double got = hb_g_flops(hat, 3);
+    tu_check(got == 3 * want, "hat net FLOPs at ngf 32, 3 images: %.0f (by hand %.0f)", got, 3 * want);
+    hb_g_free(hat);
+}
+
 int main(void) {
     hb_ctx *ctx = tu_ctx();
     test_weight_files(ctx);
@@ -424,5 +442,6 @@ int main(void) {
     test_resume(ctx);
     test_ae_and_joint(ctx);
     test_trajectory(ctx);
+    test_flops(ctx);
     return tu_finish(ctx);
 }

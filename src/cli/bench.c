@@ -177,6 +177,25 @@ static int bench_ops(const char *device, int argc, char **argv) {
     return 0;
 }
 
+/* FLOPs of one forward pass of the hat net over a batch (convolutions and linear layers). */
+static double hat_flops(hb_ctx *ctx, const hb_train_cfg *c) {
+    hb_graph *hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
+    double f = hb_g_flops(hat, c->batch_size);
+    hb_g_free(hat);
+    return f;
+}
+
+/* Approximate FLOPs of one synth iteration (Algorithm 1): the generator's forward, K
+ * Langevin steps (hat forward and input gradient), the EBM update on positive and negative
+ * samples in one batch of 2B (forward, backward data and weights) and the generator update;
+ * convolutions and linear layers only, each backward pass counted at its forward's cost. */
+static double iteration_flops(hb_ctx *ctx, const hb_train_cfg *c) {
+    hb_graph *gen = hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
+    double fh = hat_flops(ctx, c), fg = hb_g_flops(gen, c->batch_size);
+    hb_g_free(gen);
+    return c->mcmc_steps * 2 * fh + 6 * fh + 4 * fg;
+}
+
 /* Runs the PyTorch peer with the same sizes; returns 0 and fills the figures, or -1. */
 static int torch_peer(int nch, int ngf, int batch, int steps, int iters, double *step_s,
                       double *iter_s) {
@@ -287,6 +306,16 @@ static void bench_langevin_config(hb_ctx *ctx, const langevin_config *lc, int st
     } else if (repeat > 1) {
         printf("  median of %d rounds: hatebm %.4f s per Langevin step\n", repeat, step);
     }
+    /* the rate either engine would need in products per second: against the device's FMA
+     * peak it bounds the ratio any kernel doing these products could reach */
+    double fstep = 2 * hat_flops(ctx, &cfg), fiter = iteration_flops(ctx, &cfg);
+    printf("  GFLOP (convolution and linear products, backward passes at the forward's cost): "
+           "%.2f per Langevin step, %.1f per iteration; effective GFLOP/s: hatebm %.0f per step, "
+           "%.0f per iteration", fstep * 1e-9, fiter * 1e-9, fstep / step * 1e-9, fiter / iter * 1e-9);
+    if (npeer > 0)
+        printf("; pytorch %.0f per step, %.0f per iteration", fstep / median(theirs, npeer) * 1e-9,
+               fiter / median(piters, npeer) * 1e-9);
+    printf("\n");
     fflush(stdout);
     free(data);
     hb_trainer_free(s);
@@ -337,19 +366,6 @@ static int bench_langevin(const char *device, int argc, char **argv) {
     }
     hb_ctx_destroy(ctx);
     return 0;
-}
-
-/* Approximate FLOPs of one synth iteration (Algorithm 1): the generator's forward, K
- * Langevin steps (hat forward and input gradient), the EBM update on positive and negative
- * samples in one batch of 2B (forward, backward data and weights) and the generator update;
- * convolutions and linear layers only, each backward pass counted at its forward's cost. */
-static double iteration_flops(hb_ctx *ctx, const hb_train_cfg *c) {
-    hb_graph *hat = hb_build_hat(ctx, c->res, c->nch, c->ngf_hat);
-    hb_graph *gen = hb_build_gen(ctx, c->res, c->nch, c->ngf_gen, c->gen_factor);
-    double fh = hb_g_flops(hat, c->batch_size), fg = hb_g_flops(gen, c->batch_size);
-    hb_g_free(hat);
-    hb_g_free(gen);
-    return c->mcmc_steps * 2 * fh + 6 * fh + 4 * fg;
 }
 
 static int bench_scaling(const char *device, int argc, char **argv) {
